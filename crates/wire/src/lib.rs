@@ -1,0 +1,22 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod codec;
+pub mod frame;
+pub mod link;
+pub mod message;
+pub mod module;
+pub mod route;
+pub mod time;
+pub mod types;
+
+pub use crate::codec::{DecodeError, EncodeError};
+pub use crate::frame::{Frame, FrameDecoder, FrameError};
+pub use crate::link::{Link, LinkConfig, LinkEvent};
+pub use crate::message::*;
+pub use crate::module::{Input, ModuleCore, Outbox};
+pub use crate::route::{Policy, Router};
+pub use crate::time::Instant;
+pub use crate::types::*;
