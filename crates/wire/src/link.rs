@@ -127,6 +127,8 @@ pub struct LinkStats {
     pub control_delivered: u64,
     /// Control frames sent again.
     pub retransmits: u64,
+    /// Control frames resent early because a later frame was acknowledged.
+    pub fast_retransmits: u64,
     /// Control frames received again and suppressed.
     pub duplicates: u64,
     /// Voice frames put on the wire.
@@ -277,6 +279,16 @@ impl Link {
     /// Counters.
     pub fn stats(&self) -> &LinkStats {
         &self.stats
+    }
+
+    /// The current retransmission timeout.
+    pub fn rto(&self) -> Duration {
+        self.rto
+    }
+
+    /// The smoothed round-trip time, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.srtt
     }
 
     /// Control messages accepted but not yet acknowledged.
@@ -462,10 +474,17 @@ impl Link {
             return; // stale or bogus
         }
         let mut progressed = false;
+        // The latest send time among frames this ack shows delivered: any
+        // frame sent before it and still missing was lost (fast retransmit,
+        // without waiting for the timeout; serial loss is not congestion).
+        let mut delivered_sent: Option<Instant> = None;
         while self.tx_base != ack {
             let slot = &mut self.tx[slot_index(self.tx_base)];
             slot.used = false;
-            if let (false, Some(t)) = (slot.retransmitted, slot.first_sent) {
+            delivered_sent = delivered_sent.max(slot.sent_at);
+            // Sample the round trip when delivery is first seen (a frame
+            // sacked earlier was already sampled); never for resent frames.
+            if let (false, false, Some(t)) = (slot.retransmitted, slot.sacked, slot.first_sent) {
                 self.rtt_sample(now.saturating_since(t));
             }
             self.tx_base = self.tx_base.wrapping_add(1);
@@ -481,7 +500,25 @@ impl Link {
             }
             let slot = &mut self.tx[slot_index(seq)];
             if slot.used && slot.seq == seq {
+                let first = !slot.sacked;
                 slot.sacked = true;
+                delivered_sent = delivered_sent.max(slot.sent_at);
+                let sample = match (first, slot.retransmitted, slot.first_sent) {
+                    (true, false, Some(t)) => Some(now.saturating_since(t)),
+                    _ => None,
+                };
+                progressed |= first;
+                if let Some(r) = sample {
+                    self.rtt_sample(r);
+                }
+            }
+        }
+        if let Some(mark) = delivered_sent {
+            for slot in self.tx.iter_mut().filter(|s| s.used && !s.sacked) {
+                if slot.sent_at.is_some_and(|t| t < mark) {
+                    slot.sent_at = None;
+                    self.stats.fast_retransmits += 1;
+                }
             }
         }
         if progressed {

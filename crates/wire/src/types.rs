@@ -473,6 +473,9 @@ wire_enum! {
         LockedOut = 3,
         /// Wiped after too many wrong PINs (token profile).
         Wiped = 4,
+        /// The persisted store is damaged or in a format this device cannot
+        /// read; nothing was changed.
+        Damaged = 5,
     }
 }
 
@@ -495,6 +498,11 @@ wire_enum! {
         AlreadyExists = 6,
         /// The password is not acceptable (empty or too long).
         BadPassword = 7,
+        /// The persisted store is damaged or unreadable here; not counted
+        /// as a wrong password.
+        Damaged = 8,
+        /// Persistence failed; nothing was changed.
+        Io = 9,
     }
 }
 
@@ -519,6 +527,12 @@ wire_enum! {
         BadPoint = 8,
         /// Another contact has that key.
         KeyTaken = 9,
+        /// The persisted store is damaged or unreadable here.
+        Damaged = 10,
+        /// The request is malformed (e.g. more entropy than one message holds).
+        BadRequest = 11,
+        /// Randomness is not available yet (no entropy received).
+        NoEntropy = 12,
     }
 }
 

@@ -1,0 +1,18 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod compare;
+pub mod core;
+pub mod drbg;
+pub mod ike;
+pub mod labels;
+pub mod sas;
+pub mod session;
+pub mod sim;
+pub mod xfer;
+
+pub use crate::core::{Config, CryptorCore, CryptorError, Stats, VoiceFrame};
+pub use crate::drbg::Drbg;
+pub use crate::ike::{Established, IkeError, Role, SessionKeys};
+pub use crate::session::{Lane, Opener, Sealer, SessionError};

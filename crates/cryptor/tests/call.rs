@@ -1,0 +1,382 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! End-to-end calls through the in-memory harness: known and unknown
+//! parties, voice, hangup, timeouts, contact transfer, secret compare.
+
+use susurro_cryptor::sim::{Sim, onion};
+use susurro_wire::*;
+
+fn established(sim: &Sim, p: usize) -> Option<CallEstablished> {
+    sim.parties[p]
+        .ui_find(|m| match m {
+            Message::CallEstablished(e) => Some(e.clone()),
+            _ => None,
+        })
+        .last()
+}
+
+fn ended(sim: &Sim, p: usize) -> Option<EndReason> {
+    sim.parties[p]
+        .ui_find(|m| match m {
+            Message::CallEnded(e) => Some(e.reason),
+            _ => None,
+        })
+        .last()
+}
+
+fn new_sim() -> Sim {
+    Sim::new(
+        &[0xa1; 32],
+        &[0xb2; 32],
+        b"entropy-of-alice-0123456789abcdef",
+        b"entropy-of-bob-0123456789abcdefgh",
+    )
+}
+
+#[test]
+fn known_parties_authenticate_and_agree() {
+    let mut sim = new_sim();
+    let (bob, alice) = sim.introduce();
+    sim.connect(bob, true, &mut |_, _| true);
+    let a = established(&sim, 0).expect("A established");
+    let b = established(&sim, 1).expect("B established");
+    assert!(a.authenticated && b.authenticated);
+    assert_eq!(a.sas, b.sas);
+    assert!(a.sas < 1 << 24);
+    assert_eq!(a.peer, Some(bob));
+    assert_eq!(b.peer, Some(alice));
+    let fa = susurro_crypto::fingerprint(&sim.parties[0].storage.public());
+    assert_eq!(b.peer_fingerprint, Some(fa));
+    assert_eq!(sim.parties[0].kt, sim.parties[1].kt);
+    assert!(sim.parties[0].kt.is_some());
+    assert_eq!(sim.parties[0].obf_key, sim.parties[1].obf_key);
+    assert!(
+        sim.parties[0]
+            .core
+            .is_talking(sim.parties[0].call().unwrap())
+    );
+    assert!(
+        sim.parties[1]
+            .core
+            .is_talking(sim.parties[1].call().unwrap())
+    );
+    // Each side multiplied exactly once with its long-term key.
+    assert_eq!(sim.parties[0].storage.mults, 1);
+    assert_eq!(sim.parties[1].storage.mults, 1);
+}
+
+#[test]
+fn unknown_caller_gets_encrypted_unauthenticated_call() {
+    let mut sim = new_sim();
+    // A knows B, B does not know A.
+    let kb = sim.parties[1].storage.public();
+    let bob = sim.parties[0].storage.add_contact("Bob", kb, onion(2));
+    sim.connect(bob, true, &mut |_, _| true);
+    let a = established(&sim, 0).unwrap();
+    let b = established(&sim, 1).unwrap();
+    assert!(!a.authenticated && !b.authenticated);
+    assert_eq!(a.sas, b.sas);
+    assert_eq!(b.peer, None);
+    assert_eq!(b.peer_fingerprint, None);
+    assert!(
+        sim.parties[1]
+            .core
+            .is_talking(sim.parties[1].call().unwrap())
+    );
+}
+
+#[test]
+fn unknown_callee_by_address() {
+    let mut sim = new_sim();
+    sim.connect(0, true, &mut |_, _| true);
+    let a = established(&sim, 0).unwrap();
+    let b = established(&sim, 1).unwrap();
+    assert!(!a.authenticated && !b.authenticated);
+    assert_eq!(a.sas, b.sas);
+}
+
+#[test]
+fn caller_knows_callee_but_callee_has_other_key_for_caller() {
+    let mut sim = new_sim();
+    let kb = sim.parties[1].storage.public();
+    let bob = sim.parties[0].storage.add_contact("Bob", kb, onion(2));
+    // B has a contact "Alice" with a wrong key.
+    let wrong = susurro_crypto::SecretKey::from_bytes(&[9; 32]).public_key();
+    sim.parties[1].storage.add_contact("Alice", wrong, onion(1));
+    sim.connect(bob, true, &mut |_, _| true);
+    assert!(!established(&sim, 0).unwrap().authenticated);
+    assert!(!established(&sim, 1).unwrap().authenticated);
+}
+
+#[test]
+fn voice_flows_both_ways_and_hangup_ends_both() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, true, &mut |_, _| true);
+    for i in 0..5u8 {
+        sim.send_voice(0, &[i; 40]).unwrap();
+        sim.send_voice(1, &[i + 100; 33]).unwrap();
+        sim.run(&mut |_, _| true);
+        let fb = sim.parties[1].core.poll_voice().unwrap();
+        assert_eq!(fb.payload.as_slice(), &[i; 40]);
+        assert_eq!(fb.index, u64::from(i));
+        let fa = sim.parties[0].core.poll_voice().unwrap();
+        assert_eq!(fa.payload.as_slice(), &[i + 100; 33]);
+    }
+    // Muted: same size, zeros.
+    sim.ui(0, Mute { on: true });
+    sim.run(&mut |_, _| true);
+    sim.send_voice(0, &[7; 40]).unwrap();
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        sim.parties[1].core.poll_voice().unwrap().payload.as_slice(),
+        &[0; 40]
+    );
+    let call = sim.parties[0].call().unwrap();
+    sim.ui(0, Hangup { call });
+    sim.run(&mut |_, _| true);
+    assert_eq!(ended(&sim, 0), Some(EndReason::LocalHangup));
+    assert_eq!(ended(&sim, 1), Some(EndReason::RemoteHangup));
+    assert!(sim.parties[0].call().is_none() && sim.parties[1].call().is_none());
+}
+
+#[test]
+fn voice_refused_before_answer() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, false, &mut |_, _| true);
+    assert!(established(&sim, 1).is_some());
+    assert!(sim.send_voice(0, &[1; 20]).is_err());
+    assert!(sim.send_voice(1, &[1; 20]).is_err());
+    // Reject.
+    let call = sim.parties[1].call().unwrap();
+    sim.ui(1, Hangup { call });
+    sim.run(&mut |_, _| true);
+    assert_eq!(ended(&sim, 0), Some(EndReason::Rejected));
+}
+
+#[test]
+fn ringing_and_ike_steps_time_out() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, false, &mut |_, _| true);
+    sim.advance(91_000);
+    assert_eq!(ended(&sim, 0), Some(EndReason::Timeout));
+    // A stalled IKE: drop everything from B after the commitment.
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, false, &mut |from, _| from == 0);
+    assert!(established(&sim, 0).is_none());
+    sim.advance(21_000);
+    assert_eq!(ended(&sim, 0), Some(EndReason::Timeout));
+    assert_eq!(ended(&sim, 1), Some(EndReason::Timeout));
+    assert!(sim.parties[0].core.deadline().is_none());
+}
+
+#[test]
+fn locked_store_aborts_cleanly() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.parties[1].storage.locked = true;
+    sim.connect(bob, true, &mut |_, _| true);
+    assert_eq!(ended(&sim, 1), Some(EndReason::StoreLocked));
+    assert!(established(&sim, 0).is_none());
+    assert_eq!(ended(&sim, 0), Some(EndReason::NetworkLost));
+}
+
+#[test]
+fn send_contact_auto_adds_with_sas_and_fingerprint_name() {
+    let mut sim = new_sim();
+    sim.connect(0, true, &mut |_, _| true);
+    let sas = established(&sim, 0).unwrap().sas;
+    let call = sim.parties[0].call().unwrap();
+    sim.ui(0, SendContact { call, contact: 0 });
+    sim.run(&mut |_, _| true);
+    let got = sim.parties[1]
+        .ui_find(|m| match m {
+            Message::ContactReceived(c) => Some(c.clone()),
+            _ => None,
+        })
+        .last()
+        .expect("contact received");
+    let ka = sim.parties[0].storage.public();
+    let name = susurro_cryptor::sas::contact_name(sas, &ka);
+    assert_eq!(got.name, name);
+    assert!(name.as_str().starts_with('+'));
+    let c = sim.parties[1]
+        .storage
+        .contacts()
+        .iter()
+        .find(|c| c.id == got.id)
+        .unwrap();
+    assert_eq!(c.key, ka.to_bytes());
+    assert_eq!(c.flags, contact_flags::AUTO_ADDED);
+    // Our own address was not known (no NetworkStatus): none transferred.
+    assert_eq!(c.address, Address::None);
+    // A third-party contact with an onion address.
+    let carol = susurro_crypto::SecretKey::from_bytes(&[0xcc; 32]).public_key();
+    let id = sim.parties[0].storage.add_contact("Carol", carol, onion(3));
+    sim.ui(0, SendContact { call, contact: id });
+    sim.run(&mut |_, _| true);
+    let c = sim.parties[1]
+        .storage
+        .contacts()
+        .iter()
+        .find(|c| c.key == carol.to_bytes())
+        .unwrap();
+    assert_eq!(c.address, onion(3));
+    // A contact whose onion key is not a valid ed25519 point is refused.
+    let dave = susurro_crypto::SecretKey::from_bytes(&[0xdd; 32]).public_key();
+    let bad = Address::Onion {
+        key: [3; 32],
+        port: 1,
+    };
+    let id = sim.parties[0].storage.add_contact("Dave", dave, bad);
+    let before = sim.parties[1].storage.contacts().len();
+    sim.ui(0, SendContact { call, contact: id });
+    sim.run(&mut |_, _| true);
+    assert_eq!(sim.parties[1].storage.contacts().len(), before);
+    assert!(
+        sim.parties[1]
+            .core
+            .is_talking(sim.parties[1].call().unwrap())
+    );
+}
+
+fn compare_results(sim: &Sim, p: usize) -> Vec<CompareOutcome> {
+    sim.parties[p]
+        .ui_find(|m| match m {
+            Message::CompareResult(r) => Some(r.outcome),
+            _ => None,
+        })
+        .collect()
+}
+
+fn phrase(s: &str) -> SecretBytes<{ caps::PHRASE }> {
+    SecretBytes::new(s.as_bytes()).unwrap()
+}
+
+#[test]
+fn secret_compare_equal_different_and_limit() {
+    let mut sim = new_sim();
+    sim.connect(0, true, &mut |_, _| true);
+    let (ca, cb) = (
+        sim.parties[0].call().unwrap(),
+        sim.parties[1].call().unwrap(),
+    );
+    sim.ui(
+        0,
+        CompareSecret {
+            call: ca,
+            phrase: phrase("blue heron"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        compare_results(&sim, 1),
+        vec![CompareOutcome::PeerRequested]
+    );
+    sim.ui(
+        1,
+        CompareSecret {
+            call: cb,
+            phrase: phrase("blue heron"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(compare_results(&sim, 0), vec![CompareOutcome::Match]);
+    assert_eq!(
+        compare_results(&sim, 1).last(),
+        Some(&CompareOutcome::Match)
+    );
+    // Different phrases.
+    sim.ui(
+        0,
+        CompareSecret {
+            call: ca,
+            phrase: phrase("blue heron"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    sim.ui(
+        1,
+        CompareSecret {
+            call: cb,
+            phrase: phrase("grey heron"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        compare_results(&sim, 0).last(),
+        Some(&CompareOutcome::Mismatch)
+    );
+    assert_eq!(
+        compare_results(&sim, 1).last(),
+        Some(&CompareOutcome::Mismatch)
+    );
+    // Third attempt allowed, fourth refused.
+    sim.ui(
+        1,
+        CompareSecret {
+            call: cb,
+            phrase: phrase("x"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    sim.ui(
+        0,
+        CompareSecret {
+            call: ca,
+            phrase: phrase("x"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        compare_results(&sim, 0).last(),
+        Some(&CompareOutcome::Match)
+    );
+    sim.ui(
+        0,
+        CompareSecret {
+            call: ca,
+            phrase: phrase("x"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        compare_results(&sim, 0).last(),
+        Some(&CompareOutcome::TooManyAttempts)
+    );
+}
+
+#[test]
+fn simultaneous_compare_resolves() {
+    let mut sim = new_sim();
+    sim.connect(0, true, &mut |_, _| true);
+    let (ca, cb) = (
+        sim.parties[0].call().unwrap(),
+        sim.parties[1].call().unwrap(),
+    );
+    sim.ui(
+        0,
+        CompareSecret {
+            call: ca,
+            phrase: phrase("same"),
+        },
+    );
+    sim.ui(
+        1,
+        CompareSecret {
+            call: cb,
+            phrase: phrase("same"),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(
+        compare_results(&sim, 0).last(),
+        Some(&CompareOutcome::Match)
+    );
+    assert_eq!(
+        compare_results(&sim, 1).last(),
+        Some(&CompareOutcome::Match)
+    );
+}

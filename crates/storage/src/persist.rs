@@ -1,0 +1,116 @@
+//! Persistence behind a trait: one committed image, replaced atomically.
+//!
+//! A [`Persist`] backend holds at most one *committed* image (the store
+//! file's bytes). A save streams a new image in with [`Persist::begin`] /
+//! [`Persist::write`] and makes it current with [`Persist::commit`], which
+//! is the single atomic switch point: before it returns `Ok`, a crash leaves
+//! the previous image; after, the new one. While a new image is being
+//! written, the committed one stays readable through [`Persist::read`].
+//!
+//! Backends: [`crate::flash::FlashStore`] (two slots with sequence numbers
+//! over any [`crate::flash::Flash`], e.g. the MCU's internal flash or the
+//! fault-injecting [`crate::memflash::MemFlash`]) and, with `std`,
+//! [`crate::file::FileStore`] (write new, fsync, rename, fsync directory).
+
+/// Why a backend failed. Carries no secret data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IoError {
+    /// The medium refused a read, write, erase or sync.
+    Failed,
+    /// The image does not fit the medium.
+    NoSpace,
+    /// A read past the end of the committed image, or no image.
+    OutOfRange,
+    /// `write` or `commit` without a matching `begin`, or a length mismatch.
+    Protocol,
+}
+
+impl core::fmt::Display for IoError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            IoError::Failed => "storage medium failed",
+            IoError::NoSpace => "image does not fit the medium",
+            IoError::OutOfRange => "read outside the committed image",
+            IoError::Protocol => "backend used out of order",
+        })
+    }
+}
+
+impl core::error::Error for IoError {}
+
+/// An atomically replaced image store (see the module docs).
+pub trait Persist {
+    /// Length of the committed image, `None` if there is none.
+    ///
+    /// # Errors
+    /// [`IoError::Failed`] if the medium cannot be read.
+    fn committed_len(&mut self) -> Result<Option<u32>, IoError>;
+
+    /// Reads `buf.len()` bytes of the committed image at `offset`.
+    ///
+    /// # Errors
+    /// [`IoError::OutOfRange`] outside the image; [`IoError::Failed`].
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError>;
+
+    /// Starts a new image of exactly `len` bytes (abandoning any unfinished
+    /// one). The committed image stays readable.
+    ///
+    /// # Errors
+    /// [`IoError::NoSpace`] if `len` cannot fit; [`IoError::Failed`].
+    fn begin(&mut self, len: u32) -> Result<(), IoError>;
+
+    /// Appends to the image started by [`Persist::begin`].
+    ///
+    /// # Errors
+    /// [`IoError::Protocol`] past the announced length; [`IoError::Failed`].
+    fn write(&mut self, data: &[u8]) -> Result<(), IoError>;
+
+    /// Makes the new image the committed one, atomically and durably.
+    ///
+    /// # Errors
+    /// [`IoError::Protocol`] if fewer bytes than announced were written;
+    /// [`IoError::Failed`]. On error the previous image is still committed
+    /// (unless the failure hit after the atomic switch, in which case the new
+    /// one is; either is a complete image).
+    fn commit(&mut self) -> Result<(), IoError>;
+
+    /// Erases every copy of the image (token wipe, reset).
+    ///
+    /// # Errors
+    /// [`IoError::Failed`].
+    fn erase_all(&mut self) -> Result<(), IoError>;
+}
+
+/// A read-only image in memory (a backup file read into RAM).
+impl Persist for &[u8] {
+    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        u32::try_from(self.len())
+            .map(Some)
+            .map_err(|_| IoError::NoSpace)
+    }
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError> {
+        let start = offset as usize;
+        let src = start
+            .checked_add(buf.len())
+            .and_then(|end| self.get(start..end))
+            .ok_or(IoError::OutOfRange)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+    fn begin(&mut self, _len: u32) -> Result<(), IoError> {
+        Err(IoError::Failed)
+    }
+    fn write(&mut self, _data: &[u8]) -> Result<(), IoError> {
+        Err(IoError::Failed)
+    }
+    fn commit(&mut self) -> Result<(), IoError> {
+        Err(IoError::Failed)
+    }
+    fn erase_all(&mut self) -> Result<(), IoError> {
+        Err(IoError::Failed)
+    }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Susurro's whole test suite, from a fresh Debian machine that has only
+# rustup's toolchain. Installs what it needs, then runs: formatting, clippy
+# (all targets, warnings are errors), every workspace test, the Cortex-M4
+# (thumbv7em-none-eabihf) build of every no_std crate, and each fuzz target
+# for FUZZ_SECONDS (default 30).
+#
+# Usage: bash scripts/test.sh          (as root, or with sudo available)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+step() { printf '\n==> %s\n' "$*"; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+step "system packages"
+packages=(socat pkg-config)
+mapfile -t audio < <(grep -v '^\s*#' scripts/packages-audio.txt | grep -v '^\s*$')
+packages+=("${audio[@]}")
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+
+step "Rust toolchain pieces"
+rustup component add rustfmt clippy >/dev/null
+rustup target add thumbv7em-none-eabihf >/dev/null
+if ! rustup toolchain list | grep -q '^nightly'; then
+    rustup toolchain install nightly --profile minimal || true
+fi
+if rustup toolchain list | grep -q '^nightly'; then
+    FUZZ_TOOLCHAIN=(+nightly)
+else
+    # cargo-fuzz needs nightly flags; a stable compiler accepts them with this.
+    echo "no nightly toolchain: fuzzing with RUSTC_BOOTSTRAP=1 on stable"
+    export RUSTC_BOOTSTRAP=1
+    FUZZ_TOOLCHAIN=()
+fi
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+(cd fuzz && cargo fmt -- --check)
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "no_std build for thumbv7em-none-eabihf"
+for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage; do
+    echo "  $crate"
+    cargo build --release -p "$crate" --target thumbv7em-none-eabihf
+done
+
+step "fuzz targets, ${FUZZ_SECONDS}s each"
+targets=$(cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz list)
+(cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz build)
+for t in $targets; do
+    echo "  $t"
+    mkdir -p "fuzz/corpus/$t"
+    (cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz run "$t" -- \
+        -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 2>&1 \
+        | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)' || true)
+    if ls "fuzz/artifacts/$t"/crash-* >/dev/null 2>&1; then
+        echo "fuzz target $t found a crash: fuzz/artifacts/$t" >&2
+        exit 1
+    fi
+done
+
+step "all checks passed"
