@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use susurro_wire::frame::{Frame, FrameDecoder, MAX_ENCODED, MAX_RAW};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&chunk, rest)) = data.split_first() else { return };
+    let Some((&chunk, rest)) = data.split_first() else {
+        return;
+    };
     let chunk = usize::from(chunk).max(1);
     let mut dec = FrameDecoder::new();
     for part in rest.chunks(chunk) {

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use susurro_wire::Instant;
 use susurro_wire::frame::MAX_ENCODED;
 use susurro_wire::link::{Link, LinkConfig};
-use susurro_wire::Instant;
 
 fuzz_target!(|data: &[u8]| {
     let mut link = Link::new(LinkConfig::default(), 0x1234, Instant::ZERO);

@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(&buf[..n], data);
     }
     if let Ok(m) = PeerMessage::decode_from(data) {
-        let n = m.encode_to(&mut buf).expect("decoded peer message re-encodes");
+        let n = m
+            .encode_to(&mut buf)
+            .expect("decoded peer message re-encodes");
         assert_eq!(&buf[..n], data);
     }
     if let Ok(h) = Hello::decode(data) {

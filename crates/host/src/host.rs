@@ -20,8 +20,10 @@ use crate::link_task::LinkTask;
 /// Where a message entered the router, which decides what sources it may claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
-    /// A core or endpoint of this host.
+    /// A core of this host.
     Local(ModuleId),
+    /// The endpoint with this index.
+    Endpoint(usize),
     /// The link with this index.
     Link(usize),
     /// The host itself (link events).
@@ -129,31 +131,38 @@ impl HostStats {
 /// allowed source.
 #[derive(Debug)]
 pub struct Endpoint {
-    module: ModuleId,
+    modules: Vec<ModuleId>,
+    index: usize,
     inbox: Inbox,
     rx: mpsc::UnboundedReceiver<Envelope>,
 }
 
 impl Endpoint {
-    /// The module this endpoint speaks for.
+    /// The (first) module this endpoint speaks for.
     pub fn module(&self) -> ModuleId {
-        self.module
+        self.modules.first().copied().unwrap_or(ModuleId::Host)
     }
 
-    /// Sends `msg` to `dst`.
+    /// Every module this endpoint speaks for.
+    pub fn modules(&self) -> &[ModuleId] {
+        &self.modules
+    }
+
+    /// Sends `msg` to `dst` as [`Endpoint::module`].
     pub fn send(&self, dst: ModuleId, msg: impl Into<Message>) -> Result<(), HostError> {
-        self.send_envelope(Envelope::new(self.module, dst, msg))
+        self.send_envelope(Envelope::new(self.module(), dst, msg))
     }
 
-    /// Sends a whole envelope. A source other than [`Endpoint::module`] is
+    /// Sends a whole envelope. A source the endpoint does not speak for is
     /// refused by the router as spoofed.
     pub fn send_envelope(&self, env: Envelope) -> Result<(), HostError> {
         self.inbox
-            .send((Origin::Local(self.module), env))
+            .send((Origin::Endpoint(self.index), env))
             .map_err(|_| HostError::Stopped)
     }
 
-    /// The next message for this module; `None` once the host stopped.
+    /// The next message for any of this endpoint's modules, in the order
+    /// the router delivered them; `None` once the host stopped.
     pub async fn recv(&mut self) -> Option<Envelope> {
         self.rx.recv().await
     }
@@ -169,7 +178,7 @@ pub struct HostBuilder {
     name: String,
     policy: Policy,
     cores: Vec<Box<dyn ModuleCore + Send>>,
-    endpoints: Vec<ModuleId>,
+    endpoints: Vec<Vec<ModuleId>>,
     links: Vec<LinkSpec>,
 }
 
@@ -209,7 +218,16 @@ impl HostBuilder {
 
     /// Adds an endpoint speaking for `module` (take it with [`Host::endpoint`]).
     pub fn endpoint(mut self, module: ModuleId) -> Self {
-        self.endpoints.push(module);
+        self.endpoints.push(vec![module]);
+        self
+    }
+
+    /// Adds one endpoint speaking for several modules (outside code that
+    /// plays more than one module, e.g. a test driving ui and cryptor):
+    /// messages for any of them arrive on it in routing order. Take it with
+    /// [`Host::endpoint`] and its first module.
+    pub fn endpoint_for(mut self, modules: &[ModuleId]) -> Self {
+        self.endpoints.push(modules.to_vec());
         self
     }
 
@@ -233,17 +251,24 @@ impl HostBuilder {
             None => Ok(()),
         };
         let mut endpoints = HashMap::new();
-        for m in self.endpoints {
+        let mut endpoint_sources = Vec::new();
+        for (index, modules) in self.endpoints.into_iter().enumerate() {
             let (tx, rx) = mpsc::unbounded_channel();
-            claim(m, Dest::Local(tx))?;
-            endpoints.insert(
-                m,
-                Endpoint {
-                    module: m,
-                    inbox: inbox.clone(),
-                    rx,
-                },
-            );
+            for m in &modules {
+                claim(*m, Dest::Local(tx.clone()))?;
+            }
+            endpoint_sources.push(modules.clone());
+            if let Some(first) = modules.first() {
+                endpoints.insert(
+                    *first,
+                    Endpoint {
+                        modules,
+                        index,
+                        inbox: inbox.clone(),
+                        rx,
+                    },
+                );
+            }
         }
         let mut core_runs = Vec::new();
         for core in self.cores {
@@ -306,6 +331,7 @@ impl HostBuilder {
             router: Router::new(self.policy),
             table,
             link_sources,
+            endpoint_sources,
             stats: stats.clone(),
         };
         tasks.push((
@@ -381,6 +407,7 @@ struct RouterTask {
     router: Router,
     table: HashMap<ModuleId, Dest>,
     link_sources: Vec<Vec<ModuleId>>,
+    endpoint_sources: Vec<Vec<ModuleId>>,
     stats: Arc<HostStats>,
 }
 
@@ -410,6 +437,7 @@ impl RouterTask {
                 &local_src
             }
             Origin::Link(i) => self.link_sources.get(i).map_or(&[], Vec::as_slice),
+            Origin::Endpoint(i) => self.endpoint_sources.get(i).map_or(&[], Vec::as_slice),
             Origin::Host => &host_src,
         };
         match self.router.check_from(&env, sources) {
