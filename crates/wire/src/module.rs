@@ -107,3 +107,20 @@ pub trait ModuleCore {
     /// When the core wants [`Input::Timer`], if ever.
     fn deadline(&self) -> Option<Instant>;
 }
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+/// A boxed core is a core (hosts box cores with large inline state).
+#[cfg(feature = "alloc")]
+impl<T: ModuleCore + ?Sized> ModuleCore for alloc::boxed::Box<T> {
+    fn module(&self) -> ModuleId {
+        (**self).module()
+    }
+    fn handle(&mut self, now: Instant, input: Input<'_>, out: &mut Outbox) {
+        (**self).handle(now, input, out);
+    }
+    fn deadline(&self) -> Option<Instant> {
+        (**self).deadline()
+    }
+}

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
             (None, _) => LinkSpec::new("stdio", &remote, StdioConnector::new()),
         };
         let host = match HostBuilder::new("storage-node")
-            .core(BoxedCore(core))
+            .core(core)
             .link(spec)
             .start()
         {
@@ -96,24 +96,4 @@ fn main() -> ExitCode {
             }
         }
     })
-}
-
-/// The storage core is large (its book arena is inline); it stays boxed.
-struct BoxedCore(Box<HostStorage>);
-
-impl susurro_wire::module::ModuleCore for BoxedCore {
-    fn module(&self) -> ModuleId {
-        self.0.module()
-    }
-    fn handle(
-        &mut self,
-        now: Instant,
-        input: susurro_wire::module::Input<'_>,
-        out: &mut susurro_wire::module::Outbox,
-    ) {
-        self.0.handle(now, input, out);
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.0.deadline()
-    }
 }
