@@ -2,7 +2,12 @@
 //! allocator counts globally, so this binary runs without the libtest
 //! harness: no other thread can allocate while it measures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 use std::alloc::System;
 
