@@ -105,19 +105,8 @@ fn main() {
     row("in process (host task)", &in_proc);
 
     // Over a pty to a storage process.
-    let (a, b) = (dir.join("a"), dir.join("b"));
-    let _socat = Killed(
-        Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", a.display()))
-            .arg(format!("pty,raw,echo=0,link={}", b.display()))
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat"),
-    );
-    while !(a.exists() && b.exists()) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let pty = susurro_host::testing::PtyPair::new("bench").unwrap();
+    let (a, b) = (pty.a(), pty.b());
     let node = env!("CARGO_BIN_EXE_storage-node");
     let _node = Killed(
         Command::new(node)
@@ -133,7 +122,7 @@ fn main() {
             .spawn()
             .unwrap(),
     );
-    let pty = rt.block_on(async {
+    let over_pty = rt.block_on(async {
         let mut host = HostBuilder::new("bench")
             .endpoint_for(&[ModuleId::Ui, ModuleId::Cryptor])
             .link(LinkSpec::new(
@@ -148,6 +137,6 @@ fn main() {
         host.shutdown().await.unwrap();
         t
     });
-    row("over a pty to storage-node", &pty);
+    row("over a pty to storage-node", &over_pty);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -52,22 +52,8 @@ impl Endpoint for OverLink {
 #[test]
 fn storage_suite_passes_over_a_pty_to_a_storage_process() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let socat = Killed(
-        Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", a.display()))
-            .arg(format!("pty,raw,echo=0,link={}", b.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("socat is needed: apt-get install socat"),
-    );
-    let t0 = std::time::Instant::now();
-    while !(a.exists() && b.exists()) {
-        assert!(t0.elapsed() < Duration::from_secs(10), "socat made no ptys");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let pty = susurro_host::testing::PtyPair::new("conformance").unwrap();
+    let (a, b) = (pty.a(), pty.b());
     let node = Killed(
         Command::new(env!("CARGO_BIN_EXE_storage-node"))
             .args([
@@ -113,5 +99,5 @@ fn storage_suite_passes_over_a_pty_to_a_storage_process() {
     let host = ep.host.take().unwrap();
     ep.rt.block_on(host.shutdown()).unwrap();
     drop(node);
-    drop(socat);
+    drop(pty);
 }

@@ -6,6 +6,7 @@ pub mod connector;
 pub mod fault;
 pub mod host;
 mod link_task;
+pub mod testing;
 
 pub use crate::clock::Clock;
 pub use crate::connector::{

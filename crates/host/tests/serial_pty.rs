@@ -11,8 +11,6 @@
     clippy::print_stdout
 )]
 
-mod common;
-
 use std::time::Duration;
 
 use susurro_host::*;
@@ -51,19 +49,19 @@ fn voice_wire_len() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pty_pair_with_bit_errors_and_disconnects() {
-    let pty = common::pty_pair("ber");
+    let pty = testing::PtyPair::new("ber").unwrap();
     let ber = FaultConfig {
         ber: BER,
         seed: 11,
         ..FaultConfig::default()
     };
     let (conn_a, fault_a) = FaultyConnector::new(
-        SerialConnector::new(&pty.a, 115_200),
+        SerialConnector::new(pty.a().display().to_string(), 115_200),
         ber.clone(),
         FaultConfig::default(),
     );
     let (conn_b, fault_b) = FaultyConnector::new(
-        SerialConnector::new(&pty.b, 115_200),
+        SerialConnector::new(pty.b().display().to_string(), 115_200),
         FaultConfig { seed: 12, ..ber },
         FaultConfig::default(),
     );
