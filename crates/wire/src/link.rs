@@ -193,8 +193,9 @@ fn slot_index(seq: u16) -> usize {
     usize::from(seq) % WINDOW
 }
 
-/// The reliable link state machine. Fixed memory (about 16 KiB), no heap.
-pub struct Link {
+/// Everything of a [`Link`] but its frame decoder, so the decoder can feed
+/// frames straight into it without being moved out first.
+struct State {
     cfg: LinkConfig,
     instance: u32,
     phase: Phase,
@@ -221,13 +222,12 @@ pub struct Link {
     // Liveness.
     last_rx: Instant,
     last_tx: Instant,
-    decoder: FrameDecoder,
     stats: LinkStats,
 }
 
-impl core::fmt::Debug for Link {
+impl core::fmt::Debug for State {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Link")
+        f.debug_struct("State")
             .field("instance", &self.instance)
             .field("phase", &self.phase)
             .field("peer_instance", &self.peer_instance)
@@ -239,9 +239,9 @@ impl core::fmt::Debug for Link {
     }
 }
 
-impl Link {
+impl State {
     /// A link whose instance id is `instance` (random, non-zero, new per start).
-    pub fn new(cfg: LinkConfig, instance: u32, now: Instant) -> Self {
+    fn new(cfg: LinkConfig, instance: u32, now: Instant) -> Self {
         let rto = cfg.rto_initial;
         Self {
             cfg,
@@ -266,44 +266,43 @@ impl Link {
             voice_rx_last: None,
             last_rx: now,
             last_tx: now,
-            decoder: FrameDecoder::new(),
             stats: LinkStats::default(),
         }
     }
 
     /// Whether the handshake is complete.
-    pub fn is_up(&self) -> bool {
+    fn is_up(&self) -> bool {
         self.phase == Phase::Up
     }
 
     /// Counters.
-    pub fn stats(&self) -> &LinkStats {
+    fn stats(&self) -> &LinkStats {
         &self.stats
     }
 
     /// The current retransmission timeout.
-    pub fn rto(&self) -> Duration {
+    fn rto(&self) -> Duration {
         self.rto
     }
 
     /// The smoothed round-trip time, once measured.
-    pub fn srtt(&self) -> Option<Duration> {
+    fn srtt(&self) -> Option<Duration> {
         self.srtt
     }
 
     /// Control messages accepted but not yet acknowledged.
-    pub fn unacked(&self) -> usize {
+    fn unacked(&self) -> usize {
         usize::from(self.tx_next.wrapping_sub(self.tx_base))
     }
 
     /// Whether [`Link::send`] would accept a control message now.
-    pub fn can_send_control(&self) -> bool {
+    fn can_send_control(&self) -> bool {
         self.unacked() < WINDOW
     }
 
     /// Queues a message. Control messages wait for acks (even while the link
     /// is down); voice replaces any unsent voice frame.
-    pub fn send(&mut self, env: &Envelope) -> Result<(), SendError> {
+    fn send(&mut self, env: &Envelope) -> Result<(), SendError> {
         match env.class() {
             Class::Voice => {
                 if self.phase != Phase::Up {
@@ -344,8 +343,7 @@ impl Link {
 
     /// The byte stream under the link broke or was replaced (reconnect).
     /// Sequence state is kept; the handshake runs again.
-    pub fn reset_transport(&mut self, now: Instant) {
-        self.decoder.reset();
+    fn reset_transport(&mut self, now: Instant) {
         self.send_delimiter = true;
         self.voice_out.used = false;
         if self.phase == Phase::Up {
@@ -356,24 +354,6 @@ impl Link {
         for slot in self.tx.iter_mut().filter(|s| s.used && !s.sacked) {
             slot.sent_at = None;
         }
-    }
-
-    /// Feeds received bytes (any chunking).
-    pub fn handle_input<F: FnMut(LinkEvent)>(
-        &mut self,
-        now: Instant,
-        bytes: &[u8],
-        mut on_event: F,
-    ) {
-        let mut decoder = core::mem::take(&mut self.decoder);
-        decoder.feed(bytes, |res| match res {
-            Ok(frame) => self.on_frame(now, &frame, &mut on_event),
-            Err(e) => {
-                self.stats.bad_frames += 1;
-                on_event(LinkEvent::BadFrame(e));
-            }
-        });
-        self.decoder = decoder;
     }
 
     fn on_frame(&mut self, now: Instant, f: &Frame<'_>, on_event: &mut dyn FnMut(LinkEvent)) {
@@ -641,7 +621,7 @@ impl Link {
 
     /// The next frame to write, if any, encoded into `out` (which must hold
     /// [`MAX_ENCODED`] bytes). Call until it returns `None`.
-    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
+    fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
         if out.len() < MAX_ENCODED {
             return None;
         }
@@ -737,7 +717,7 @@ impl Link {
     }
 
     /// When [`Link::handle_timeout`] should next run.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         let mut t = self.hello_due;
         if self.phase == Phase::Up {
             t = earliest(t, Some(self.last_tx + self.cfg.keepalive));
@@ -757,7 +737,7 @@ impl Link {
     }
 
     /// Runs timers: dead-peer detection and retransmission.
-    pub fn handle_timeout<F: FnMut(LinkEvent)>(&mut self, now: Instant, mut on_event: F) {
+    fn handle_timeout<F: FnMut(LinkEvent)>(&mut self, now: Instant, mut on_event: F) {
         if self.phase != Phase::Up {
             return;
         }
@@ -783,5 +763,106 @@ impl Link {
         if expired {
             self.rto = (self.rto * 2).min(self.cfg.rto_max);
         }
+    }
+}
+
+/// The reliable link state machine. Fixed memory (about 16 KiB), no heap.
+pub struct Link {
+    decoder: FrameDecoder,
+    state: State,
+}
+
+impl core::fmt::Debug for Link {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Link")
+            .field("state", &self.state)
+            .field("decoder", &self.decoder)
+            .finish()
+    }
+}
+
+impl Link {
+    /// A link whose instance id is `instance` (random, non-zero, new per start).
+    pub fn new(cfg: LinkConfig, instance: u32, now: Instant) -> Self {
+        Self {
+            decoder: FrameDecoder::new(),
+            state: State::new(cfg, instance, now),
+        }
+    }
+
+    /// Whether the handshake is complete.
+    pub fn is_up(&self) -> bool {
+        self.state.is_up()
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &LinkStats {
+        self.state.stats()
+    }
+
+    /// The current retransmission timeout.
+    pub fn rto(&self) -> Duration {
+        self.state.rto()
+    }
+
+    /// The smoothed round-trip time, once measured.
+    pub fn srtt(&self) -> Option<Duration> {
+        self.state.srtt()
+    }
+
+    /// Control messages accepted but not yet acknowledged.
+    pub fn unacked(&self) -> usize {
+        self.state.unacked()
+    }
+
+    /// Whether [`Link::send`] would accept a control message now.
+    pub fn can_send_control(&self) -> bool {
+        self.state.can_send_control()
+    }
+
+    /// Queues a message. Control messages wait for acks (even while the link
+    /// is down); voice replaces any unsent voice frame.
+    pub fn send(&mut self, env: &Envelope) -> Result<(), SendError> {
+        self.state.send(env)
+    }
+
+    /// The byte stream under the link broke or was replaced (reconnect).
+    /// Sequence state is kept; the handshake runs again.
+    pub fn reset_transport(&mut self, now: Instant) {
+        self.decoder.reset();
+        self.state.reset_transport(now);
+    }
+
+    /// Feeds received bytes (any chunking).
+    pub fn handle_input<F: FnMut(LinkEvent)>(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        mut on_event: F,
+    ) {
+        let state = &mut self.state;
+        self.decoder.feed(bytes, |res| match res {
+            Ok(frame) => state.on_frame(now, &frame, &mut on_event),
+            Err(e) => {
+                state.stats.bad_frames += 1;
+                on_event(LinkEvent::BadFrame(e));
+            }
+        });
+    }
+
+    /// The next frame to write, if any, encoded into `out` (which must hold
+    /// [`MAX_ENCODED`] bytes). Call until it returns `None`.
+    pub fn poll_transmit(&mut self, now: Instant, out: &mut [u8]) -> Option<usize> {
+        self.state.poll_transmit(now, out)
+    }
+
+    /// When [`Link::handle_timeout`] should next run.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.state.poll_timeout()
+    }
+
+    /// Runs timers: dead-peer detection and retransmission.
+    pub fn handle_timeout<F: FnMut(LinkEvent)>(&mut self, now: Instant, on_event: F) {
+        self.state.handle_timeout(now, on_event);
     }
 }
