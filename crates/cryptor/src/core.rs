@@ -379,6 +379,15 @@ impl CryptorCore {
         Some(req)
     }
 
+    /// Asks storage for an IKE tag: `point` times the long-term key.
+    fn ask_tag(&mut self, call: CallId, point: [u8; 32], out: &mut Outbox) -> Result<(), IkeError> {
+        let req = self
+            .request(call, Purpose::IkeTag)
+            .ok_or(IkeError::Storage)?;
+        send(out, ModuleId::Storage, ScalarMult { req, point });
+        Ok(())
+    }
+
     fn take_pending(&mut self, req: u16) -> Option<Pending> {
         let i = self.pending.iter().position(|p| p.req == req)?;
         Some(self.pending.swap_remove(i))
@@ -1027,15 +1036,7 @@ impl CryptorCore {
             }
             (Ike::OAwaitC(s), I::Msg(Message::IkeConfirm(m))) => {
                 let (s, y) = s.on_confirm(&m.c)?;
-                let req = self.request(id, Purpose::IkeTag).ok_or(IkeError::Storage)?;
-                send(
-                    out,
-                    ModuleId::Storage,
-                    ScalarMult {
-                        req,
-                        point: y.to_bytes(),
-                    },
-                );
+                self.ask_tag(id, y.to_bytes(), out)?;
                 Ike::OAwaitTa(s)
             }
             (Ike::OAwaitTa(s), I::Tag(ta)) => {
@@ -1053,15 +1054,7 @@ impl CryptorCore {
             }
             (Ike::RAwaitU(s), I::Msg(Message::IkeSpekeU(m))) => {
                 let (s, x) = s.on_speke_u(&m.u)?;
-                let req = self.request(id, Purpose::IkeTag).ok_or(IkeError::Storage)?;
-                send(
-                    out,
-                    ModuleId::Storage,
-                    ScalarMult {
-                        req,
-                        point: x.to_bytes(),
-                    },
-                );
+                self.ask_tag(id, x.to_bytes(), out)?;
                 Ike::RAwaitTb(s)
             }
             (Ike::RAwaitTb(s), I::Tag(tb)) => {
