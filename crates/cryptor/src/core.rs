@@ -37,6 +37,9 @@ pub const MAX_CALLS: usize = 4;
 pub const VOICE_QUEUE: usize = 8;
 /// Storage requests in flight.
 pub const MAX_PENDING: usize = 8;
+/// Call ids from here up are chosen by transport for incoming calls; the
+/// cryptor numbers its outgoing calls below it.
+pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
 /// Bytes of entropy asked for at start and at every new call.
 pub const ENTROPY_REQUEST: usize = 64;
 
@@ -365,7 +368,9 @@ impl CryptorCore {
     fn new_call_id(&mut self) -> CallId {
         loop {
             let id = self.next_call;
-            self.next_call = self.next_call.wrapping_add(1).max(1);
+            // Outgoing ids stay below `INCOMING_CALL_BASE`; transport numbers
+            // incoming calls from it, so the two never collide.
+            self.next_call = (self.next_call % (INCOMING_CALL_BASE - 1)) + 1;
             if self.find(id).is_none() {
                 return id;
             }

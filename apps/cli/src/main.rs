@@ -1,0 +1,2 @@
+//! `susurro-cli` (work in progress).
+fn main() {}
