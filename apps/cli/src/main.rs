@@ -1,2 +1,290 @@
-//! `susurro-cli` (work in progress).
-fn main() {}
+//! `susurro-cli`: Susurro on the command line.
+//!
+//! Every command drives the ui core (`susurro-ui`) exactly as the desktop
+//! and the handset do; this binary only renders its state and feeds it
+//! what the user types. See `--help` and `apps/cli/README.md`.
+
+// A binary: `pub` marks what a module offers the others, not an export.
+#![allow(unreachable_pub)]
+
+mod audio_io;
+mod commands;
+mod config;
+mod cryptor_task;
+mod demo;
+mod exit;
+mod front;
+mod module_cmd;
+mod node;
+mod password;
+mod qr;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit::Failure;
+
+/// Susurro: end-to-end encrypted voice calls between two people, with no
+/// server. Your private key stays in the storage module (this computer, or
+/// a USB token); calls go over Tor onion services or direct TCP.
+///
+/// First steps:
+///   susurro-cli init --name alice           create your identity
+///   susurro-cli contacts export --qr        show your contact card
+///   susurro-cli contacts import 'susurro:…' add someone's card
+///   susurro-cli listen                      wait for calls
+///   susurro-cli call bob                    call a contact
+///   susurro-cli demo                        a whole call on this machine
+///
+/// Passwords are read from --password-file, else the SUSURRO_PASSWORD
+/// environment variable, else a prompt.
+///
+/// Exit codes: 0 success; 1 error; 2 bad usage; 3 wrong password or store
+/// locked out; 4 the call could not be made or was refused; 5 the key store
+/// is missing, damaged or disconnected; 6 the call ended abnormally (key
+/// check failed, network lost, timeout).
+#[derive(Debug, Parser)]
+#[command(name = "susurro-cli", version, verbatim_doc_comment)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Keep configuration and data in this directory instead of the XDG
+    /// directories (~/.config/susurro, ~/.local/share/susurro).
+    #[arg(long, global = true, env = "SUSURRO_HOME")]
+    pub home: Option<PathBuf>,
+    /// Print machine-readable JSON (one object per line for events).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use the storage module on this serial device (a USB token such as
+    /// /dev/ttyACM0, or a pty to a `susurro-cli module storage` process)
+    /// instead of the store file in the data directory.
+    #[arg(long, global = true, value_name = "DEVICE")]
+    pub storage_serial: Option<String>,
+    /// Read the password from this file (first line) instead of
+    /// SUSURRO_PASSWORD or a prompt.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Log more (repeat for more detail); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create your identity: a new long-term key protected by a password.
+    Init {
+        /// Your name as it appears on your contact card.
+        #[arg(long)]
+        name: String,
+        /// TCP port to listen on for direct calls.
+        #[arg(long, default_value_t = config::DEFAULT_PORT)]
+        port: u16,
+        /// Host name or IP address others use to reach you directly.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Key-derivation strength for the password (test-only-insecure is
+        /// for automated tests: never for a real identity).
+        #[arg(long, value_enum, default_value_t = ProfileArg::Host)]
+        profile: ProfileArg,
+    },
+    /// Show the key store's state, your fingerprint and your card.
+    Status,
+    /// Manage your contacts.
+    #[command(subcommand)]
+    Contacts(ContactsCmd),
+    /// Wait for calls (Ctrl-C to stop).
+    Listen(CallOpts),
+    /// Call a contact (by name), a `susurro:` card, or host:port.
+    Call {
+        /// Whom to call.
+        target: String,
+        #[command(flatten)]
+        opts: CallOpts,
+    },
+    /// Write an encrypted backup of your identity and contacts.
+    Backup {
+        /// Backup file to write.
+        file: PathBuf,
+    },
+    /// Restore an identity from a backup (the store must be empty).
+    Restore {
+        /// Backup file to read.
+        file: PathBuf,
+    },
+    /// Host a single module on a serial link or stdio (e.g. the Raspberry
+    /// Pi network box runs `module transport --serial /dev/ttyAMA0`).
+    Module(module_cmd::ModuleArgs),
+    /// A whole call on this machine with no setup: two identities, each
+    /// with its storage in its own process over a pty, a TCP loopback call
+    /// with speech, a contact exchange, a secret compare, and a report.
+    Demo(demo::DemoArgs),
+}
+
+/// Options of `listen` and `call`.
+#[derive(Debug, Clone, Args)]
+pub struct CallOpts {
+    /// Read the microphone side from this WAV file instead of the sound card.
+    #[arg(long, value_name = "WAV")]
+    pub input: Option<PathBuf>,
+    /// Write what you hear to this WAV file (16 kHz) instead of the sound card.
+    #[arg(long, value_name = "WAV")]
+    pub output: Option<PathBuf>,
+    /// Answer incoming calls without asking.
+    #[arg(long)]
+    pub auto_accept: bool,
+    /// Hang up after this many seconds in the call.
+    #[arg(long, value_name = "SECONDS")]
+    pub hangup_after: Option<f64>,
+    /// Stop after the first call ends (listen).
+    #[arg(long)]
+    pub once: bool,
+    /// Port to listen on (overrides the configuration).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Opus bitrate in bit/s (wideband; 16000 default, 32000 for studio-like).
+    #[arg(long, value_name = "BPS")]
+    pub bitrate: Option<u32>,
+    /// Turn off echo cancellation and noise suppression (use with files).
+    #[arg(long)]
+    pub no_processing: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContactsCmd {
+    /// List your contacts.
+    List,
+    /// Show one contact.
+    Show {
+        /// Name.
+        name: String,
+    },
+    /// Add a contact from its `susurro:` card (same as import).
+    Add {
+        /// The card (`susurro:…`).
+        uri: String,
+        /// Save under this name instead of the card's.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Import a contact from its `susurro:` card.
+    Import {
+        /// The card (`susurro:…`).
+        uri: String,
+        /// Save under this name instead of the card's.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Rename a contact.
+    Rename {
+        /// Current name.
+        name: String,
+        /// New name.
+        new_name: String,
+    },
+    /// Delete a contact.
+    Delete {
+        /// Name.
+        name: String,
+    },
+    /// Print your own contact card as a `susurro:` URI (and a QR code).
+    Export {
+        /// Also draw the card as a QR code in the terminal.
+        #[arg(long)]
+        qr: bool,
+    },
+}
+
+/// Key-derivation profile of a new identity.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProfileArg {
+    /// Argon2id with 64 MiB.
+    Host,
+    /// Tiny parameters for automated tests only.
+    TestOnlyInsecure,
+}
+
+impl ProfileArg {
+    /// The storage profile.
+    pub fn profile(self) -> susurro_storage::Profile {
+        match self {
+            ProfileArg::Host => susurro_storage::Profile::HOST,
+            ProfileArg::TestOnlyInsecure => susurro_storage::Profile::TEST_ONLY_INSECURE,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.global.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Failure::error(format!("cannot start the runtime: {e}")).report(false),
+    };
+    let json = cli.global.json;
+    let result = rt.block_on(run(cli));
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => f.report(json),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let g = cli.global;
+    match cli.command {
+        Command::Init {
+            name,
+            port,
+            host,
+            profile,
+        } => commands::init(&g, name, host, port, profile).await,
+        Command::Status => commands::status(&g).await,
+        Command::Contacts(c) => match c {
+            ContactsCmd::List => commands::contacts_list(&g).await,
+            ContactsCmd::Show { name } => commands::contacts_show(&g, &name).await,
+            ContactsCmd::Add { uri, name } | ContactsCmd::Import { uri, name } => {
+                commands::contacts_import(&g, &uri, name.as_deref()).await
+            }
+            ContactsCmd::Rename { name, new_name } => {
+                commands::contacts_rename(&g, &name, &new_name).await
+            }
+            ContactsCmd::Delete { name } => commands::contacts_delete(&g, &name).await,
+            ContactsCmd::Export { qr } => commands::contacts_export(&g, qr).await,
+        },
+        Command::Listen(opts) => commands::call(&g, None, opts).await,
+        Command::Call { target, opts } => commands::call(&g, Some(target), opts).await,
+        Command::Backup { file } => commands::backup(&g, &file).await,
+        Command::Restore { file } => commands::restore(&g, &file).await,
+        Command::Module(m) => module_cmd::run(&g, m).await,
+        Command::Demo(d) => demo::run(&g, d).await,
+    }
+}
+
+fn init_logs(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SUSURRO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}

@@ -224,6 +224,8 @@ pub struct CryptorCore {
     muted: bool,
     voice_rx: heapless::Deque<VoiceFrame, VOICE_QUEUE>,
     stats: Stats,
+    /// A call asked for before our public key arrived (placed once it does).
+    waiting_call: Option<(CallTarget, NetMode)>,
 }
 
 impl core::fmt::Debug for CryptorCore {
@@ -264,6 +266,7 @@ impl CryptorCore {
             muted: false,
             voice_rx: heapless::Deque::new(),
             stats: Stats::default(),
+            waiting_call: None,
         }
     }
 
@@ -474,15 +477,10 @@ impl CryptorCore {
             return;
         }
         if self.own_key.is_none() {
+            // Storage may have been unlocked since we started: ask, and
+            // place the call when the key arrives (or fail if it is refused).
             send(out, ModuleId::Storage, GetPublicKey {});
-            send(
-                out,
-                ModuleId::Ui,
-                UiError {
-                    call: 0,
-                    code: ErrorCode::StoreLocked,
-                },
-            );
+            self.waiting_call = Some((target, mode));
             return;
         }
         out.request_entropy(ENTROPY_REQUEST);
@@ -1444,7 +1442,14 @@ impl CryptorCore {
             }
             Message::CompareSecret(m) => self.on_compare_secret(m.call, m.phrase.expose(), out),
             Message::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
-            Message::NetworkConfig(m) => send(out, ModuleId::Transport, m),
+            Message::NetworkConfig(m) => {
+                // The ui configures the network once the store is unlocked:
+                // a good moment to learn our key if we could not at start.
+                if self.own_key.is_none() {
+                    send(out, ModuleId::Storage, GetPublicKey {});
+                }
+                send(out, ModuleId::Transport, m);
+            }
             Message::Reset(_) => {
                 let ids: heapless::Vec<CallId, MAX_CALLS> = self.calls().collect();
                 for id in ids {
@@ -1452,7 +1457,12 @@ impl CryptorCore {
                 }
             }
             // storage
-            Message::PublicKey(m) => self.own_key = Some(Point::from_bytes(m.key)),
+            Message::PublicKey(m) => {
+                self.own_key = Some(Point::from_bytes(m.key));
+                if let Some((target, mode)) = self.waiting_call.take() {
+                    self.on_call(now, target, mode, out);
+                }
+            }
             Message::ScalarMultResult(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Product(m.result), out)
             }
@@ -1464,6 +1474,18 @@ impl CryptorCore {
             }
             Message::ContactAdded(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Added(m.id), out)
+            }
+            Message::StorageError(m) if m.op == susurro_wire::Kind::GetPublicKey.code() => {
+                if self.waiting_call.take().is_some() {
+                    send(
+                        out,
+                        ModuleId::Ui,
+                        UiError {
+                            call: 0,
+                            code: ErrorCode::StoreLocked,
+                        },
+                    );
+                }
             }
             Message::StorageError(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Failed, out)

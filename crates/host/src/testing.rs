@@ -22,13 +22,24 @@ impl PtyPair {
     /// after `tag`. Fails clearly if `socat` is missing or makes no ptys
     /// within 10 s.
     pub fn new(tag: &str) -> io::Result<Self> {
+        Self::start(tag, "")
+    }
+
+    /// Like [`PtyPair::new`], but either end may be closed and opened again
+    /// (one process after another speaking on the same end) without ending
+    /// the pair: `socat` ignores end-of-file on both ptys.
+    pub fn lasting(tag: &str) -> io::Result<Self> {
+        Self::start(tag, ",ignoreeof")
+    }
+
+    fn start(tag: &str, options: &str) -> io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("susurro-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let (a, b) = (dir.join("a"), dir.join("b"));
         let child = Command::new("socat")
-            .arg(format!("pty,raw,echo=0,link={}", a.display()))
-            .arg(format!("pty,raw,echo=0,link={}", b.display()))
+            .arg(format!("pty,raw,echo=0,link={}{options}", a.display()))
+            .arg(format!("pty,raw,echo=0,link={}{options}", b.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

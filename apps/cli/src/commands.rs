@@ -1,0 +1,921 @@
+//! The commands that talk to the modules through the ui core.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+use susurro_audio::{CodecConfig, ProcessingConfig};
+use susurro_host::{Clock, HostBuilder, LinkSpec};
+use susurro_storage::{FileStore, Profile};
+use susurro_ui::uri::{self, ContactCard};
+use susurro_ui::{Action, Phase, UiEvent, View};
+use susurro_wire::{
+    Address, CallTarget, CompareOutcome, Contact, ContactId, EndReason, ModuleId, Name, NetMode,
+    StoreState, Text,
+};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::time::Instant;
+
+use crate::audio_io::AudioSpec;
+use crate::config::{Config, Home, Network};
+use crate::exit::{Code, Failure};
+use crate::front::{Front, print_line};
+use crate::node::{Node, NodeConfig, StorageSpec};
+use crate::{CallOpts, Global, ProfileArg};
+
+const STORE_WAIT: Duration = Duration::from_secs(30);
+
+fn out(g: &Global, v: serde_json::Value, text: impl FnOnce() -> String) {
+    if g.json {
+        print_line(&v.to_string());
+    } else {
+        print_line(&text());
+    }
+}
+
+fn storage_spec(g: &Global, home: &Home, cfg: Option<&Config>, profile: Profile) -> StorageSpec {
+    let serial = g
+        .storage_serial
+        .clone()
+        .or_else(|| cfg.and_then(|c| c.storage.serial.clone()));
+    match serial {
+        Some(device) => StorageSpec::Serial { device },
+        None => StorageSpec::InProcess {
+            store: home.store_file(),
+            profile,
+        },
+    }
+}
+
+fn profile_of(cfg: &Config) -> Profile {
+    match cfg.storage.profile.as_deref() {
+        Some("test-only-insecure") => Profile::TEST_ONLY_INSECURE,
+        _ => Profile::HOST,
+    }
+}
+
+fn node_config(storage: StorageSpec, calls: bool) -> NodeConfig {
+    NodeConfig {
+        storage,
+        calls,
+        audio: AudioSpec::default(),
+        codec: CodecConfig::wideband(),
+        processing: ProcessingConfig::default(),
+        transport: susurro_transport::module::ModuleConfig::default(),
+    }
+}
+
+/// Waits until the store's state is known.
+async fn store_state(front: &mut Front) -> Result<StoreState, Failure> {
+    front
+        .wait_for(STORE_WAIT, "the key store", |v, _| {
+            if !v.store.connected {
+                return Some(Err(Failure::new(
+                    Code::Store,
+                    "the key store is not connected (is the token plugged in / the storage module running?)",
+                )));
+            }
+            v.store.state.map(Ok)
+        })
+        .await
+}
+
+/// Unlocks the store (asking for the password if needed).
+async fn unlock(g: &Global, front: &mut Front) -> Result<(), Failure> {
+    match store_state(front).await? {
+        StoreState::Unlocked => return Ok(()),
+        StoreState::Locked => {}
+        StoreState::NoIdentity => {
+            return Err(Failure::new(
+                Code::Store,
+                "the key store holds no identity: run `susurro-cli init --name <you>`",
+            ));
+        }
+        StoreState::LockedOut => {
+            let v = front.view();
+            return Err(Failure::new(
+                Code::Password,
+                format!(
+                    "too many wrong passwords: try again in {} s",
+                    v.store.retry_after_s
+                ),
+            ));
+        }
+        StoreState::Wiped => {
+            return Err(Failure::new(
+                Code::Store,
+                "the key store was wiped after too many wrong PINs: restore a backup",
+            ));
+        }
+        StoreState::Damaged => {
+            return Err(Failure::new(
+                Code::Store,
+                "the key store is damaged: restore a backup",
+            ));
+        }
+    }
+    let pw = crate::password::read(g.password_file.as_deref(), false)?;
+    front.act(Action::Unlock { password: &pw })?;
+    drop(pw);
+    wait_unlocked(front, "unlocking").await
+}
+
+async fn wait_unlocked(front: &mut Front, what: &str) -> Result<(), Failure> {
+    front
+        .wait_for(Duration::from_secs(60), what, |v, ev| {
+            if let Some(UiEvent::Error(e)) = ev {
+                let code = if v.store.state == Some(StoreState::Locked)
+                    || v.store.state == Some(StoreState::LockedOut)
+                {
+                    Code::Password
+                } else {
+                    Code::Store
+                };
+                return Some(Err(Failure::new(code, e.to_string())));
+            }
+            match v.store.state {
+                Some(StoreState::Unlocked) if !v.store.busy => Some(Ok(())),
+                Some(StoreState::LockedOut) => Some(Err(Failure::new(
+                    Code::Password,
+                    format!(
+                        "too many wrong passwords: try again in {} s",
+                        v.store.retry_after_s
+                    ),
+                ))),
+                _ => None,
+            }
+        })
+        .await
+}
+
+/// Starts a node with storage and the ui (no calls), unlocked.
+async fn open(g: &Global) -> Result<(Node, Front, Config, Home), Failure> {
+    let home = Home::locate(g.home.as_deref())?;
+    let cfg = home.load()?;
+    let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
+    let mut node = Node::start(node_config(spec, false))?;
+    let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
+    let mut front = Front::start(ep, node.clock.clone())?;
+    unlock(g, &mut front).await?;
+    Ok((node, front, cfg, home))
+}
+
+/// An endpoint of a host that is never started with anything (a
+/// placeholder after the node's ui endpoint was handed to the front).
+fn dummy_endpoint() -> Result<susurro_host::Endpoint, Failure> {
+    let mut h = HostBuilder::new("placeholder")
+        .endpoint(ModuleId::Host)
+        .start()
+        .map_err(|e| Failure::error(format!("{e}")))?;
+    h.endpoint(ModuleId::Host)
+        .ok_or_else(|| Failure::error("no endpoint"))
+}
+
+async fn close(node: Node) -> Result<(), Failure> {
+    node.stop().await.map_err(Failure::from)
+}
+
+/// `init`.
+pub async fn init(
+    g: &Global,
+    name: String,
+    host: String,
+    port: u16,
+    profile: ProfileArg,
+) -> Result<(), Failure> {
+    let home = Home::locate(g.home.as_deref())?;
+    if home.config_file().exists() {
+        return Err(Failure::usage(format!(
+            "an identity already exists in {} (remove it or use --home)",
+            home.config_dir.display()
+        )));
+    }
+    Name::new(&name).map_err(|_| Failure::usage("the name must be 1 to 64 bytes"))?;
+    let cfg = Config {
+        name,
+        network: Network {
+            host,
+            port,
+            listen: "127.0.0.1".to_owned(),
+        },
+        audio: crate::config::Audio::default(),
+        storage: crate::config::Storage {
+            serial: None,
+            profile: Some(
+                match profile {
+                    ProfileArg::Host => "host",
+                    ProfileArg::TestOnlyInsecure => "test-only-insecure",
+                }
+                .to_owned(),
+            ),
+        },
+    };
+    std::fs::create_dir_all(&home.data_dir)
+        .map_err(|e| Failure::error(format!("cannot create {}: {e}", home.data_dir.display())))?;
+    let spec = storage_spec(g, &home, None, profile.profile());
+    let mut node = Node::start(node_config(spec, false))?;
+    let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
+    let mut front = Front::start(ep, node.clock.clone())?;
+    match store_state(&mut front).await? {
+        StoreState::NoIdentity | StoreState::Wiped => {}
+        _ => {
+            return Err(Failure::usage(
+                "the key store already holds an identity (restore or use another store)",
+            ));
+        }
+    }
+    let pw = crate::password::read(g.password_file.as_deref(), true)?;
+    if !g.json {
+        eprintln!("Creating your key (this takes a moment)…");
+    }
+    front.act(Action::CreateIdentity { password: &pw })?;
+    drop(pw);
+    wait_unlocked(&mut front, "creating the identity").await?;
+    let fp = own_fingerprint(&mut front).await?;
+    home.save(&cfg)?;
+    out(
+        g,
+        json!({"event": "initialised", "name": cfg.name, "fingerprint": fp, "home": home.config_dir}),
+        || format!("Identity created for {}. Fingerprint: {fp}", cfg.name),
+    );
+    close(node).await
+}
+
+async fn own_key(front: &mut Front) -> Result<[u8; 32], Failure> {
+    front
+        .wait_for(STORE_WAIT, "your public key", |v, _| {
+            v.own_key.map(|k| Ok(k.key))
+        })
+        .await
+}
+
+async fn own_fingerprint(front: &mut Front) -> Result<String, Failure> {
+    let fp = front
+        .wait_for(STORE_WAIT, "your public key", |v, _| {
+            v.own_key.map(|k| Ok(k.fingerprint))
+        })
+        .await?;
+    Ok(susurro_ui::text::fingerprint_text(&fp).to_string())
+}
+
+/// `status`.
+pub async fn status(g: &Global) -> Result<(), Failure> {
+    let (node, mut front, cfg, home) = open(g).await?;
+    let fp = own_fingerprint(&mut front).await?;
+    let card = own_card(&mut front, &cfg).await?;
+    out(
+        g,
+        json!({"event": "status", "name": cfg.name, "fingerprint": fp, "uri": card, "home": home.config_dir}),
+        || format!("{}\n  fingerprint {fp}\n  card        {card}", cfg.name),
+    );
+    close(node).await
+}
+
+async fn own_card(front: &mut Front, cfg: &Config) -> Result<String, Failure> {
+    let key = own_key(front).await?;
+    let card = ContactCard {
+        name: Name::new(&cfg.name).map_err(|_| Failure::usage("the configured name is invalid"))?,
+        key,
+        address: tcp_address(&cfg.network.host, cfg.network.port)?,
+    };
+    let mut s = heapless::String::<{ uri::MAX_URI }>::new();
+    uri::encode(&card, &mut s).map_err(|e| Failure::usage(e.message()))?;
+    Ok(s.as_str().to_owned())
+}
+
+fn tcp_address(host: &str, port: u16) -> Result<Address, Failure> {
+    Ok(Address::Tcp {
+        host: Text::new(host).map_err(|_| Failure::usage(format!("host name too long: {host}")))?,
+        port,
+    })
+}
+
+/// Every contact, page by page.
+async fn all_contacts(front: &mut Front) -> Result<Vec<Contact>, Failure> {
+    front.act(Action::RefreshContacts)?;
+    let mut all = Vec::new();
+    loop {
+        let complete = front
+            .wait_for(STORE_WAIT, "the contact list", |v, ev| {
+                if let Some(UiEvent::Error(e)) = ev {
+                    return Some(Err(Failure::new(Code::Store, e.to_string())));
+                }
+                (!v.contacts.loading).then_some(Ok(v.contacts.complete))
+            })
+            .await?;
+        for c in &front.view().contacts.entries {
+            if !all.iter().any(|a: &Contact| a.id == c.id) {
+                all.push(c.clone());
+            }
+        }
+        if complete {
+            return Ok(all);
+        }
+        front.act(Action::NextContacts)?;
+    }
+}
+
+async fn find_contact(front: &mut Front, name: &str) -> Result<Contact, Failure> {
+    let all = all_contacts(front).await?;
+    all.into_iter()
+        .find(|c| c.name.as_str() == name)
+        .ok_or_else(|| Failure::usage(format!("no contact named {name:?} (see `contacts list`)")))
+}
+
+fn contact_json(c: &Contact) -> serde_json::Value {
+    json!({
+        "id": c.id,
+        "name": c.name.as_str(),
+        "key": hex(&c.key),
+        "address": address_text(&c.address),
+        "verified": c.flags & susurro_wire::contact_flags::VERIFIED != 0,
+    })
+}
+
+fn address_text(a: &Address) -> String {
+    match a {
+        Address::None => "none".to_owned(),
+        Address::Tcp { host, port } => format!("tcp:{}:{port}", host.as_str()),
+        Address::Onion { key, port } => format!("onion:{}:{port}", uri::onion_name(key)),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// `contacts list`.
+pub async fn contacts_list(g: &Global) -> Result<(), Failure> {
+    let (node, mut front, _, _) = open(g).await?;
+    let all = all_contacts(&mut front).await?;
+    if g.json {
+        print_line(&json!({"event": "contacts", "contacts": all.iter().map(contact_json).collect::<Vec<_>>()}).to_string());
+    } else if all.is_empty() {
+        print_line("No contacts yet. Add one with `susurro-cli contacts import 'susurro:…'`.");
+    } else {
+        for c in &all {
+            let v = if c.flags & susurro_wire::contact_flags::VERIFIED != 0 {
+                "verified"
+            } else {
+                ""
+            };
+            print_line(&format!(
+                "{:<24} {:<32} {v}",
+                c.name.as_str(),
+                address_text(&c.address)
+            ));
+        }
+    }
+    close(node).await
+}
+
+/// `contacts show`.
+pub async fn contacts_show(g: &Global, name: &str) -> Result<(), Failure> {
+    let (node, mut front, _, _) = open(g).await?;
+    let c = find_contact(&mut front, name).await?;
+    let v = contact_json(&c);
+    out(g, json!({"event": "contact", "contact": v}), || {
+        format!(
+            "{}\n  key      {}\n  address  {}\n  verified {}",
+            c.name.as_str(),
+            hex(&c.key),
+            address_text(&c.address),
+            v["verified"]
+        )
+    });
+    close(node).await
+}
+
+/// `contacts import` / `contacts add`.
+pub async fn contacts_import(g: &Global, text: &str, name: Option<&str>) -> Result<(), Failure> {
+    let card = uri::decode(text.trim())
+        .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
+    let (node, mut front, _, _) = open(g).await?;
+    let name = name.unwrap_or(card.name.as_str()).to_owned();
+    front.act(Action::AddContact {
+        name: &name,
+        key: card.key,
+        address: card.address.clone(),
+        note: "",
+    })?;
+    front
+        .wait_for(STORE_WAIT, "the new contact", |_, ev| match ev {
+            Some(UiEvent::ContactsChanged) => Some(Ok(())),
+            Some(UiEvent::Error(e)) => Some(Err(Failure::usage(e.to_string()))),
+            _ => None,
+        })
+        .await?;
+    out(g, json!({"event": "contact_added", "name": name}), || {
+        format!("Added {name}.")
+    });
+    close(node).await
+}
+
+/// `contacts rename`.
+pub async fn contacts_rename(g: &Global, name: &str, new_name: &str) -> Result<(), Failure> {
+    let (node, mut front, _, _) = open(g).await?;
+    let c = find_contact(&mut front, name).await?;
+    front.act(Action::RenameContact {
+        id: c.id,
+        name: new_name,
+    })?;
+    wait_changed(&mut front).await?;
+    out(
+        g,
+        json!({"event": "contact_renamed", "name": new_name}),
+        || format!("Renamed {name} to {new_name}."),
+    );
+    close(node).await
+}
+
+/// `contacts delete`.
+pub async fn contacts_delete(g: &Global, name: &str) -> Result<(), Failure> {
+    let (node, mut front, _, _) = open(g).await?;
+    let c = find_contact(&mut front, name).await?;
+    front.act(Action::DeleteContact { id: c.id })?;
+    wait_changed(&mut front).await?;
+    out(g, json!({"event": "contact_deleted", "name": name}), || {
+        format!("Deleted {name}.")
+    });
+    close(node).await
+}
+
+async fn wait_changed(front: &mut Front) -> Result<(), Failure> {
+    front
+        .wait_for(STORE_WAIT, "the key store", |_, ev| match ev {
+            Some(UiEvent::ContactsChanged) => Some(Ok(())),
+            Some(UiEvent::Error(e)) => Some(Err(Failure::usage(e.to_string()))),
+            _ => None,
+        })
+        .await
+}
+
+/// `contacts export`.
+pub async fn contacts_export(g: &Global, qr: bool) -> Result<(), Failure> {
+    let (node, mut front, cfg, _) = open(g).await?;
+    let card = own_card(&mut front, &cfg).await?;
+    let code = if qr {
+        Some(crate::qr::render(&card)?)
+    } else {
+        None
+    };
+    out(
+        g,
+        json!({"event": "card", "uri": card, "qr": code}),
+        || match &code {
+            Some(q) => format!("{q}\n{card}"),
+            None => card.clone(),
+        },
+    );
+    close(node).await
+}
+
+/// `backup` (the store file only: a token backs up on the token).
+pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
+    let home = Home::locate(g.home.as_deref())?;
+    let cfg = home.load()?;
+    if g.storage_serial.is_some() || cfg.storage.serial.is_some() {
+        return Err(Failure::usage(
+            "backup works on the store file of this computer; a storage token keeps its key inside and is not backed up over the link",
+        ));
+    }
+    if file.exists() {
+        return Err(Failure::usage(format!(
+            "{} exists: not overwriting it",
+            file.display()
+        )));
+    }
+    let mut core = crate::node::storage_core(home.store_file(), profile_of(&cfg));
+    let store = core.store();
+    let now = susurro_wire::Instant::ZERO;
+    store
+        .open(now)
+        .map_err(|e| Failure::new(Code::Store, format!("cannot open the store: {e:?}")))?;
+    let pw = crate::password::read(g.password_file.as_deref(), false)?;
+    store
+        .unlock(now, pw.as_bytes())
+        .map_err(|e| Failure::new(Code::Password, format!("cannot unlock: {e:?}")))?;
+    store
+        .export_backup(&mut FileStore::new(file))
+        .map_err(|e| Failure::error(format!("cannot write the backup: {e:?}")))?;
+    store.lock();
+    out(g, json!({"event": "backup", "file": file}), || {
+        format!(
+            "Backup written to {} (encrypted with your password).",
+            file.display()
+        )
+    });
+    Ok(())
+}
+
+/// `restore`.
+pub async fn restore(g: &Global, file: &Path) -> Result<(), Failure> {
+    let home = Home::locate(g.home.as_deref())?;
+    let cfg = home.load()?;
+    if !file.exists() {
+        return Err(Failure::usage(format!("{} does not exist", file.display())));
+    }
+    let mut core = crate::node::storage_core(home.store_file(), profile_of(&cfg));
+    let store = core.store();
+    let now = susurro_wire::Instant::ZERO;
+    let _ = store.open(now);
+    let pw = crate::password::read(g.password_file.as_deref(), false)?;
+    store
+        .restore(&mut FileStore::new(file), pw.as_bytes())
+        .map_err(|e| match e {
+            susurro_storage::StoreError::WrongPassword { .. } => {
+                Failure::new(Code::Password, "wrong password for this backup")
+            }
+            susurro_storage::StoreError::AlreadyExists => {
+                Failure::usage("this store already holds an identity: restore into an empty --home")
+            }
+            e => Failure::new(Code::Store, format!("cannot restore: {e:?}")),
+        })?;
+    store.lock();
+    out(g, json!({"event": "restored", "file": file}), || {
+        "Identity and contacts restored.".to_owned()
+    });
+    Ok(())
+}
+
+/// `module ui`: the interactive front end with every other module remote.
+pub async fn remote_ui(g: &Global, link: LinkSpec) -> Result<(), Failure> {
+    let mut host = HostBuilder::new("ui")
+        .endpoint(ModuleId::Ui)
+        .link(link)
+        .start()
+        .map_err(|e| Failure::error(format!("cannot start: {e}")))?;
+    let ep = host
+        .endpoint(ModuleId::Ui)
+        .ok_or_else(|| Failure::error("no ui endpoint"))?;
+    let mut front = Front::start(ep, Clock::new())?;
+    unlock(g, &mut front).await?;
+    let r = session(g, &mut front, None, &SessionOpts::default(), None).await;
+    let _ = host.shutdown().await;
+    r
+}
+
+/// `listen` (target `None`) and `call`.
+pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<(), Failure> {
+    let home = Home::locate(g.home.as_deref())?;
+    let cfg = home.load()?;
+    let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
+    let mut nc = node_config(spec, true);
+    nc.audio = AudioSpec {
+        input: opts.input.clone(),
+        output: opts.output.clone(),
+        capture_device: cfg.audio.input_device.clone(),
+        playback_device: cfg.audio.output_device.clone(),
+    };
+    if let Some(b) = opts.bitrate.or(cfg.audio.bitrate) {
+        nc.codec = nc.codec.with_bitrate(b);
+    }
+    // A file is a clean signal with no echo path: processing only hurts it.
+    if opts.no_processing || opts.input.is_some() {
+        nc.processing = ProcessingConfig::bypass();
+    }
+    nc.transport.listen_host = cfg.network.listen.clone();
+    let mut node = Node::start(nc)?;
+    let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
+    let mut front = Front::start(ep, node.clock.clone())?;
+    unlock(g, &mut front).await?;
+    let port = opts.port.unwrap_or(cfg.network.port);
+    let listen = target.is_none();
+    front.act(Action::SetNetwork {
+        mode: NetMode::Direct,
+        listen,
+        port: if listen { port } else { 0 },
+    })?;
+    if listen {
+        front
+            .wait_for(Duration::from_secs(10), "the listener", |v, ev| {
+                if let Some(UiEvent::Error(e)) = ev {
+                    return Some(Err(Failure::usage(e.to_string())));
+                }
+                v.network.listening.then_some(Ok(()))
+            })
+            .await?;
+        let addr = address_text(&front.view().network.address);
+        out(g, json!({"event": "listening", "address": addr}), || {
+            format!("Listening for calls on {addr}. Ctrl-C to stop.")
+        });
+    }
+    let target = match target {
+        Some(t) => Some(resolve_target(&mut front, &t).await?),
+        None => None,
+    };
+    let so = SessionOpts {
+        auto_accept: opts.auto_accept,
+        hangup_after: opts.hangup_after.map(Duration::from_secs_f64),
+        once: opts.once || target.is_some(),
+    };
+    let r = session(g, &mut front, target, &so, Some(&node)).await;
+    let stop = node.stop().await;
+    r.and(stop.map_err(Failure::from))
+}
+
+async fn resolve_target(front: &mut Front, t: &str) -> Result<CallTarget, Failure> {
+    if t.to_ascii_lowercase().starts_with("susurro:") {
+        let card = uri::decode(t)
+            .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
+        return Ok(CallTarget::Address(card.address));
+    }
+    if let Some((host, port)) = t.rsplit_once(':') {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(CallTarget::Address(tcp_address(host, port)?));
+        }
+    }
+    let c = find_contact(front, t).await?;
+    Ok(CallTarget::Contact(c.id))
+}
+
+#[derive(Debug, Default)]
+struct SessionOpts {
+    auto_accept: bool,
+    hangup_after: Option<Duration>,
+    once: bool,
+}
+
+const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, status, quit";
+
+/// The interactive part: renders events, reads commands from stdin.
+async fn session(
+    g: &Global,
+    front: &mut Front,
+    target: Option<CallTarget>,
+    so: &SessionOpts,
+    node: Option<&Node>,
+) -> Result<(), Failure> {
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    let mut called_at = None;
+    let mut hangup_at: Option<Instant> = None;
+    if let Some(t) = target {
+        front.act(Action::Call {
+            target: t,
+            mode: NetMode::Direct,
+        })?;
+        called_at = Some(Instant::now());
+    } else if !g.json {
+        print_line(HELP);
+    }
+    let mut result: Option<Result<(), Failure>> = None;
+    loop {
+        while let Some(ev) = front.event() {
+            if let Some(r) = render(g, front.view(), &ev, called_at, node).await {
+                result = Some(r);
+            }
+            match &ev {
+                // The call rings once its keys are agreed.
+                UiEvent::CallPhaseChanged(Phase::Ringing) if so.auto_accept => {
+                    if let Err(f) = front.act(Action::Accept) {
+                        out(g, json!({"event": "error", "message": f.message}), || {
+                            f.message.clone()
+                        });
+                    }
+                }
+                UiEvent::CallPhaseChanged(Phase::Ringing) if !g.json => {
+                    print_line("Ringing: type `accept` or `reject`.");
+                }
+                UiEvent::CallPhaseChanged(Phase::InCall) => {
+                    if let Some(d) = so.hangup_after {
+                        hangup_at = Some(Instant::now() + d);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(r) = result.take() {
+            if so.once || r.is_err() && called_at.is_some() {
+                return r;
+            }
+            if let Err(f) = r {
+                if !g.json {
+                    eprintln!("susurro-cli: {}", f.message);
+                }
+            }
+            let _ = front.act(Action::Dismiss);
+        }
+        let until = hangup_at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            r = front.pump(until) => {
+                if !r? && hangup_at.is_some() {
+                    hangup_at = None;
+                    front.act(Action::Hangup)?;
+                }
+            }
+            l = lines.next_line(), if stdin_open => match l {
+                Ok(Some(line)) => {
+                    if let Err(f) = command(g, front, line.trim()).await {
+                        if f.code == Code::Usage && f.message == "quit" {
+                            return Ok(());
+                        }
+                        out(g, json!({"event": "error", "message": f.message}), || f.message.clone());
+                    }
+                }
+                Ok(None) | Err(_) => stdin_open = false,
+            },
+            _ = tokio::signal::ctrl_c() => {
+                if front.view().active_call().is_some() {
+                    let _ = front.act(Action::Hangup);
+                    let _ = front.wait_for(Duration::from_secs(3), "hang-up", |v, _| {
+                        v.active_call().is_none().then_some(Ok(()))
+                    }).await;
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failure> {
+    let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
+    let arg = arg.trim();
+    match cmd {
+        "" => Ok(()),
+        "accept" => front.act(Action::Accept),
+        "reject" => front.act(Action::Reject),
+        "hangup" => front.act(Action::Hangup),
+        "mute" => front.act(Action::Mute(true)),
+        "unmute" => front.act(Action::Mute(false)),
+        "sas-verified" => front.act(Action::MarkSasVerified),
+        "compare" if !arg.is_empty() => front.act(Action::CompareSecret { phrase: arg }),
+        "send-contact" if !arg.is_empty() => {
+            let id: ContactId = if arg == "me" {
+                0
+            } else {
+                find_in_view(front.view(), arg)
+                    .ok_or_else(|| Failure::usage(format!("no contact named {arg:?}")))?
+            };
+            front.act(Action::SendContact { contact: id })
+        }
+        "status" => {
+            let v = front.view();
+            let s = match v.call.as_ref() {
+                Some(c) => format!(
+                    "call {:?}, SAS {}, authenticated {}, muted {}",
+                    c.phase,
+                    c.sas.as_ref().map_or("-", |s| s.as_str()),
+                    c.authenticated,
+                    c.muted
+                ),
+                None => "no call".to_owned(),
+            };
+            out(g, json!({"event": "status", "text": s}), || s.clone());
+            Ok(())
+        }
+        "help" => {
+            print_line(HELP);
+            Ok(())
+        }
+        "quit" | "exit" => Err(Failure::usage("quit")),
+        _ => Err(Failure::usage(format!("unknown command {line:?}; {HELP}"))),
+    }
+}
+
+fn find_in_view(v: &View, name: &str) -> Option<ContactId> {
+    v.contacts
+        .entries
+        .iter()
+        .find(|c| c.name.as_str() == name)
+        .map(|c| c.id)
+}
+
+fn outcome_text(o: CompareOutcome) -> &'static str {
+    match o {
+        CompareOutcome::Match => "match",
+        CompareOutcome::Mismatch => "mismatch",
+        CompareOutcome::PeerRequested => "peer-requested",
+        CompareOutcome::TooManyAttempts => "too-many-attempts",
+        CompareOutcome::Aborted => "aborted",
+    }
+}
+
+fn end_code(reason: EndReason) -> Option<Code> {
+    match reason {
+        EndReason::LocalHangup | EndReason::RemoteHangup => None,
+        EndReason::Rejected | EndReason::Unreachable | EndReason::Busy => Some(Code::CallFailed),
+        EndReason::StoreLocked => Some(Code::Store),
+        _ => Some(Code::CallAborted),
+    }
+}
+
+/// Prints an event; `Some` when it ends the call (with the command's result).
+async fn render(
+    g: &Global,
+    v: &View,
+    ev: &UiEvent,
+    called_at: Option<Instant>,
+    node: Option<&Node>,
+) -> Option<Result<(), Failure>> {
+    match ev {
+        UiEvent::IncomingCall { call, path } => {
+            out(
+                g,
+                json!({"event": "incoming", "call": call, "path": format!("{path:?}")}),
+                || format!("Incoming call over {path:?}."),
+            );
+        }
+        UiEvent::CallPhaseChanged(p) => {
+            out(
+                g,
+                json!({"event": "phase", "phase": format!("{p:?}")}),
+                || format!("… {p:?}"),
+            );
+        }
+        UiEvent::CallEstablished { sas, authenticated } => {
+            let sas_text = susurro_ui::Sas::new(*sas).as_str().to_owned();
+            let setup_ms = called_at.map(|t| t.elapsed().as_secs_f64() * 1000.0);
+            let peer = v
+                .call
+                .as_ref()
+                .and_then(|c| c.peer_name.as_ref())
+                .map(|n| n.as_str().to_owned());
+            out(
+                g,
+                json!({"event": "established", "sas": sas_text, "authenticated": authenticated, "peer": peer, "setup_ms": setup_ms}),
+                || {
+                    format!(
+                        "Encrypted. Read these to each other: {sas_text}{}",
+                        if *authenticated {
+                            ""
+                        } else {
+                            "  (the other side's key is not in your contacts: compare the words!)"
+                        }
+                    )
+                },
+            );
+        }
+        UiEvent::SasVerified => out(g, json!({"event": "sas_verified"}), || {
+            "SAS marked as verified.".to_owned()
+        }),
+        UiEvent::Muted(on) => out(g, json!({"event": "muted", "on": on}), || {
+            if *on { "Muted." } else { "Unmuted." }.to_owned()
+        }),
+        UiEvent::CompareResult(o) => {
+            let t = outcome_text(*o);
+            out(g, json!({"event": "compare", "outcome": t}), || {
+                format!("Secret compare: {t}")
+            });
+        }
+        UiEvent::ContactReceived { name, .. } => {
+            out(
+                g,
+                json!({"event": "contact_received", "name": name.as_str()}),
+                || format!("Contact received and saved as {}", name.as_str()),
+            );
+        }
+        UiEvent::LinkQuality => {
+            if let Some(q) = v.call.as_ref().and_then(|c| c.quality) {
+                if g.json {
+                    print_line(
+                        &json!({"event": "quality", "rtt_ms": q.rtt_ms, "loss_permille": q.loss_permille, "late_permille": q.late_permille, "jitter_ms": q.jitter_ms, "paths": q.paths})
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        UiEvent::Error(e) => {
+            out(
+                g,
+                json!({"event": "error", "message": e.to_string()}),
+                || e.to_string(),
+            );
+        }
+        UiEvent::CallEnded { reason } => {
+            let call = v.call.as_ref().map(|c| c.id);
+            let audio = match (node, call) {
+                (Some(n), Some(id)) => call_audio(n, id).await,
+                _ => None,
+            };
+            let msg = susurro_ui::text::end_message(*reason);
+            out(
+                g,
+                json!({"event": "ended", "reason": format!("{reason:?}"), "message": msg, "audio": audio}),
+                || format!("Call ended: {msg}"),
+            );
+            return Some(match end_code(*reason) {
+                None => Ok(()),
+                Some(code) => Err(Failure::new(code, msg)),
+            });
+        }
+        _ => {}
+    }
+    None
+}
+
+/// The audio figures of `call`, once the audio side has written them.
+async fn call_audio(node: &Node, call: susurro_wire::CallId) -> Option<serde_json::Value> {
+    for _ in 0..50 {
+        let found = node
+            .audio_log
+            .lock()
+            .ok()
+            .and_then(|l| l.iter().find(|a| a.call == call).cloned());
+        if let Some(a) = found {
+            return serde_json::to_value(a).ok();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}

@@ -1,0 +1,250 @@
+//! The cryptor module with the audio engine beside it.
+//!
+//! The cryptor core is sans-IO; this task gives it a clock, the OS
+//! generator, the host's router (through an [`Endpoint`]) and, every codec
+//! frame while a call is talking, one encoded microphone frame to seal and
+//! the opened frames to decode. Plaintext audio never leaves this task: what
+//! goes to transport is sealed `Voice`.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+use susurro_audio::{
+    AudioHost, CapturePipeline, CodecConfig, FrameSource, PlaybackPipeline, ProcessingConfig,
+};
+use susurro_cryptor::CryptorCore;
+use susurro_host::{Clock, Endpoint};
+use susurro_wire::module::{Input, ModuleCore, Outbox};
+use susurro_wire::{CallId, Message, ModuleId};
+use tokio::sync::watch;
+use tokio::time::{MissedTickBehavior, interval, sleep_until};
+use tracing::warn;
+
+use crate::audio_io::{AudioSpec, RATE, Sink, Source};
+
+/// What the audio side measured for one call.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CallAudio {
+    /// The call.
+    pub call: CallId,
+    /// Frames encoded, sealed and sent.
+    pub frames_sent: u64,
+    /// Frames played from received packets.
+    pub frames_decoded: u64,
+    /// Frames concealed (missing or late).
+    pub frames_concealed: u64,
+    /// When the input file's first sample went into the call (µs since the epoch).
+    pub input_started_us: Option<u64>,
+    /// When the first output frame was written (µs since the epoch).
+    pub output_started_us: Option<u64>,
+    /// The output WAV written at the end of the call.
+    pub output_file: Option<String>,
+    /// Algorithmic delay of capture + codec, ms.
+    pub pipeline_delay_ms: f64,
+    /// Whether the whole input file was played.
+    pub input_finished: bool,
+}
+
+/// Shared record of every call's audio.
+pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;
+
+struct Live {
+    call: CallId,
+    capture: CapturePipeline,
+    playback: PlaybackPipeline,
+    source: Source,
+    sink: Sink,
+    report: CallAudio,
+    heard: bool,
+}
+
+/// Runs the cryptor until `shutdown` turns true or the host stops.
+pub struct CryptorTask {
+    pub core: CryptorCore,
+    pub endpoint: Endpoint,
+    pub clock: Clock,
+    pub audio: AudioSpec,
+    pub codec: CodecConfig,
+    pub processing: ProcessingConfig,
+    pub log: AudioLog,
+}
+
+impl CryptorTask {
+    /// The loop.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut out = Outbox::new(ModuleId::Cryptor);
+        let frame = self.codec.frame.millis();
+        let mut tick = interval(Duration::from_millis(u64::from(frame)));
+        tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
+        let mut live: Option<Live> = None;
+        let mut muted = false;
+        // Files mean headless: the side without a file is silence or nowhere.
+        let headless = self.audio.input.is_some() || self.audio.output.is_some();
+        let device_host = if !headless {
+            match AudioHost::pulseaudio() {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    warn!(error = %e, "no sound server: calls will be silent");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let mut input = Some(Input::Start);
+        loop {
+            if let Some(i) = input.take() {
+                self.core.handle(self.clock.now(), i, &mut out);
+            }
+            if !self.flush(&mut out) {
+                break;
+            }
+            let deadline = self.core.deadline().map(|t| self.clock.to_tokio(t));
+            tokio::select! {
+                m = self.endpoint.recv() => match m {
+                    Some(env) => {
+                        if let Message::Mute(m) = &env.msg {
+                            muted = m.on;
+                            if let Some(l) = live.as_mut() {
+                                l.capture.set_muted(muted);
+                            }
+                        }
+                        input = Some(Input::Message(env));
+                    }
+                    None => break,
+                },
+                () = sleep_opt(deadline) => input = Some(Input::Timer),
+                _ = tick.tick() => {
+                    self.audio_tick(&mut live, muted, device_host.as_ref(), &mut out);
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+        if let Some(l) = live.take() {
+            self.finish(l);
+        }
+    }
+
+    /// Sends what the core produced; serves its entropy requests. False
+    /// once the host is gone.
+    fn flush(&mut self, out: &mut Outbox) -> bool {
+        loop {
+            while let Some(env) = out.pop() {
+                if self.endpoint.send_envelope(env).is_err() {
+                    return false;
+                }
+            }
+            match out.take_entropy_request() {
+                Some(n) => {
+                    let mut buf = vec![0u8; n];
+                    if getrandom::fill(&mut buf).is_err() {
+                        warn!("no entropy from the OS");
+                        return true;
+                    }
+                    self.core
+                        .handle(self.clock.now(), Input::Entropy(&buf), out);
+                    zeroize::Zeroize::zeroize(&mut buf);
+                }
+                None => return true,
+            }
+        }
+    }
+
+    fn audio_tick(
+        &mut self,
+        live: &mut Option<Live>,
+        muted: bool,
+        host: Option<&AudioHost>,
+        out: &mut Outbox,
+    ) {
+        let talking = self.core.calls().find(|c| self.core.is_talking(*c));
+        if live.as_ref().map(|l| l.call) != talking {
+            if let Some(l) = live.take() {
+                self.finish(l);
+            }
+            if let Some(call) = talking {
+                match self.start(call, muted, host) {
+                    Ok(l) => *live = Some(l),
+                    Err(e) => warn!(error = %format!("{e:#}"), "cannot start the call's audio"),
+                }
+            }
+        }
+        let Some(l) = live.as_mut() else {
+            return;
+        };
+        let mut mic = vec![0.0f32; self.codec.frame.millis() as usize * RATE as usize / 1000];
+        l.source.read(&mut mic);
+        let mut packets = Vec::new();
+        if let Err(e) = l.capture.push_capture(&mic, &mut packets) {
+            warn!(error = %e, "capture failed");
+        }
+        for p in packets {
+            match self.core.seal_voice(l.call, &p.payload, out) {
+                Ok(()) => l.report.frames_sent += 1,
+                Err(e) => warn!(error = %e, "voice frame not sent"),
+            }
+        }
+        while let Some(v) = self.core.poll_voice() {
+            if v.call == l.call {
+                // The sealing counter is the codec frame counter (one frame
+                // per packet), so it orders the playout.
+                let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
+                l.playback.push_packet(seq, v.payload.to_vec());
+                l.heard = true;
+            }
+        }
+        if l.heard {
+            let mut speaker = Vec::with_capacity(mic.len());
+            match l.playback.pull_frame(&mut speaker) {
+                Ok(FrameSource::Packet) => l.report.frames_decoded += 1,
+                Ok(_) => l.report.frames_concealed += 1,
+                Err(e) => warn!(error = %e, "playback failed"),
+            }
+            l.sink.write(&speaker);
+        }
+        let _ = self.flush(out);
+    }
+
+    fn start(&self, call: CallId, muted: bool, host: Option<&AudioHost>) -> Result<Live> {
+        let mut capture = CapturePipeline::new(&self.codec, &self.processing)?;
+        capture.set_muted(muted);
+        let playback = PlaybackPipeline::new(&self.codec)?;
+        let pipeline_delay_ms = capture.delay_ms().unwrap_or(0.0);
+        Ok(Live {
+            call,
+            capture,
+            playback,
+            source: Source::open(&self.audio, host)?,
+            sink: Sink::open(&self.audio, host)?,
+            report: CallAudio {
+                call,
+                pipeline_delay_ms,
+                ..CallAudio::default()
+            },
+            heard: false,
+        })
+    }
+
+    fn finish(&self, mut l: Live) {
+        l.report.input_started_us = l.source.started();
+        l.report.input_finished = l.source.finished();
+        l.report.output_started_us = l.sink.started();
+        match l.sink.finish() {
+            Ok(p) => l.report.output_file = p.map(|p| p.display().to_string()),
+            Err(e) => warn!(error = %format!("{e:#}"), "cannot write the call's recording"),
+        }
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(l.report);
+    }
+}
+
+async fn sleep_opt(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
