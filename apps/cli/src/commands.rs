@@ -155,7 +155,7 @@ async fn open(g: &Global) -> Result<(Node, Front, Config, Home), Failure> {
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
     let mut node = Node::start(node_config(spec, false))?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
-    let mut front = Front::start(ep, node.clock.clone())?;
+    let mut front = Front::start(ep, node.clock)?;
     unlock(g, &mut front).await?;
     Ok((node, front, cfg, home))
 }
@@ -215,7 +215,7 @@ pub async fn init(
     let spec = storage_spec(g, &home, None, profile.profile());
     let mut node = Node::start(node_config(spec, false))?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
-    let mut front = Front::start(ep, node.clock.clone())?;
+    let mut front = Front::start(ep, node.clock)?;
     match store_state(&mut front).await? {
         StoreState::NoIdentity | StoreState::Wiped => {}
         _ => {
@@ -577,7 +577,7 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
     nc.transport.listen_host = cfg.network.listen.clone();
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
-    let mut front = Front::start(ep, node.clock.clone())?;
+    let mut front = Front::start(ep, node.clock)?;
     unlock(g, &mut front).await?;
     let port = opts.port.unwrap_or(cfg.network.port);
     let listen = target.is_none();
@@ -620,10 +620,10 @@ async fn resolve_target(front: &mut Front, t: &str) -> Result<CallTarget, Failur
             .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
         return Ok(CallTarget::Address(card.address));
     }
-    if let Some((host, port)) = t.rsplit_once(':') {
-        if let Ok(port) = port.parse::<u16>() {
-            return Ok(CallTarget::Address(tcp_address(host, port)?));
-        }
+    if let Some((host, port)) = t.rsplit_once(':')
+        && let Ok(port) = port.parse::<u16>()
+    {
+        return Ok(CallTarget::Address(tcp_address(host, port)?));
     }
     let c = find_contact(front, t).await?;
     Ok(CallTarget::Contact(c.id))
@@ -689,10 +689,10 @@ async fn session(
             if so.once || r.is_err() && called_at.is_some() {
                 return r;
             }
-            if let Err(f) = r {
-                if !g.json {
-                    eprintln!("susurro-cli: {}", f.message);
-                }
+            if let Err(f) = r
+                && !g.json
+            {
+                eprintln!("susurro-cli: {}", f.message);
             }
             let _ = front.act(Action::Dismiss);
         }
@@ -866,13 +866,13 @@ async fn render(
             );
         }
         UiEvent::LinkQuality => {
-            if let Some(q) = v.call.as_ref().and_then(|c| c.quality) {
-                if g.json {
-                    print_line(
+            if let Some(q) = v.call.as_ref().and_then(|c| c.quality)
+                && g.json
+            {
+                print_line(
                         &json!({"event": "quality", "rtt_ms": q.rtt_ms, "loss_permille": q.loss_permille, "late_permille": q.late_permille, "jitter_ms": q.jitter_ms, "paths": q.paths})
                             .to_string(),
                     );
-                }
             }
         }
         UiEvent::Error(e) => {

@@ -305,21 +305,20 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     };
     // Alice's input started at `in0`; Bob's output at `out0`.
     let a_in0 = alice_audio_start(&alice_p);
-    if let (Some(in0), Some(out0)) = (a_in0, audio["output_started_us"].as_u64()) {
-        if let Some(lag) = best_lag(&said, &heard, heard_rate as usize / 2) {
-            let d =
-                (out0 as f64 - in0 as f64) / 1000.0 + lag as f64 * 1000.0 / f64::from(heard_rate);
-            report.one_way_delay_ms = Some(d);
-            // Align for PESQ.
-            let aligned = align(&heard, lag, said.len());
-            let al_path = dir.join("bob-heard-aligned.wav");
-            let ref_path = dir.join("alice-said-16k.wav");
-            susurro_audio::write_wav_mono(&al_path, heard_rate, &aligned)?;
-            susurro_audio::write_wav_mono(&ref_path, heard_rate, &said)?;
-            match pesq(args, &ref_path, &al_path, dir) {
-                Ok(s) => report.pesq_wb = Some(s),
-                Err(e) => report.pesq_note = Some(format!("{e:#}")),
-            }
+    if let (Some(in0), Some(out0)) = (a_in0, audio["output_started_us"].as_u64())
+        && let Some(lag) = best_lag(&said, &heard, heard_rate as usize / 2)
+    {
+        let d = (out0 as f64 - in0 as f64) / 1000.0 + lag as f64 * 1000.0 / f64::from(heard_rate);
+        report.one_way_delay_ms = Some(d);
+        // Align for PESQ.
+        let aligned = align(&heard, lag, said.len());
+        let al_path = dir.join("bob-heard-aligned.wav");
+        let ref_path = dir.join("alice-said-16k.wav");
+        susurro_audio::write_wav_mono(&al_path, heard_rate, &aligned)?;
+        susurro_audio::write_wav_mono(&ref_path, heard_rate, &said)?;
+        match pesq(args, &ref_path, &al_path, dir) {
+            Ok(s) => report.pesq_wb = Some(s),
+            Err(e) => report.pesq_note = Some(format!("{e:#}")),
         }
     }
     Ok(report)
@@ -380,10 +379,10 @@ impl Proc {
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(l)) = lines.next_line().await {
-                if let Ok(v) = serde_json::from_str::<Value>(&l) {
-                    if tx.send(v).is_err() {
-                        break;
-                    }
+                if let Ok(v) = serde_json::from_str::<Value>(&l)
+                    && tx.send(v).is_err()
+                {
+                    break;
                 }
             }
         });

@@ -115,7 +115,7 @@ impl Node {
             let task = CryptorTask {
                 core: CryptorCore::default(),
                 endpoint: cryptor,
-                clock: clock.clone(),
+                clock,
                 audio: cfg.audio.clone(),
                 codec: cfg.codec,
                 processing: cfg.processing.clone(),

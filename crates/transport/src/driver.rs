@@ -28,7 +28,7 @@ use crate::keys::ObfuscationKeys;
 use crate::session1::Session1Initiator;
 use crate::session2::{Channel, Incoming, Session2Initiator};
 
-const READ_CHUNK: usize = 8192;
+pub(crate) const READ_CHUNK: usize = 8192;
 
 /// Driver parameters.
 #[derive(Clone, Debug)]
@@ -100,7 +100,7 @@ pub enum TransportError {
     Io(#[from] io::Error),
 }
 
-fn os_rng() -> Result<StdRng, TransportError> {
+pub(crate) fn os_rng() -> Result<StdRng, TransportError> {
     StdRng::try_from_rng(&mut SysRng)
         .map_err(|e| TransportError::Io(io::Error::other(e.to_string())))
 }
@@ -132,7 +132,11 @@ async fn connect(target: &str, after: Duration) -> Result<TcpStream, TransportEr
 /// Maps a failed connect to [`TransportError::Refused`],
 /// [`TransportError::Timeout`] (the system gave up before `after`) or
 /// [`TransportError::Unreachable`].
-fn classify_connect_error(target: &str, after: Duration, e: io::Error) -> TransportError {
+pub(crate) fn classify_connect_error(
+    target: &str,
+    after: Duration,
+    e: io::Error,
+) -> TransportError {
     match e.kind() {
         io::ErrorKind::ConnectionRefused => TransportError::Refused {
             target: target.to_owned(),
@@ -413,6 +417,7 @@ async fn inbound(
                 reply,
                 channel,
                 incoming,
+                ..
             } => {
                 if s.write_all(&reply).await.is_ok() {
                     let _ = tx.send(Connection::new(s, *channel, incoming, rng)).await;

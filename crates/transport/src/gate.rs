@@ -22,6 +22,7 @@ struct Pending {
     keys: SessionKeys,
     effort: u8,
     expires: Instant,
+    tag: Option<u32>,
 }
 
 /// One accepted connection, before it is known what it is.
@@ -63,6 +64,9 @@ pub enum InboundStep {
         channel: Box<Channel>,
         /// Anything the caller sent right after its hello.
         incoming: Vec<Incoming>,
+        /// The tag given to [`Gate::session1_reply_tagged`] (the module's
+        /// call id), `None` for [`Gate::session1_reply`].
+        tag: Option<u32>,
     },
 }
 
@@ -216,6 +220,7 @@ impl Gate {
                     reply,
                     channel: Box::new(channel),
                     incoming,
+                    tag: p.tag,
                 }
             }
             Err(_) => self.drop_conn(conn, rng),
@@ -227,6 +232,9 @@ impl Gate {
     /// caller `remote`, callee `local`). Registers the pending session 2 at
     /// the current effort. Send the reply, then close.
     ///
+    /// The request may have been parsed long before (the module asks the
+    /// cryptor for `local` and `K` in between): `conn` keeps it.
+    ///
     /// # Errors
     /// [`Error::State`] if `conn` has no request waiting.
     pub fn session1_reply<R: CryptoRng + ?Sized>(
@@ -234,6 +242,47 @@ impl Gate {
         conn: &mut Inbound,
         local: Representative,
         secret: &Secret<32>,
+        now: Instant,
+        rng: &mut R,
+    ) -> Result<Vec<u8>, Error> {
+        self.reply(conn, local, secret, None, now, rng)
+    }
+
+    /// [`Gate::session1_reply`] with a tag (the module's call id) that the
+    /// matching session 2 reports in [`InboundStep::Established`] and that
+    /// [`Gate::forget`] cancels.
+    ///
+    /// # Errors
+    /// [`Error::State`] if `conn` has no request waiting.
+    pub fn session1_reply_tagged<R: CryptoRng + ?Sized>(
+        &mut self,
+        conn: &mut Inbound,
+        local: Representative,
+        secret: &Secret<32>,
+        tag: u32,
+        now: Instant,
+        rng: &mut R,
+    ) -> Result<Vec<u8>, Error> {
+        self.reply(conn, local, secret, Some(tag), now, rng)
+    }
+
+    /// Cancels the pending session 2 registered with `tag`: a later session
+    /// 2 for it is treated as a probe. Returns whether one was pending.
+    pub fn forget(&mut self, tag: u32) -> bool {
+        let Some(i) = self.pending.iter().position(|p| p.tag == Some(tag)) else {
+            return false;
+        };
+        let p = self.pending.remove(i);
+        self.s2_replay.insert(p.keys.id);
+        true
+    }
+
+    fn reply<R: CryptoRng + ?Sized>(
+        &mut self,
+        conn: &mut Inbound,
+        local: Representative,
+        secret: &Secret<32>,
+        tag: Option<u32>,
         now: Instant,
         rng: &mut R,
     ) -> Result<Vec<u8>, Error> {
@@ -250,6 +299,7 @@ impl Gate {
             keys: SessionKeys::derive(secret, &self.cfg.access_key),
             effort,
             expires: now + self.cfg.pending_ttl,
+            tag,
         });
         Ok(build_reply(
             &self.cfg.access_key,

@@ -126,6 +126,18 @@ impl<T> JitterBuffer<T> {
         self.stats
     }
 
+    /// The current target depth.
+    #[must_use]
+    pub const fn target_depth(&self) -> usize {
+        self.cfg.target_depth
+    }
+
+    /// Changes the target depth (clamped to `1..=max_depth`). It applies
+    /// when playout next starts (at the start and after a re-buffer).
+    pub fn set_target_depth(&mut self, frames: usize) {
+        self.cfg.target_depth = frames.clamp(1, self.cfg.max_depth);
+    }
+
     /// Frames queued.
     #[must_use]
     pub fn depth(&self) -> usize {

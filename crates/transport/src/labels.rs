@@ -22,6 +22,12 @@ pub const S2_LENGTH: Label = Label::new(b"susurro/transport/s2-length/v1");
 /// Proof-of-work hash.
 pub const POW: Label = Label::new(b"susurro/transport/pow/v1");
 
+/// Access key of a direct TCP listener, from its port
+/// ([`crate::access_key_for`]).
+pub const ACCESS_TCP: Label = Label::new(b"susurro/transport/access-key/tcp/v1");
+/// Access key of an onion service, from its key and port.
+pub const ACCESS_ONION: Label = Label::new(b"susurro/transport/access-key/onion/v1");
+
 /// Every label of this crate (checked distinct by a test).
 pub const ALL: &[Label] = &[
     S1_MARK,
@@ -33,6 +39,8 @@ pub const ALL: &[Label] = &[
     S2_KEYED,
     S2_LENGTH,
     POW,
+    ACCESS_TCP,
+    ACCESS_ONION,
 ];
 
 #[cfg(test)]

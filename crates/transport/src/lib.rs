@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod config;
 pub mod driver;
 pub mod error;
@@ -9,16 +10,19 @@ pub mod gate;
 pub mod jitter;
 pub mod keys;
 pub mod labels;
+pub mod module;
 pub mod pow;
 pub mod replay;
 pub mod session1;
 pub mod session2;
 
+pub use access::access_key_for;
 pub use config::Config;
 pub use driver::{Connection, DriverConfig, Listener, TransportError, dial};
 pub use error::Error;
 pub use gate::{Gate, Inbound, InboundStep};
 pub use jitter::{JitterBuffer, JitterConfig, Playout};
 pub use keys::ObfuscationKeys;
+pub use module::{INCOMING_CALL_BASE, ModuleConfig, run_module};
 pub use session1::{Session1Initiator, Session1Outcome};
 pub use session2::{Channel, Incoming, Session2Initiator};

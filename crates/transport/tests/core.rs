@@ -78,6 +78,7 @@ fn session2(
         reply,
         channel,
         incoming,
+        tag: None,
     } = gate.on_data(&mut conn, &hello, now, rng)
     else {
         panic!("hello refused")

@@ -1,0 +1,463 @@
+//! The transport module: a tokio runtime that speaks wire messages with the
+//! cryptor ([`run_module`]).
+//!
+//! It owns the sockets: it dials (`Dial`), listens (`NetworkConfig`), runs
+//! both obfuscation sessions with the cryptor supplying the session-1 key
+//! (`ObfuscationOpen` → `ObfuscationKey` → `ObfuscationRemote` →
+//! `ObfuscationSecret`), reports `SessionReady`, then carries the IKE,
+//! `PeerData` and `Voice` messages of each call over its session-2 channel,
+//! rekeys it with `Kt` (`TransportKey`), plays received voice out through a
+//! jitter buffer and reports `LinkQuality` every second. The message flow is
+//! in the crate README and `docs/protocol.md`, "Transport obfuscation".
+//!
+//! Every call id the module has announced to the cryptor (by accepting its
+//! `Dial` or by sending `ObfuscationOpen` for an incoming call) ends with
+//! exactly one `Terminated`, unless the module itself shuts down.
+
+mod call;
+mod link;
+mod listen;
+
+use core::time::Duration;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+
+use susurro_crypto::Secret;
+use susurro_wire::{
+    Address, CallId, Direction, Envelope, ErrorCode, Message, ModuleId, NetMode, NetworkConfig,
+    NetworkStatus, Terminated, Text, TransportReady,
+};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::driver::DriverConfig;
+use crate::jitter::JitterConfig;
+use crate::session2::{Channel, Incoming};
+
+pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
+
+/// Incoming calls get ids from `INCOMING_CALL_BASE + 1` up (wrapping back
+/// to it); the cryptor numbers its outgoing calls below. The same value as
+/// `susurro_cryptor::INCOMING_CALL_BASE` (transport does not depend on the
+/// cryptor crate).
+pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+
+/// Unknown call ids remembered (so each is reported once) and ended call
+/// ids remembered (so late messages for them are dropped silently).
+const RECENT_IDS: usize = 256;
+
+/// Time allowed for the calls to close when the cryptor's channel closes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+
+/// Parameters of the module.
+#[derive(Clone, Debug)]
+pub struct ModuleConfig {
+    /// Host the listener binds (default `127.0.0.1`; `0.0.0.0` for all
+    /// interfaces). Reported as our address in `NetworkStatus`.
+    pub listen_host: String,
+    /// Obfuscation parameters and timing: pause between the sessions,
+    /// connect and handshake timeouts, padding, effort policy, probe close
+    /// delay. Its access key is not used: the module derives one per
+    /// address with [`crate::access_key_for`].
+    pub driver: DriverConfig,
+    /// Jitter buffer of each call. `target_depth` is the smallest target;
+    /// the target adapts to the measured jitter (default 2 frames on direct
+    /// TCP).
+    pub jitter: JitterConfig,
+    /// Voice frame period: one playout per period (default 20 ms).
+    pub frame_period: Duration,
+    /// Period of `LinkQuality` reports and round-trip pings (default 1 s).
+    pub quality_period: Duration,
+    /// Time allowed for each cryptor answer (`ObfuscationKey`,
+    /// `ObfuscationSecret`; default 10 s).
+    pub step_timeout: Duration,
+}
+
+impl Default for ModuleConfig {
+    fn default() -> Self {
+        Self {
+            listen_host: "127.0.0.1".to_owned(),
+            driver: DriverConfig::new(Secret::zero()),
+            jitter: JitterConfig {
+                target_depth: 2,
+                max_depth: 25,
+                rebuffer_after: 10,
+            },
+            frame_period: Duration::from_millis(20),
+            quality_period: Duration::from_secs(1),
+            step_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A session-2 connection the listener established for a call.
+pub(crate) struct Established {
+    stream: TcpStream,
+    channel: Channel,
+    incoming: Vec<Incoming>,
+}
+
+/// What the main loop sends a call task.
+enum Cmd {
+    /// `ObfuscationKey`: our representative.
+    Key([u8; 32]),
+    /// `ObfuscationSecret`: `K`.
+    Secret(Secret<32>),
+    /// A message to carry to the peer (IKE, `PeerData`, `Voice`).
+    Carry(Box<Message>),
+    /// `TransportKey`: `Kt`.
+    Rekey(Secret<32>),
+    /// `Terminate`.
+    Terminate,
+    /// The listener established session 2 for this (incoming) call.
+    Session2(Box<Established>),
+    /// The module stops: close without reporting.
+    Shutdown,
+}
+
+/// What tasks tell the main loop.
+enum Event {
+    /// A new incoming call: route its commands, then send `announce`.
+    Register {
+        call: CallId,
+        cmds: mpsc::UnboundedSender<Cmd>,
+        announce: Box<Message>,
+    },
+    /// The listener established session 2 for the call `tag`.
+    Session2 { tag: CallId, est: Box<Established> },
+    /// A call task ended (it reported `Terminated` itself).
+    Ended { call: CallId },
+}
+
+/// What every task shares.
+struct Shared {
+    cfg: ModuleConfig,
+    tx: mpsc::UnboundedSender<Envelope>,
+    events: mpsc::UnboundedSender<Event>,
+    stop: watch::Receiver<bool>,
+}
+
+impl Shared {
+    fn send(&self, msg: impl Into<Message>) {
+        // The cryptor may be gone; nothing to do then.
+        let _ = self
+            .tx
+            .send(Envelope::new(ModuleId::Transport, ModuleId::Cryptor, msg));
+    }
+
+    fn event(&self, ev: Event) {
+        let _ = self.events.send(ev);
+    }
+
+    /// Spawns `f`, stopped when the module stops.
+    fn spawn<F>(&self, f: F) -> JoinHandle<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let mut stop = self.stop.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = f => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        })
+    }
+}
+
+/// A bounded set of recent call ids.
+struct Recent {
+    set: HashSet<CallId>,
+    order: VecDeque<CallId>,
+}
+
+impl Recent {
+    fn new() -> Self {
+        Self {
+            set: HashSet::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    fn contains(&self, id: CallId) -> bool {
+        self.set.contains(&id)
+    }
+
+    /// Returns `false` if already there.
+    fn insert(&mut self, id: CallId) -> bool {
+        if !self.set.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        while self.order.len() > RECENT_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+
+    fn remove(&mut self, id: CallId) {
+        if self.set.remove(&id) {
+            self.order.retain(|&x| x != id);
+        }
+    }
+}
+
+struct Listening {
+    port: u16,
+    task: JoinHandle<()>,
+}
+
+struct Main {
+    shared: Arc<Shared>,
+    calls: HashMap<CallId, mpsc::UnboundedSender<Cmd>>,
+    reported: Recent,
+    ended: Recent,
+    listener: Option<Listening>,
+    ids: Arc<AtomicU32>,
+}
+
+/// Runs the transport module until `rx` closes, then closes every
+/// connection (a `Close` frame where a channel is up) and returns.
+///
+/// It reads the cryptor's messages from `rx` and sends its own on `tx`, all
+/// addressed `Transport → Cryptor`. Messages not addressed to the transport
+/// by the cryptor, or of kinds the cryptor does not send to the transport,
+/// are ignored. Nothing in the input makes it panic.
+pub async fn run_module(
+    cfg: ModuleConfig,
+    mut rx: mpsc::UnboundedReceiver<Envelope>,
+    tx: mpsc::UnboundedSender<Envelope>,
+) {
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        cfg,
+        tx,
+        events: ev_tx,
+        stop: stop_rx,
+    });
+    let mut main = Main {
+        shared: Arc::clone(&shared),
+        calls: HashMap::new(),
+        reported: Recent::new(),
+        ended: Recent::new(),
+        listener: None,
+        ids: Arc::new(AtomicU32::new(0)),
+    };
+    shared.send(TransportReady { caps: 0 });
+    loop {
+        tokio::select! {
+            biased;
+            Some(ev) = ev_rx.recv() => main.on_event(ev),
+            env = rx.recv() => match env {
+                Some(env) => main.on_cryptor(env).await,
+                None => break,
+            },
+        }
+    }
+    // Close every call, give them a moment, then stop every task.
+    for cmds in main.calls.values() {
+        let _ = cmds.send(Cmd::Shutdown);
+    }
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while !main.calls.is_empty() {
+            match ev_rx.recv().await {
+                Some(ev) => main.on_event(ev),
+                None => break,
+            }
+        }
+    })
+    .await;
+    if let Some(l) = main.listener.take() {
+        l.task.abort();
+    }
+    let _ = stop_tx.send(true);
+}
+
+impl Main {
+    fn send(&self, msg: impl Into<Message>) {
+        self.shared.send(msg);
+    }
+
+    fn error(&self, call: CallId, code: ErrorCode) {
+        self.send(susurro_wire::Error { call, code });
+    }
+
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Register {
+                call,
+                cmds,
+                announce,
+            } => {
+                if self.calls.contains_key(&call) {
+                    // Dropping `cmds` ends that task silently.
+                    return;
+                }
+                self.reported.remove(call);
+                self.ended.remove(call);
+                self.calls.insert(call, cmds);
+                self.send(*announce);
+            }
+            Event::Session2 { tag, est } => {
+                if let Some(cmds) = self.calls.get(&tag) {
+                    let _ = cmds.send(Cmd::Session2(est));
+                }
+            }
+            Event::Ended { call } => {
+                self.calls.remove(&call);
+                self.ended.insert(call);
+            }
+        }
+    }
+
+    async fn on_cryptor(&mut self, env: Envelope) {
+        let kind = env.msg.kind();
+        if env.dst != ModuleId::Transport
+            || !kind.routes().contains(&(env.src, ModuleId::Transport))
+        {
+            return;
+        }
+        match env.msg {
+            Message::NetworkConfig(m) => self.network_config(m).await,
+            Message::Dial(m) => self.dial(m.call, m.address),
+            Message::ObfuscationKey(m) => self.route(m.call, Cmd::Key(m.representative)),
+            Message::ObfuscationSecret(m) => {
+                self.route(m.call, Cmd::Secret(Secret::new(*m.key.expose())));
+            }
+            Message::TransportKey(m) => self.route(m.call, Cmd::Rekey(Secret::new(*m.kt.expose()))),
+            Message::Terminate(m) => self.route(m.call, Cmd::Terminate),
+            // Doubling and direct mode come with Tor and UDP.
+            Message::DoublePath(m) => self.error(m.call, ErrorCode::WrongState),
+            Message::DirectRequest(m) => self.error(m.call, ErrorCode::WrongState),
+            msg => {
+                if let Some(call) = link::carried_call(&msg) {
+                    self.route(call, Cmd::Carry(Box::new(msg)));
+                }
+                // TransportSeed: the module draws from the OS generator.
+            }
+        }
+    }
+
+    fn route(&mut self, call: CallId, cmd: Cmd) {
+        if let Some(cmds) = self.calls.get(&call) {
+            if cmds.send(cmd).is_err() {
+                self.calls.remove(&call);
+                self.ended.insert(call);
+            }
+            return;
+        }
+        if self.ended.contains(call) {
+            return;
+        }
+        if self.reported.insert(call) {
+            self.error(call, ErrorCode::NoSuchCall);
+        }
+    }
+
+    fn dial(&mut self, call: CallId, address: Address) {
+        if call == 0 || self.calls.contains_key(&call) {
+            self.error(call, ErrorCode::WrongState);
+            return;
+        }
+        let Address::Tcp { host, port } = address else {
+            self.error(call, ErrorCode::BadAddress);
+            self.send(Terminated {
+                call,
+                reason: susurro_wire::EndReason::Unreachable,
+            });
+            return;
+        };
+        let (cmds_tx, cmds) = mpsc::unbounded_channel();
+        self.reported.remove(call);
+        self.ended.remove(call);
+        self.calls.insert(call, cmds_tx);
+        let task = call::CallTask::new(call, Arc::clone(&self.shared), cmds);
+        let host = host.as_str().to_owned();
+        self.shared.spawn(task.outgoing(host, port));
+    }
+
+    async fn network_config(&mut self, m: NetworkConfig) {
+        if m.mode == NetMode::Tor {
+            self.error(0, ErrorCode::TransportDown);
+            return;
+        }
+        let host = self.shared.cfg.listen_host.clone();
+        let address = |port| match Text::new(&host) {
+            Ok(host) => Address::Tcp { host, port },
+            Err(_) => Address::None,
+        };
+        let status = |listening, address| NetworkStatus {
+            bootstrap_percent: 100,
+            onion_published: false,
+            listening,
+            address,
+        };
+        if !m.listen || m.port == 0 {
+            if let Some(l) = self.listener.take() {
+                l.task.abort();
+            }
+            self.send(status(false, Address::None));
+            return;
+        }
+        if self.listener.as_ref().is_some_and(|l| l.port == m.port) {
+            self.send(status(true, address(m.port)));
+            return;
+        }
+        if let Some(l) = self.listener.take() {
+            l.task.abort();
+            // Let the aborted task drop its socket before binding again.
+            tokio::task::yield_now().await;
+        }
+        match TcpListener::bind((host.as_str(), m.port)).await {
+            Ok(tcp) => {
+                let addr = address(m.port);
+                let task = listen::start(
+                    tcp,
+                    crate::access::access_key_for(&Address::Tcp {
+                        host: Text::default(),
+                        port: m.port,
+                    }),
+                    Arc::clone(&self.shared),
+                    Arc::clone(&self.ids),
+                );
+                self.listener = Some(Listening { port: m.port, task });
+                self.send(status(true, addr));
+            }
+            Err(_) => {
+                self.error(0, ErrorCode::PortInUse);
+                self.send(status(false, Address::None));
+            }
+        }
+    }
+}
+
+/// Our side for `SessionReady`.
+const fn side(outgoing: bool) -> Direction {
+    if outgoing {
+        Direction::Outgoing
+    } else {
+        Direction::Incoming
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_is_bounded() {
+        let mut r = Recent::new();
+        for i in 0..1000 {
+            assert!(r.insert(i));
+        }
+        assert!(!r.insert(999));
+        assert!(!r.contains(0));
+        assert_eq!(r.order.len(), RECENT_IDS);
+        r.remove(999);
+        assert!(!r.contains(999));
+    }
+}

@@ -1,0 +1,353 @@
+//! What a call's session-2 channel carries, and the call's link
+//! measurements.
+//!
+//! A `Data` frame's payload is either one wire [`Message`] (its kind byte,
+//! never 0, then its body, as `Message::encode` writes it) or a transport
+//! control message:
+//!
+//! ```text
+//! control = 00 || sub (1) || token (8, LE64)
+//! sub     = 01 ping | 02 pong (echoes the ping's token)
+//! ```
+//!
+//! Only the IKE messages (0x58–0x5f), `PeerData` (0x67) and `Voice` (0x70)
+//! may cross; anything else ends the call with `ProtocolError`. Call ids are
+//! local to each side: the receiver replaces the `call` field with its own.
+
+use core::time::Duration;
+
+use susurro_wire::codec::{Reader, Writer};
+use susurro_wire::{CallId, MAX_MESSAGE, Message, Voice};
+use tokio::time::Instant;
+
+use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, Playout};
+
+/// First byte of a transport control payload.
+pub const CONTROL: u8 = 0;
+/// Control sub-kind: ping.
+pub const PING: u8 = 1;
+/// Control sub-kind: pong.
+pub const PONG: u8 = 2;
+/// Length of a control payload.
+pub const CONTROL_LEN: usize = 10;
+
+/// Longest frame period the measurements handle (10 s).
+const MAX_FRAME_US: i64 = 10_000_000;
+
+/// A decoded payload.
+#[derive(Debug)]
+pub(super) enum Payload {
+    Ping(u64),
+    Pong(u64),
+    Message(Box<Message>),
+}
+
+/// The call id of a message that may cross, `None` for any other.
+pub(super) fn carried_call(m: &Message) -> Option<CallId> {
+    Some(match m {
+        Message::IkeCommit(x) => x.call,
+        Message::IkeEphemeral(x) => x.call,
+        Message::IkeSpekeU(x) => x.call,
+        Message::IkeSpekeV(x) => x.call,
+        Message::IkeIdentity(x) => x.call,
+        Message::IkeConfirm(x) => x.call,
+        Message::IkeAuthA(x) => x.call,
+        Message::IkeAuthB(x) => x.call,
+        Message::PeerData(x) => x.call,
+        Message::Voice(x) => x.call,
+        _ => return None,
+    })
+}
+
+/// Sets the call id of a message that may cross; `None` for any other.
+pub(super) fn with_call(mut m: Message, call: CallId) -> Option<Message> {
+    match &mut m {
+        Message::IkeCommit(x) => x.call = call,
+        Message::IkeEphemeral(x) => x.call = call,
+        Message::IkeSpekeU(x) => x.call = call,
+        Message::IkeSpekeV(x) => x.call = call,
+        Message::IkeIdentity(x) => x.call = call,
+        Message::IkeConfirm(x) => x.call = call,
+        Message::IkeAuthA(x) => x.call = call,
+        Message::IkeAuthB(x) => x.call = call,
+        Message::PeerData(x) => x.call = call,
+        Message::Voice(x) => x.call = call,
+        _ => return None,
+    }
+    Some(m)
+}
+
+/// Encodes a message as a payload (`None` if it does not encode).
+pub(super) fn encode_message(m: &Message) -> Option<Vec<u8>> {
+    let mut buf = [0u8; MAX_MESSAGE];
+    let mut w = Writer::new(&mut buf);
+    m.encode(&mut w).ok()?;
+    Some(w.written().to_vec())
+}
+
+/// Encodes a control payload.
+pub(super) fn encode_control(sub: u8, token: u64) -> [u8; CONTROL_LEN] {
+    let mut out = [0u8; CONTROL_LEN];
+    out[0] = CONTROL;
+    out[1] = sub;
+    out[2..].copy_from_slice(&token.to_le_bytes());
+    out
+}
+
+/// Decodes a payload; `None` for anything not allowed.
+pub(super) fn decode(data: &[u8]) -> Option<Payload> {
+    if data.first() == Some(&CONTROL) {
+        let token: [u8; 8] = data.get(2..)?.try_into().ok()?;
+        let token = u64::from_le_bytes(token);
+        return match data.get(1) {
+            Some(&PING) => Some(Payload::Ping(token)),
+            Some(&PONG) => Some(Payload::Pong(token)),
+            _ => None,
+        };
+    }
+    let mut r = Reader::new(data);
+    let m = Message::decode(&mut r).ok()?;
+    r.finish().ok()?;
+    carried_call(&m)?;
+    Some(Payload::Message(Box::new(m)))
+}
+
+/// One `LinkQuality` report's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Quality {
+    pub(super) rtt_ms: u16,
+    pub(super) loss_permille: u16,
+    pub(super) late_permille: u16,
+    pub(super) jitter_ms: u16,
+}
+
+/// A call's voice queue and measurements.
+pub(super) struct Link {
+    jitter: JitterBuffer<Voice>,
+    min_target: usize,
+    frame_us: i64,
+    /// Last in-order arrival: (seq, time).
+    last: Option<(u32, Instant)>,
+    /// RFC 3550 interarrival jitter estimate, µs.
+    jitter_us: i64,
+    ping: Option<(u64, Instant)>,
+    next_token: u64,
+    srtt: Option<Duration>,
+    reported: JitterStats,
+}
+
+fn permille(part: u64, whole: u64) -> u16 {
+    if whole == 0 {
+        return 0;
+    }
+    u16::try_from(part.saturating_mul(1000) / whole).unwrap_or(1000)
+}
+
+fn ms(d: Duration) -> u16 {
+    u16::try_from(d.as_millis()).unwrap_or(u16::MAX)
+}
+
+/// Milliseconds rounded up: a measured round trip is at least 1 ms (0 means
+/// "not measured yet").
+fn ms_up(d: Duration) -> u16 {
+    u16::try_from(d.as_micros().div_ceil(1000)).unwrap_or(u16::MAX)
+}
+
+impl Link {
+    pub(super) fn new(cfg: JitterConfig, frame_period: Duration, token: u64) -> Self {
+        Self {
+            jitter: JitterBuffer::new(cfg),
+            min_target: cfg.target_depth.max(1),
+            frame_us: i64::try_from(frame_period.as_micros())
+                .unwrap_or(MAX_FRAME_US)
+                .clamp(1, MAX_FRAME_US),
+            last: None,
+            jitter_us: 0,
+            ping: None,
+            next_token: token,
+            srtt: None,
+            reported: JitterStats::default(),
+        }
+    }
+
+    /// Queues a received voice frame.
+    pub(super) fn push_voice(&mut self, v: Voice, now: Instant) {
+        if let Some((seq, at)) = self.last {
+            let steps = v.seq.wrapping_sub(seq);
+            // In order and not after a long gap: update the estimate.
+            if steps != 0 && steps < 1000 {
+                let arrival = i64::try_from(now.duration_since(at).as_micros())
+                    .unwrap_or(i64::MAX)
+                    .min(i64::from(u32::MAX));
+                let d = arrival.abs_diff(i64::from(steps) * self.frame_us);
+                let d = i64::try_from(d).unwrap_or(i64::MAX);
+                self.jitter_us = self
+                    .jitter_us
+                    .saturating_add(d.saturating_sub(self.jitter_us) / 16);
+            }
+            if steps != 0 && steps < (1 << 31) {
+                self.last = Some((v.seq, now));
+            }
+        } else {
+            self.last = Some((v.seq, now));
+        }
+        self.jitter.push(v.seq, v);
+    }
+
+    /// One playout period: the frame to forward, if any.
+    pub(super) fn playout(&mut self) -> Option<Voice> {
+        match self.jitter.pop() {
+            Playout::Frame { payload, .. } => Some(payload),
+            Playout::Buffering | Playout::Missing { .. } => None,
+        }
+    }
+
+    /// A new ping's token.
+    pub(super) fn ping(&mut self, now: Instant) -> u64 {
+        let t = self.next_token;
+        self.next_token = self.next_token.wrapping_add(1);
+        self.ping = Some((t, now));
+        t
+    }
+
+    /// A pong arrived.
+    pub(super) fn pong(&mut self, token: u64, now: Instant) {
+        if let Some((t, at)) = self.ping
+            && t == token
+        {
+            self.ping = None;
+            let sample = now.duration_since(at);
+            self.srtt = Some(match self.srtt {
+                None => sample,
+                Some(s) => (s * 7 + sample) / 8,
+            });
+        }
+    }
+
+    /// Numbers since the last report; adapts the jitter target.
+    pub(super) fn report(&mut self) -> Quality {
+        let s = self.jitter.stats();
+        let r = self.reported;
+        self.reported = s;
+        let played = s.played.saturating_sub(r.played);
+        let missing = s.missing.saturating_sub(r.missing);
+        let received = s.received.saturating_sub(r.received);
+        let late = s.late.saturating_sub(r.late);
+        // Target: enough frames to cover about three times the jitter.
+        let need = self
+            .jitter_us
+            .saturating_mul(3)
+            .saturating_add(self.frame_us - 1)
+            / self.frame_us;
+        let target = usize::try_from(need).unwrap_or(0).saturating_add(1);
+        self.jitter.set_target_depth(target.max(self.min_target));
+        Quality {
+            rtt_ms: self.srtt.map_or(0, ms_up),
+            loss_permille: permille(missing, played.saturating_add(missing)),
+            late_permille: permille(late, received),
+            jitter_ms: ms(Duration::from_micros(
+                u64::try_from(self.jitter_us).unwrap_or(0),
+            )),
+        }
+    }
+
+    /// The jitter buffer's current target depth.
+    #[cfg(test)]
+    pub(super) fn target_depth(&self) -> usize {
+        self.jitter.target_depth()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use susurro_wire::{Bytes, IkeCommit, Terminate};
+
+    use super::*;
+
+    fn voice(seq: u32) -> Voice {
+        Voice {
+            call: 9,
+            seq,
+            sealed: Bytes::new(&[seq as u8; 40]).unwrap(),
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip_and_others_are_refused() {
+        let m: Message = IkeCommit {
+            call: 7,
+            x_masked: [3; 32],
+        }
+        .into();
+        let p = encode_message(&m).unwrap();
+        match decode(&p) {
+            Some(Payload::Message(d)) => assert_eq!(*d, m),
+            other => panic!("{other:?}"),
+        }
+        let m = with_call(m, 0x8000_0001).unwrap();
+        assert_eq!(carried_call(&m), Some(0x8000_0001));
+        let v: Message = voice(5).into();
+        assert!(matches!(
+            decode(&encode_message(&v).unwrap()),
+            Some(Payload::Message(_))
+        ));
+        // Not allowed across.
+        let t: Message = Terminate { call: 1 }.into();
+        assert!(decode(&encode_message(&t).unwrap()).is_none());
+        assert!(with_call(t, 2).is_none());
+        // Trailing bytes, garbage, empty.
+        let mut long = p.clone();
+        long.push(0);
+        assert!(decode(&long).is_none());
+        assert!(decode(&[]).is_none());
+        assert!(decode(&[0xff; 40]).is_none());
+        // Control.
+        assert!(matches!(
+            decode(&encode_control(PING, 42)),
+            Some(Payload::Ping(42))
+        ));
+        assert!(matches!(
+            decode(&encode_control(PONG, 43)),
+            Some(Payload::Pong(43))
+        ));
+        assert!(decode(&encode_control(3, 43)).is_none());
+        assert!(decode(&encode_control(PING, 1)[..9]).is_none());
+    }
+
+    #[test]
+    fn link_measures_rtt_loss_and_jitter() {
+        let cfg = JitterConfig {
+            target_depth: 2,
+            max_depth: 25,
+            rebuffer_after: 10,
+        };
+        let mut l = Link::new(cfg, Duration::from_millis(20), 100);
+        let t0 = Instant::now();
+        let tok = l.ping(t0);
+        l.pong(tok + 1, t0 + Duration::from_millis(5));
+        l.pong(tok, t0 + Duration::from_millis(30));
+        // 10 frames, 20 ms apart but every other one 10 ms late; frame 5 lost.
+        for i in 0..10u32 {
+            if i == 5 {
+                continue;
+            }
+            let late = if i % 2 == 1 { 10 } else { 0 };
+            l.push_voice(
+                voice(i),
+                t0 + Duration::from_millis(u64::from(i) * 20 + late),
+            );
+        }
+        let out: Vec<Option<u32>> = (0..10).map(|_| l.playout().map(|v| v.seq)).collect();
+        assert_eq!(out[5], None);
+        assert_eq!(out.iter().flatten().count(), 9);
+        let q = l.report();
+        assert_eq!(q.rtt_ms, 30);
+        assert_eq!(q.loss_permille, 100);
+        assert_eq!(q.late_permille, 0);
+        assert!((1..=10).contains(&q.jitter_ms), "{q:?}");
+        assert!(l.target_depth() >= 2);
+        // Nothing new: zeros but the RTT.
+        let q = l.report();
+        assert_eq!((q.loss_permille, q.late_permille), (0, 0));
+    }
+}

@@ -1,0 +1,645 @@
+//! The transport module over 127.0.0.1, each side driven by a fake cryptor
+//! that plays the cryptor's part of the obfuscation handshake (Elligator2
+//! keys, `K` from a test label: the transport does not care how `K` is
+//! derived).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use susurro_crypto::{EphemeralKeyPair, Label, Representative, kdf};
+use susurro_transport::pow::EffortPolicy;
+use susurro_transport::{INCOMING_CALL_BASE, ModuleConfig, run_module};
+use susurro_wire::{
+    Address, Bytes, CallId, Dial, Direction, DoublePath, EndReason, Envelope, ErrorCode, IkeCommit,
+    IkeEphemeral, LinkQuality, Message, ModuleId, NetMode, NetworkConfig, ObfuscationKey,
+    ObfuscationSecret, PathKind, PeerData, SessionReady, Terminate, Text, TransportKey, Voice,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep, timeout};
+
+const TEST_KEY: Label = Label::new(b"susurro/test/obfuscation-key");
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn cfg() -> ModuleConfig {
+    let mut c = ModuleConfig::default();
+    c.driver.core.effort = EffortPolicy { base: 8, max: 10 };
+    c.driver.core.probe_close = (Duration::from_millis(50), Duration::from_millis(150));
+    c.driver.pause = (Duration::from_millis(50), Duration::from_millis(150));
+    c.driver.connect_timeout = Duration::from_secs(3);
+    c.driver.handshake_timeout = Duration::from_secs(5);
+    c.step_timeout = Duration::from_secs(5);
+    c
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn tcp(port: u16) -> Address {
+    Address::Tcp {
+        host: Text::new("127.0.0.1").unwrap(),
+        port,
+    }
+}
+
+/// One module and the fake cryptor in front of it.
+struct Side {
+    name: &'static str,
+    tx: Option<UnboundedSender<Envelope>>,
+    rx: UnboundedReceiver<Envelope>,
+    task: JoinHandle<()>,
+    rng: StdRng,
+    obf: HashMap<CallId, (EphemeralKeyPair, Direction)>,
+    log: Vec<Message>,
+}
+
+impl Side {
+    async fn start(name: &'static str, seed: u64, cfg: ModuleConfig) -> Self {
+        let (to_mod, mod_rx) = mpsc::unbounded_channel();
+        let (mod_tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run_module(cfg, mod_rx, mod_tx));
+        let mut s = Self {
+            name,
+            tx: Some(to_mod),
+            rx,
+            task,
+            rng: StdRng::seed_from_u64(seed),
+            obf: HashMap::new(),
+            log: Vec::new(),
+        };
+        let first = s.recv().await;
+        assert!(matches!(first, Message::TransportReady(_)), "{first:?}");
+        s
+    }
+
+    fn send(&self, msg: impl Into<Message>) {
+        let env = Envelope::new(ModuleId::Cryptor, ModuleId::Transport, msg);
+        self.tx.as_ref().unwrap().send(env).unwrap();
+    }
+
+    fn sender(&self) -> UnboundedSender<Envelope> {
+        self.tx.clone().unwrap()
+    }
+
+    async fn recv(&mut self) -> Message {
+        let env = timeout(LIMIT, self.rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{}: nothing from the module", self.name))
+            .expect("module gone");
+        assert_eq!((env.src, env.dst), (ModuleId::Transport, ModuleId::Cryptor));
+        self.log.push(env.msg.clone());
+        env.msg
+    }
+
+    /// Plays the cryptor's part of the obfuscation; returns the message if
+    /// it is something else.
+    fn cryptor(&mut self, m: Message) -> Option<Message> {
+        match m {
+            Message::ObfuscationOpen(o) => {
+                let pair = EphemeralKeyPair::generate(&mut self.rng).unwrap();
+                self.send(ObfuscationKey {
+                    call: o.call,
+                    representative: pair.representative().to_bytes(),
+                });
+                self.obf.insert(o.call, (pair, o.direction));
+                None
+            }
+            Message::ObfuscationRemote(r) => {
+                let (pair, dir) = self.obf.remove(&r.call).expect("remote before open");
+                let ours = pair.representative().to_bytes();
+                let (first, second) = match dir {
+                    Direction::Outgoing => (ours, r.representative),
+                    Direction::Incoming => (r.representative, ours),
+                };
+                let dh = pair
+                    .diffie_hellman(&Representative::from_bytes(r.representative).to_point())
+                    .unwrap();
+                let k = kdf::<32>(TEST_KEY, dh.expose(), &[&first, &second]);
+                self.send(ObfuscationSecret {
+                    call: r.call,
+                    key: susurro_wire::Secret::new(*k.expose()),
+                });
+                None
+            }
+            m => Some(m),
+        }
+    }
+
+    /// The next message `pick` takes; others are answered (obfuscation) or
+    /// kept in the log.
+    async fn until<T>(&mut self, mut pick: impl FnMut(&Message) -> Option<T>) -> T {
+        let deadline = Instant::now() + LIMIT;
+        loop {
+            let m = timeout(deadline - Instant::now(), self.recv())
+                .await
+                .unwrap_or_else(|_| panic!("{}: expected message did not come", self.name));
+            if let Some(m) = self.cryptor(m)
+                && let Some(t) = pick(&m)
+            {
+                return t;
+            }
+        }
+    }
+
+    /// Closes the cryptor's channel; the module must return.
+    async fn stop(mut self) {
+        self.tx = None;
+        timeout(Duration::from_secs(5), &mut self.task)
+            .await
+            .expect("module did not stop")
+            .unwrap();
+    }
+}
+
+async fn listen(b: &mut Side, port: u16) {
+    b.send(NetworkConfig {
+        mode: NetMode::Direct,
+        listen: true,
+        port,
+    });
+    let st = b
+        .until(|m| match m {
+            Message::NetworkStatus(s) => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(st.listening);
+    assert_eq!(st.bootstrap_percent, 100);
+    assert_eq!(st.address, tcp(port));
+}
+
+/// A dials B; both sides answer the obfuscation until both are ready.
+async fn connect(a: &mut Side, b: &mut Side, call: CallId, port: u16) -> CallId {
+    a.send(Dial {
+        call,
+        address: tcp(port),
+    });
+    let ready = |m: &Message| match m {
+        Message::SessionReady(r) => Some(r.clone()),
+        Message::Terminated(t) => panic!("terminated: {t:?}"),
+        _ => None,
+    };
+    let mut ra = None;
+    let mut rb = None;
+    let deadline = Instant::now() + LIMIT;
+    while ra.is_none() || rb.is_none() {
+        assert!(Instant::now() < deadline, "handshake too slow");
+        tokio::select! {
+            m = a.recv(), if ra.is_none() => {
+                if let Some(m) = a.cryptor(m) { ra = ready(&m); }
+            }
+            m = b.recv(), if rb.is_none() => {
+                if let Some(m) = b.cryptor(m) { rb = ready(&m); }
+            }
+        }
+    }
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(
+        ra,
+        SessionReady {
+            call,
+            direction: Direction::Outgoing,
+            path: PathKind::Tcp
+        }
+    );
+    assert_eq!(rb.direction, Direction::Incoming);
+    assert_eq!(rb.path, PathKind::Tcp);
+    assert!(rb.call > INCOMING_CALL_BASE);
+    rb.call
+}
+
+fn peer_data(call: CallId, b: u8) -> PeerData {
+    PeerData {
+        call,
+        sealed: Bytes::new(&[b; 100]).unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn call_ike_rekey_voice_quality_and_hangup() {
+    let t0 = std::time::Instant::now();
+    let mut a = Side::start("A", 1, cfg()).await;
+    let mut b = Side::start("B", 2, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    let ca = 7;
+    let cb = connect(&mut a, &mut b, ca, port).await;
+    assert_eq!(cb, INCOMING_CALL_BASE + 1);
+    let setup = t0.elapsed();
+
+    // Path up at both.
+    for s in [&mut a, &mut b] {
+        let p = s
+            .until(|m| match m {
+                Message::PathState(p) => Some(p.clone()),
+                _ => None,
+            })
+            .await;
+        assert!(p.up && p.paths == 1 && p.path == PathKind::Tcp);
+    }
+
+    // IKE messages and PeerData both ways, call ids rewritten.
+    a.send(IkeCommit {
+        call: ca,
+        x_masked: [1; 32],
+    });
+    let m = b
+        .until(|m| matches!(m, Message::IkeCommit(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(
+        m,
+        IkeCommit {
+            call: cb,
+            x_masked: [1; 32]
+        }
+        .into()
+    );
+    b.send(IkeEphemeral {
+        call: cb,
+        y: [2; 32],
+    });
+    let m = a
+        .until(|m| matches!(m, Message::IkeEphemeral(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(
+        m,
+        IkeEphemeral {
+            call: ca,
+            y: [2; 32]
+        }
+        .into()
+    );
+    b.send(peer_data(cb, 3));
+    let m = a
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(ca, 3).into());
+
+    // Rekey with the same Kt on both sides; traffic continues.
+    let kt = susurro_wire::Secret::new([0x5a; 32]);
+    a.send(TransportKey {
+        call: ca,
+        kt: kt.clone(),
+    });
+    b.send(TransportKey { call: cb, kt });
+    for (s, c) in [(&mut a, ca), (&mut b, cb)] {
+        let k = s
+            .until(|m| match m {
+                Message::TransportKeyed(k) => Some(k.call),
+                _ => None,
+            })
+            .await;
+        assert_eq!(k, c);
+    }
+    a.send(peer_data(ca, 4));
+    let m = b
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(cb, 4).into());
+    b.send(peer_data(cb, 5));
+    let m = a
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(ca, 5).into());
+
+    // Voice 0..200 every 20 ms, A to B, through B's jitter buffer.
+    let tx = a.sender();
+    let sender = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        for seq in 0..200u32 {
+            tick.tick().await;
+            let v = Voice {
+                call: ca,
+                seq,
+                sealed: Bytes::new(&[seq as u8; 80]).unwrap(),
+            };
+            tx.send(Envelope::new(ModuleId::Cryptor, ModuleId::Transport, v))
+                .unwrap();
+        }
+    });
+    let mut got: Vec<u32> = Vec::new();
+    let mut quality: Vec<LinkQuality> = Vec::new();
+    let voice_start = Instant::now();
+    let end = voice_start + Duration::from_secs(8);
+    while Instant::now() < end && got.last() != Some(&199) {
+        let Ok(m) = timeout(Duration::from_millis(500), b.recv()).await else {
+            break;
+        };
+        match m {
+            Message::Voice(v) => {
+                assert_eq!(v.call, cb);
+                assert_eq!(v.sealed.as_slice(), &[v.seq as u8; 80]);
+                got.push(v.seq);
+            }
+            Message::LinkQuality(q) => quality.push(q),
+            _ => {}
+        }
+    }
+    sender.await.unwrap();
+    let voice_time = voice_start.elapsed();
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "out of order: {got:?}");
+    assert!(got.len() >= 190, "only {} of 200 frames", got.len());
+    assert!(!quality.is_empty(), "no LinkQuality");
+    for q in &quality {
+        assert_eq!(q.call, cb);
+        assert_eq!((q.path, q.paths), (PathKind::Tcp, 1));
+        assert!((1..200).contains(&q.rtt_ms), "{q:?}");
+        assert!(q.loss_permille <= 1000 && q.late_permille <= 1000);
+        assert!(q.jitter_ms < 100, "{q:?}");
+    }
+    let last = quality.last().unwrap();
+    assert!(last.loss_permille <= 100, "{last:?}");
+    eprintln!(
+        "setup {setup:?}; voice {} of 200 in order in {voice_time:?}; LinkQuality at B: {quality:?}",
+        got.len()
+    );
+    while let Ok(env) = a.rx.try_recv() {
+        a.log.push(env.msg);
+    }
+    let qa: Vec<&LinkQuality> = a
+        .log
+        .iter()
+        .filter_map(|m| match m {
+            Message::LinkQuality(q) => Some(q),
+            _ => None,
+        })
+        .collect();
+    assert!(!qa.is_empty());
+    assert!(qa.iter().all(|q| q.call == ca && q.rtt_ms < 200));
+
+    // A hangs up: Terminated at both.
+    a.send(Terminate { call: ca });
+    let r = a
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((r.call, r.reason), (ca, EndReason::LocalHangup));
+    let r = b
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(r.call, cb);
+    assert!(
+        matches!(r.reason, EndReason::RemoteHangup | EndReason::NetworkLost),
+        "{r:?}"
+    );
+    assert!(
+        b.log
+            .iter()
+            .any(|m| matches!(m, Message::PathState(p) if !p.up)),
+        "path down"
+    );
+    // Late messages for the ended call: silently dropped.
+    a.send(peer_data(ca, 6));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dial_closed_port_is_unreachable_quickly() {
+    let mut a = Side::start("A", 3, cfg()).await;
+    let port = free_port();
+    let t = Instant::now();
+    a.send(Dial {
+        call: 1,
+        address: tcp(port),
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(e.call, 1);
+    let r = a
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((r.call, r.reason), (1, EndReason::Unreachable));
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(
+        !a.log
+            .iter()
+            .any(|m| matches!(m, Message::ObfuscationOpen(_)))
+    );
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prober_gets_silence_and_the_cryptor_sees_nothing() {
+    let mut b = Side::start("B", 4, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut probes = Vec::new();
+    for len in [1usize, 64, 600, 5000] {
+        let mut junk = vec![0u8; len];
+        rand::Rng::fill_bytes(&mut rng, &mut junk);
+        probes.push(tokio::spawn(async move {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let _ = s.write_all(&junk).await;
+            let _ = s.shutdown().await;
+            let mut buf = [0u8; 64];
+            // Silence, then a close after the random delay.
+            timeout(Duration::from_secs(5), s.read(&mut buf))
+                .await
+                .expect("not closed")
+                .unwrap_or(0)
+        }));
+    }
+    for p in probes {
+        assert_eq!(p.await.unwrap(), 0, "the listener answered a probe");
+    }
+    // Nothing reached the cryptor.
+    sleep(Duration::from_millis(100)).await;
+    while let Ok(env) = b.rx.try_recv() {
+        b.log.push(env.msg);
+    }
+    assert!(
+        !b.log
+            .iter()
+            .any(|m| matches!(m, Message::ObfuscationOpen(_))),
+        "{:?}",
+        b.log
+    );
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_callee_drops_the_caller_silently() {
+    let mut a = Side::start("A", 6, cfg()).await;
+    let mut b = Side::start("B", 7, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    a.send(Dial {
+        call: 3,
+        address: tcp(port),
+    });
+    let tx_b = b.sender();
+    let t = Instant::now();
+    let mut b_call = None;
+    let mut a_end = None;
+    let mut b_end = None;
+    while a_end.is_none() || b_end.is_none() {
+        assert!(t.elapsed() < LIMIT);
+        tokio::select! {
+            m = a.recv(), if a_end.is_none() => {
+                if let Some(Message::Terminated(r)) = a.cryptor(m) { a_end = Some(r); }
+            }
+            m = b.recv(), if b_end.is_none() => match m {
+                // B's cryptor is busy: it refuses the call.
+                Message::ObfuscationOpen(o) => {
+                    b_call = Some(o.call);
+                    tx_b.send(Envelope::new(ModuleId::Cryptor, ModuleId::Transport,
+                        Terminate { call: o.call })).unwrap();
+                }
+                Message::Terminated(r) => b_end = Some(r),
+                m => panic!("B: {m:?}"),
+            },
+        }
+    }
+    let (a_end, b_end) = (a_end.unwrap(), b_end.unwrap());
+    assert_eq!(Some(b_end.call), b_call);
+    assert_eq!(b_end.reason, EndReason::LocalHangup);
+    assert_eq!((a_end.call, a_end.reason), (3, EndReason::Unreachable));
+    assert!(!a.log.iter().any(|m| matches!(m, Message::SessionReady(_))));
+    drop(tx_b);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_requests_get_errors_not_panics() {
+    let mut a = Side::start("A", 8, cfg()).await;
+    // Not a TCP address.
+    a.send(Dial {
+        call: 2,
+        address: Address::Onion {
+            key: [1; 32],
+            port: 80,
+        },
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (2, ErrorCode::BadAddress));
+    let r = a
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((r.call, r.reason), (2, EndReason::Unreachable));
+    // Unknown call: reported once.
+    for seq in 0..5 {
+        a.send(Voice {
+            call: 99,
+            seq,
+            sealed: Bytes::new(&[0; 10]).unwrap(),
+        });
+    }
+    a.send(DoublePath {
+        call: 99,
+        address: Address::None,
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (99, ErrorCode::NoSuchCall));
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (e.call, e.code),
+        (99, ErrorCode::WrongState),
+        "NoSuchCall only once"
+    );
+    // Tor is not there yet.
+    a.send(NetworkConfig {
+        mode: NetMode::Tor,
+        listen: true,
+        port: 1,
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (0, ErrorCode::TransportDown));
+    // A taken port.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    a.send(NetworkConfig {
+        mode: NetMode::Direct,
+        listen: true,
+        port: taken.local_addr().unwrap().port(),
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (0, ErrorCode::PortInUse));
+    let st = a
+        .until(|m| match m {
+            Message::NetworkStatus(s) => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(!st.listening);
+    // Wrong source or kind: ignored. Then a normal request still works.
+    let tx = a.sender();
+    tx.send(Envelope::new(
+        ModuleId::Ui,
+        ModuleId::Transport,
+        Terminate { call: 1 },
+    ))
+    .unwrap();
+    tx.send(Envelope::new(
+        ModuleId::Cryptor,
+        ModuleId::Ui,
+        Terminate { call: 1 },
+    ))
+    .unwrap();
+    a.send(SessionReady {
+        call: 1,
+        direction: Direction::Outgoing,
+        path: PathKind::Tcp,
+    });
+    a.send(Dial {
+        call: 0,
+        address: tcp(1),
+    });
+    let e = a
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (0, ErrorCode::WrongState));
+    drop(tx);
+    a.stop().await;
+}
