@@ -699,5 +699,9 @@ wire_enum! {
         Internal = 8,
         /// The listening port is taken.
         PortInUse = 9,
+        /// Nothing answered at the peer's address (refused, unreachable).
+        PeerUnreachable = 10,
+        /// The peer's address did not answer in time.
+        PeerTimeout = 11,
     }
 }
