@@ -8,7 +8,7 @@ use susurro_audio::{CodecConfig, ProcessingConfig};
 use susurro_host::{Clock, HostBuilder, LinkSpec};
 use susurro_storage::{FileStore, Profile};
 use susurro_ui::uri::{self, ContactCard};
-use susurro_ui::{Action, Phase, UiEvent, View};
+use susurro_ui::{Action, Phase, UiEvent, UserError, View};
 use susurro_wire::{
     Address, CallTarget, CompareOutcome, Contact, ContactId, EndReason, ModuleId, Name, NetMode,
     StoreState, Text,
@@ -123,15 +123,23 @@ async fn unlock(g: &Global, front: &mut Front) -> Result<(), Failure> {
 async fn wait_unlocked(front: &mut Front, what: &str) -> Result<(), Failure> {
     front
         .wait_for(Duration::from_secs(60), what, |v, ev| {
-            if let Some(UiEvent::Error(e)) = ev {
-                let code = if v.store.state == Some(StoreState::Locked)
-                    || v.store.state == Some(StoreState::LockedOut)
-                {
-                    Code::Password
-                } else {
-                    Code::Store
-                };
-                return Some(Err(Failure::new(code, e.to_string())));
+            // Only the unlock's own outcome counts: refusals of requests sent
+            // before it (a key asked for while still locked) may arrive later.
+            match ev {
+                Some(UiEvent::Error(
+                    e @ (UserError::WrongPassword { .. }
+                    | UserError::LockedOut { .. }
+                    | UserError::BadPassword),
+                )) => return Some(Err(Failure::new(Code::Password, e.to_string()))),
+                Some(UiEvent::Error(
+                    e @ (UserError::Wiped
+                    | UserError::NoIdentity
+                    | UserError::IdentityExists
+                    | UserError::StoreDamaged
+                    | UserError::StoreIo
+                    | UserError::StorageDisconnected),
+                )) => return Some(Err(Failure::new(Code::Store, e.to_string()))),
+                _ => {}
             }
             match v.store.state {
                 Some(StoreState::Unlocked) if !v.store.busy => Some(Ok(())),
@@ -171,8 +179,21 @@ fn dummy_endpoint() -> Result<susurro_host::Endpoint, Failure> {
         .ok_or_else(|| Failure::error("no endpoint"))
 }
 
-async fn close(node: Node) -> Result<(), Failure> {
+/// Locks the store (a token or storage process outlives this command and
+/// must not stay unlocked for whoever talks to it next), then stops.
+async fn close(node: Node, mut front: Front) -> Result<(), Failure> {
+    lock(&mut front).await;
     node.stop().await.map_err(Failure::from)
+}
+
+async fn lock(front: &mut Front) {
+    if front.view().store.state == Some(StoreState::Unlocked) && front.act(Action::Lock).is_ok() {
+        let _ = front
+            .wait_for(Duration::from_secs(5), "locking", |v, _| {
+                (v.store.state != Some(StoreState::Unlocked)).then_some(Ok(()))
+            })
+            .await;
+    }
 }
 
 /// `init`.
@@ -238,7 +259,7 @@ pub async fn init(
         json!({"event": "initialised", "name": cfg.name, "fingerprint": fp, "home": home.config_dir}),
         || format!("Identity created for {}. Fingerprint: {fp}", cfg.name),
     );
-    close(node).await
+    close(node, front).await
 }
 
 async fn own_key(front: &mut Front) -> Result<[u8; 32], Failure> {
@@ -268,7 +289,7 @@ pub async fn status(g: &Global) -> Result<(), Failure> {
         json!({"event": "status", "name": cfg.name, "fingerprint": fp, "uri": card, "home": home.config_dir}),
         || format!("{}\n  fingerprint {fp}\n  card        {card}", cfg.name),
     );
-    close(node).await
+    close(node, front).await
 }
 
 async fn own_card(front: &mut Front, cfg: &Config) -> Result<String, Failure> {
@@ -366,7 +387,7 @@ pub async fn contacts_list(g: &Global) -> Result<(), Failure> {
             ));
         }
     }
-    close(node).await
+    close(node, front).await
 }
 
 /// `contacts show`.
@@ -383,7 +404,7 @@ pub async fn contacts_show(g: &Global, name: &str) -> Result<(), Failure> {
             v["verified"]
         )
     });
-    close(node).await
+    close(node, front).await
 }
 
 /// `contacts import` / `contacts add`.
@@ -408,7 +429,7 @@ pub async fn contacts_import(g: &Global, text: &str, name: Option<&str>) -> Resu
     out(g, json!({"event": "contact_added", "name": name}), || {
         format!("Added {name}.")
     });
-    close(node).await
+    close(node, front).await
 }
 
 /// `contacts rename`.
@@ -425,7 +446,7 @@ pub async fn contacts_rename(g: &Global, name: &str, new_name: &str) -> Result<(
         json!({"event": "contact_renamed", "name": new_name}),
         || format!("Renamed {name} to {new_name}."),
     );
-    close(node).await
+    close(node, front).await
 }
 
 /// `contacts delete`.
@@ -437,7 +458,7 @@ pub async fn contacts_delete(g: &Global, name: &str) -> Result<(), Failure> {
     out(g, json!({"event": "contact_deleted", "name": name}), || {
         format!("Deleted {name}.")
     });
-    close(node).await
+    close(node, front).await
 }
 
 async fn wait_changed(front: &mut Front) -> Result<(), Failure> {
@@ -467,7 +488,7 @@ pub async fn contacts_export(g: &Global, qr: bool) -> Result<(), Failure> {
             None => card.clone(),
         },
     );
-    close(node).await
+    close(node, front).await
 }
 
 /// `backup` (the store file only: a token backs up on the token).
@@ -551,6 +572,7 @@ pub async fn remote_ui(g: &Global, link: LinkSpec) -> Result<(), Failure> {
     let mut front = Front::start(ep, Clock::new())?;
     unlock(g, &mut front).await?;
     let r = session(g, &mut front, None, &SessionOpts::default(), None).await;
+    lock(&mut front).await;
     let _ = host.shutdown().await;
     r
 }
@@ -610,8 +632,8 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         once: opts.once || target.is_some(),
     };
     let r = session(g, &mut front, target, &so, Some(&node)).await;
-    let stop = node.stop().await;
-    r.and(stop.map_err(Failure::from))
+    let stop = close(node, front).await;
+    r.and(stop)
 }
 
 async fn resolve_target(front: &mut Front, t: &str) -> Result<CallTarget, Failure> {
@@ -660,10 +682,22 @@ async fn session(
         print_line(HELP);
     }
     let mut result: Option<Result<(), Failure>> = None;
+    let mut store_lost = None;
     loop {
         while let Some(ev) = front.event() {
+            if let UiEvent::Error(
+                e @ (UserError::StorageDisconnected | UserError::StorageDisconnectedCallEnded),
+            ) = &ev
+            {
+                store_lost = Some(e.to_string());
+            }
             if let Some(r) = render(g, front.view(), &ev, called_at, node).await {
-                result = Some(r);
+                // A call that ended because the key store went away is a
+                // store failure, whatever the call's own reason says.
+                result = Some(match store_lost.take() {
+                    Some(msg) => Err(Failure::new(Code::Store, msg)),
+                    None => r,
+                });
             }
             match &ev {
                 // The call rings once its keys are agreed.

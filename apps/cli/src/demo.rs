@@ -248,6 +248,8 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
         "keys agreed: SAS {} / {}",
         report.sas_alice, report.sas_bob
     ));
+    alice_p.expect_phase("InCall", Duration::from_secs(20)).await?;
+    bob_p.expect_phase("InCall", Duration::from_secs(20)).await?;
     let talk_start = Instant::now();
     if report.sas_equal {
         alice_p.send("sas-verified").await?;
@@ -417,7 +419,17 @@ impl Proc {
         loop {
             let v = tokio::time::timeout_at(deadline, self.rx.recv())
                 .await
-                .map_err(|_| anyhow!("no {event:?} within {within:?}"))?
+                .map_err(|_| {
+                    let last: Vec<String> = self
+                        .seen
+                        .iter()
+                        .rev()
+                        .filter(|v| v["event"] != "quality")
+                        .take(6)
+                        .map(Value::to_string)
+                        .collect();
+                    anyhow!("no {event:?} within {within:?} (latest events: {last:?})")
+                })?
                 .ok_or_else(|| anyhow!("the process ended before {event:?}"))?;
             self.seen.push(v.clone());
             if v["event"] == event {
@@ -427,6 +439,22 @@ impl Proc {
             if v["event"] == "failure" {
                 bail!("{}", v["message"].as_str().unwrap_or("failed"));
             }
+        }
+    }
+
+    /// Waits until a `phase` event shows `phase`.
+    async fn expect_phase(&mut self, phase: &str, within: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if self
+                .seen
+                .iter()
+                .any(|v| v["event"] == "phase" && v["phase"] == phase)
+            {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            self.expect("phase", left).await?;
         }
     }
 
@@ -536,7 +564,7 @@ fn print_report(r: &Report) {
             }
         ),
         format!(
-            "  authenticated    Alice sees Bob: {}; Bob sees Alice: {} (she was not in his book)",
+            "  authenticated    {} / {} (mutual proof needs both in each other's book; Bob did not know Alice: compare the SAS)",
             r.authenticated_at_alice, r.authenticated_at_bob
         ),
         format!(

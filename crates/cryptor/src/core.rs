@@ -226,6 +226,8 @@ pub struct CryptorCore {
     stats: Stats,
     /// A call asked for before our public key arrived (placed once it does).
     waiting_call: Option<(CallTarget, NetMode)>,
+    /// `GetPublicKey` requests not answered yet (answers come in order).
+    key_requests: u8,
 }
 
 impl core::fmt::Debug for CryptorCore {
@@ -267,6 +269,7 @@ impl CryptorCore {
             voice_rx: heapless::Deque::new(),
             stats: Stats::default(),
             waiting_call: None,
+            key_requests: 0,
         }
     }
 
@@ -341,6 +344,11 @@ impl CryptorCore {
         let sealed = Bytes::new(&sealed[..n]).map_err(|_| CryptorError::TooLong)?;
         out.send(ModuleId::Transport, Voice { call, seq, sealed })
             .map_err(|_| CryptorError::OutboxFull)
+    }
+
+    fn ask_public_key(&mut self, out: &mut Outbox) {
+        send(out, ModuleId::Storage, GetPublicKey {});
+        self.key_requests = self.key_requests.saturating_add(1);
     }
 
     /// The next opened voice frame, oldest first.
@@ -479,7 +487,7 @@ impl CryptorCore {
         if self.own_key.is_none() {
             // Storage may have been unlocked since we started: ask, and
             // place the call when the key arrives (or fail if it is refused).
-            send(out, ModuleId::Storage, GetPublicKey {});
+            self.ask_public_key(out);
             self.waiting_call = Some((target, mode));
             return;
         }
@@ -1446,7 +1454,7 @@ impl CryptorCore {
                 // The ui configures the network once the store is unlocked:
                 // a good moment to learn our key if we could not at start.
                 if self.own_key.is_none() {
-                    send(out, ModuleId::Storage, GetPublicKey {});
+                    self.ask_public_key(out);
                 }
                 send(out, ModuleId::Transport, m);
             }
@@ -1458,6 +1466,7 @@ impl CryptorCore {
             }
             // storage
             Message::PublicKey(m) => {
+                self.key_requests = self.key_requests.saturating_sub(1);
                 self.own_key = Some(Point::from_bytes(m.key));
                 if let Some((target, mode)) = self.waiting_call.take() {
                     self.on_call(now, target, mode, out);
@@ -1476,7 +1485,10 @@ impl CryptorCore {
                 self.on_storage_answer(now, m.req, StorageAnswer::Added(m.id), out)
             }
             Message::StorageError(m) if m.op == susurro_wire::Kind::GetPublicKey.code() => {
-                if self.waiting_call.take().is_some() {
+                self.key_requests = self.key_requests.saturating_sub(1);
+                // Only the answer to the latest request speaks for the
+                // waiting call (an older refusal may predate an unlock).
+                if self.key_requests == 0 && self.waiting_call.take().is_some() {
                     send(
                         out,
                         ModuleId::Ui,
@@ -1622,7 +1634,7 @@ impl ModuleCore for CryptorCore {
         match input {
             Input::Start => {
                 out.request_entropy(ENTROPY_REQUEST);
-                send(out, ModuleId::Storage, GetPublicKey {});
+                self.ask_public_key(out);
             }
             Input::Entropy(bytes) => self.drbg.reseed(bytes),
             Input::Timer => {

@@ -1,0 +1,318 @@
+//! Two people on one machine: each with a home, a storage module in its own
+//! process on a `socat` pty pair, and `susurro-cli` processes speaking JSON.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use susurro_host::testing::PtyPair;
+
+pub const PASSWORD: &str = "test password 1";
+pub const EXE: &str = env!("CARGO_BIN_EXE_susurro-cli");
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+pub struct Party {
+    pub name: &'static str,
+    pub home: PathBuf,
+    pub pty: PtyPair,
+    pub storage: Option<Child>,
+    pub port: u16,
+}
+
+impl Party {
+    /// Starts the storage process and creates the identity.
+    pub fn new(dir: &Path, name: &'static str) -> Self {
+        let home = dir.join(name);
+        std::fs::create_dir_all(&home).unwrap();
+        let pty = PtyPair::lasting(&format!("e2e-{name}-{}", free_port())).unwrap();
+        let mut p = Party {
+            name,
+            home,
+            pty,
+            storage: None,
+            port: free_port(),
+        };
+        p.start_storage();
+        let out = p.run(&[
+            "init",
+            "--name",
+            name,
+            "--port",
+            &p.port.to_string(),
+            "--profile",
+            "test-only-insecure",
+        ]);
+        assert!(out.status.success(), "init {name}: {}", text(&out));
+        p
+    }
+
+    pub fn start_storage(&mut self) {
+        let child = Command::new(EXE)
+            .arg("--home")
+            .arg(&self.home)
+            .args(["module", "storage", "--serial"])
+            .arg(self.pty.a())
+            .args(["--profile", "test-only-insecure"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.storage = Some(child);
+    }
+
+    /// `kill -9` of the storage process.
+    pub fn kill_storage(&mut self) {
+        if let Some(mut c) = self.storage.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(EXE);
+        c.arg("--home")
+            .arg(&self.home)
+            .arg("--storage-serial")
+            .arg(self.pty.b())
+            .arg("--json")
+            .env("SUSURRO_PASSWORD", PASSWORD)
+            .env_remove("SUSURRO_HOME");
+        c
+    }
+
+    /// Runs a short command to its end.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut c = self.cmd();
+        c.args(args).stdin(Stdio::null());
+        run_bounded(c, Duration::from_secs(60))
+    }
+
+    /// The last JSON line a command printed.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+        last_json(&out)
+    }
+
+    /// This party's card.
+    pub fn card(&self) -> String {
+        self.json(&["contacts", "export"])["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Names of this party's contacts.
+    pub fn contact_names(&self) -> Vec<String> {
+        self.json(&["contacts", "list"])["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Starts `listen` (auto-accepting, once) or `call`, with JSON events.
+    pub fn spawn(&self, args: &[&str]) -> Proc {
+        let mut c = self.cmd();
+        c.args(args);
+        Proc::spawn(c)
+    }
+}
+
+impl Drop for Party {
+    fn drop(&mut self) {
+        self.kill_storage();
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn last_json(out: &Output) -> Value {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Runs `c`, killing it after `limit`.
+pub fn run_bounded(mut c: Command, limit: Duration) -> Output {
+    let child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = child.id();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(id.to_string()).status();
+            panic!("command did not finish within {limit:?}");
+        }
+    }
+}
+
+/// A running `susurro-cli` printing JSON events.
+pub struct Proc {
+    pub child: Child,
+    stdin: Option<ChildStdin>,
+    rx: Receiver<Value>,
+    pub seen: Vec<Value>,
+}
+
+impl Proc {
+    fn spawn(mut c: Command) -> Self {
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if tx.send(v).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        Proc {
+            child,
+            stdin,
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        let s = self.stdin.as_mut().unwrap();
+        writeln!(s, "{line}").unwrap();
+        s.flush().unwrap();
+    }
+
+    /// The next event named `event` (events before it are kept in `seen`).
+    pub fn expect(&mut self, event: &str, within: Duration) -> Value {
+        match self.try_expect(event, within) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}; seen: {:?}", self.seen),
+        }
+    }
+
+    pub fn try_expect(&mut self, event: &str, within: Duration) -> Result<Value, String> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if v["event"] == event {
+                        return Ok(v);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    return Err(format!("no {event:?} within {within:?}"));
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(format!("process ended before {event:?}"));
+                }
+            }
+        }
+    }
+
+    /// Waits for a `phase` event with this phase.
+    pub fn expect_phase(&mut self, phase: &str, within: Duration) {
+        if self.seen.iter().any(|v| v["event"] == "phase" && v["phase"] == phase) {
+            return;
+        }
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let v = self.expect("phase", left);
+            if v["phase"] == phase {
+                return;
+            }
+        }
+    }
+
+    /// Waits for the process to exit; its exit code.
+    pub fn wait(&mut self, within: Duration) -> i32 {
+        self.stdin.take();
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                // Drain what is left.
+                while let Ok(v) = self.rx.recv_timeout(Duration::from_millis(200)) {
+                    self.seen.push(v);
+                }
+                return st.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "process did not exit within {within:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bob listens; Alice (who has Bob's card) calls him; both see the keys
+/// agreed. Returns (alice, bob, alice's established, bob's established).
+pub fn call(alice: &Party, bob: &Party, alice_args: &[&str], bob_args: &[&str]) -> (Proc, Proc, Value, Value) {
+    let mut b_args = vec!["listen", "--auto-accept", "--once"];
+    b_args.extend_from_slice(bob_args);
+    let mut b = bob.spawn(&b_args);
+    b.expect("listening", Duration::from_secs(30));
+    let mut a_args = vec!["call", "bob"];
+    a_args.extend_from_slice(alice_args);
+    let mut a = alice.spawn(&a_args);
+    let ea = a.expect("established", Duration::from_secs(60));
+    let eb = b.expect("established", Duration::from_secs(30));
+    a.expect_phase("InCall", Duration::from_secs(10));
+    b.expect_phase("InCall", Duration::from_secs(10));
+    (a, b, ea, eb)
+}
+
+/// Two parties; Alice knows Bob.
+pub fn pair(dir: &Path) -> (Party, Party) {
+    let alice = Party::new(dir, "alice");
+    let bob = Party::new(dir, "bob");
+    let card = bob.card();
+    let out = alice.run(&["contacts", "import", &card]);
+    assert!(out.status.success(), "import: {}", text(&out));
+    (alice, bob)
+}

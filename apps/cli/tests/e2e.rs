@@ -1,0 +1,121 @@
+//! End to end: `susurro-cli` processes, each party's storage in its own
+//! process on a pty, calling each other over TCP loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Party, call, pair, run_bounded, text};
+
+const SHORT: Duration = Duration::from_secs(20);
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("susurro-e2e-")
+        .tempdir()
+        .unwrap()
+}
+
+#[test]
+fn different_secrets_mismatch_and_the_callee_hangs_up() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
+    assert_eq!(ea["sas"], eb["sas"]);
+    a.send("compare rainbow over the bay");
+    b.send("compare rainbow over the sea");
+    assert_eq!(a.expect("compare", SHORT)["outcome"], "mismatch");
+    assert_eq!(b.expect("compare", SHORT)["outcome"], "mismatch");
+    b.send("hangup");
+    assert_eq!(b.expect("ended", SHORT)["reason"], "LocalHangup");
+    assert_eq!(a.expect("ended", SHORT)["reason"], "RemoteHangup");
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(b.wait(SHORT), 0);
+}
+
+#[test]
+fn a_sent_contact_is_saved_and_the_next_call_is_authenticated() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
+    assert_eq!(ea["authenticated"], false, "Bob does not know Alice yet");
+    assert_eq!(eb["authenticated"], false);
+    a.send("send-contact me");
+    let got = b.expect("contact_received", SHORT);
+    let sas = ea["sas"].as_str().unwrap().replace('-', "");
+    let name = got["name"].as_str().unwrap().to_owned();
+    assert!(name.starts_with(&format!("+{sas}-")), "{name}");
+    a.send("hangup");
+    a.expect("ended", SHORT);
+    b.expect("ended", SHORT);
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(b.wait(SHORT), 0);
+    assert!(bob.contact_names().contains(&name), "{name} not saved");
+    // Now each knows the other: both sides prove their keys.
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
+    assert_eq!(ea["authenticated"], true, "{ea}");
+    assert_eq!(eb["authenticated"], true, "{eb}");
+    assert_eq!(eb["peer"].as_str(), Some(name.as_str()));
+    a.send("hangup");
+    a.expect("ended", SHORT);
+    b.expect("ended", SHORT);
+}
+
+#[test]
+fn a_wrong_password_is_refused_with_tries_left() {
+    let dir = tmp();
+    let alice = Party::new(dir.path(), "alice");
+    let mut c = alice.cmd();
+    c.env("SUSURRO_PASSWORD", "not the password")
+        .args(["contacts", "list"]);
+    let out = run_bounded(c, SHORT);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let v = common::last_json(&out);
+    let msg = v["message"].as_str().unwrap();
+    assert!(msg.contains("Wrong password") && msg.contains("9"), "{msg}");
+    // The right one still works.
+    assert!(alice.run(&["contacts", "list"]).status.success());
+}
+
+#[test]
+fn killing_the_storage_mid_call_ends_the_call_and_loses_nothing() {
+    let dir = tmp();
+    let (mut alice, bob) = pair(dir.path());
+    let (mut a, mut b, _, _) = call(&alice, &bob, &[], &[]);
+    let t = Instant::now();
+    alice.kill_storage();
+    let end = a.expect("ended", Duration::from_secs(15));
+    assert!(t.elapsed() < Duration::from_secs(12), "took {:?}", t.elapsed());
+    let errors: Vec<_> = a
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "error")
+        .filter_map(|v| v["message"].as_str())
+        .collect();
+    assert!(
+        errors.iter().any(|m| m.contains("key store")),
+        "no clear error: {errors:?} {end}"
+    );
+    assert_ne!(a.wait(SHORT), 0);
+    b.expect("ended", SHORT);
+    alice.start_storage();
+    assert_eq!(alice.contact_names(), vec!["bob".to_owned()]);
+}
+
+#[test]
+fn a_peer_killed_with_sigkill_ends_the_call_quickly() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let (mut a, mut b, _, _) = call(&alice, &bob, &[], &[]);
+    let t = Instant::now();
+    b.kill9();
+    let end = a.expect("ended", Duration::from_secs(10));
+    assert!(
+        t.elapsed() <= Duration::from_secs(5),
+        "ended after {:?} (dead-peer timeout is 4 s)",
+        t.elapsed()
+    );
+    assert_eq!(end["reason"], "NetworkLost", "{end}");
+    assert_eq!(a.wait(SHORT), 6);
+}

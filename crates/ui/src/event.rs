@@ -1,0 +1,76 @@
+//! [`UiEvent`]: what changed, for front ends that react rather than redraw
+//! (ring, vibrate, pop a notice). The [`crate::View`] is always the truth;
+//! events only say when to look.
+
+use susurro_wire::{
+    CallId, CompareOutcome, ContactId, DirectPhase, EndReason, Name, PathKind, StoreState,
+};
+
+use crate::text::UserError;
+use crate::view::Phase;
+
+/// Events queued for the front end.
+pub const EVENT_QUEUE: usize = 32;
+
+/// Something the front end may react to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiEvent {
+    /// The key store's state changed (or became unknown: `None`).
+    StoreChanged(Option<StoreState>),
+    /// The password was changed.
+    PasswordChanged,
+    /// Our public key is known (after unlock).
+    IdentityChanged,
+    /// The contacts page finished loading (or was cleared).
+    ContactsChanged,
+    /// Someone is calling (the keys are being agreed; it rings at
+    /// [`Phase::Ringing`]).
+    IncomingCall {
+        /// Call.
+        call: CallId,
+        /// Path.
+        path: PathKind,
+    },
+    /// A second call arrived while one was active; it was refused.
+    MissedCall {
+        /// Path.
+        path: PathKind,
+    },
+    /// The call's phase changed.
+    CallPhaseChanged(Phase),
+    /// Keys agreed: show the SAS.
+    CallEstablished {
+        /// The SAS (24 bits).
+        sas: u32,
+        /// Both sides proved their long-term keys.
+        authenticated: bool,
+    },
+    /// The call's peer name (or verified flag) became known.
+    PeerChanged,
+    /// The user marked the SAS verified.
+    SasVerified,
+    /// The call ended.
+    CallEnded {
+        /// Why.
+        reason: EndReason,
+    },
+    /// Mute changed.
+    Muted(bool),
+    /// Direct mode changed.
+    DirectChanged(DirectPhase),
+    /// A secret compare progressed or finished.
+    CompareResult(CompareOutcome),
+    /// The peer sent a contact; it was saved.
+    ContactReceived {
+        /// Its id.
+        id: ContactId,
+        /// Its generated name.
+        name: Name,
+    },
+    /// New link-quality figures.
+    LinkQuality,
+    /// Network settings or status changed.
+    Network,
+    /// An error to show.
+    Error(UserError),
+}
