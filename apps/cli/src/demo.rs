@@ -84,6 +84,12 @@ pub struct Report {
     pub pesq_note: Option<String>,
     /// Bob's recording.
     pub recording: Option<String>,
+    /// Resident memory of each process during the call, MiB.
+    pub rss_mib: Vec<(String, f64)>,
+    /// Sum of the four processes' resident memory, MiB.
+    pub rss_total_mib: f64,
+    /// CPU time per second of call, each party process (ms of CPU per s).
+    pub cpu_ms_per_call_s: Vec<(String, f64)>,
     /// Wall time of the whole demo, s.
     pub total_s: f64,
 }
@@ -248,8 +254,12 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
         "keys agreed: SAS {} / {}",
         report.sas_alice, report.sas_bob
     ));
-    alice_p.expect_phase("InCall", Duration::from_secs(20)).await?;
-    bob_p.expect_phase("InCall", Duration::from_secs(20)).await?;
+    alice_p
+        .expect_phase("InCall", Duration::from_secs(20))
+        .await?;
+    bob_p
+        .expect_phase("InCall", Duration::from_secs(20))
+        .await?;
     let talk_start = Instant::now();
     if report.sas_equal {
         alice_p.send("sas-verified").await?;
@@ -278,7 +288,31 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
 
     let left = Duration::from_secs_f64(speech_secs + 1.0).saturating_sub(talk_start.elapsed());
     progress(&format!("talking for {:.1} s more", left.as_secs_f64()));
+    let cpu0 = [cpu_ms(alice_p.child.id()), cpu_ms(bob_p.child.id())];
+    let t_cpu = Instant::now();
     tokio::time::sleep(left).await;
+    let secs = t_cpu.elapsed().as_secs_f64();
+    for (name, pid, c0) in [
+        ("alice", alice_p.child.id(), cpu0[0]),
+        ("bob", bob_p.child.id(), cpu0[1]),
+    ] {
+        if let (Some(a), Some(b)) = (c0, cpu_ms(pid)) {
+            report
+                .cpu_ms_per_call_s
+                .push((name.to_owned(), (b - a) / secs));
+        }
+    }
+    for (name, pid) in [
+        ("alice", alice_p.child.id()),
+        ("bob", bob_p.child.id()),
+        ("alice-storage", parties[0].storage.id()),
+        ("bob-storage", parties[1].storage.id()),
+    ] {
+        if let Some(kib) = pid.and_then(rss_kib) {
+            report.rss_mib.push((name.to_owned(), kib / 1024.0));
+        }
+    }
+    report.rss_total_mib = report.rss_mib.iter().map(|(_, m)| m).sum();
     progress("Alice hangs up");
     alice_p.send("hangup").await?;
     let end_a = alice_p.expect("ended", Duration::from_secs(20)).await?;
@@ -298,7 +332,9 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     if decoded + concealed > 0.0 {
         report.late_loss_permille = Some(1000.0 * concealed / (decoded + concealed));
     }
-    report.recording = Some(bob_out.display().to_string());
+    if args.keep.is_some() {
+        report.recording = Some(bob_out.display().to_string());
+    }
     let (heard, heard_rate) = read_wav_mono(&bob_out, None).context("Bob's recording")?;
     let said = if speech_rate == heard_rate {
         speech_samples.clone()
@@ -308,7 +344,7 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     // Alice's input started at `in0`; Bob's output at `out0`.
     let a_in0 = alice_audio_start(&alice_p);
     if let (Some(in0), Some(out0)) = (a_in0, audio["output_started_us"].as_u64())
-        && let Some(lag) = best_lag(&said, &heard, heard_rate as usize / 2)
+        && let Some(lag) = best_lag(&said, &heard, heard_rate as usize * 2)
     {
         let d = (out0 as f64 - in0 as f64) / 1000.0 + lag as f64 * 1000.0 / f64::from(heard_rate);
         report.one_way_delay_ms = Some(d);
@@ -332,6 +368,24 @@ fn alice_audio_start(p: &Proc) -> Option<u64> {
         .rev()
         .find(|v| v["event"] == "ended")
         .and_then(|v| v["audio"]["input_started_us"].as_u64())
+}
+
+/// Resident set of a process, KiB (Linux `/proc`).
+fn rss_kib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time (user + system) a process used so far, ms.
+fn cpu_ms(pid: Option<u32>) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(ticks * 10.0)
 }
 
 fn free_port() -> Result<u16> {
@@ -487,12 +541,26 @@ fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
 }
 
 /// The lag (samples, `heard[j] ≈ said[j - lag]`) in `0..max` maximising the
-/// normalised cross-correlation.
+/// normalised cross-correlation: a coarse search on 8× decimated signals,
+/// then a fine one around the best coarse lag.
 fn best_lag(said: &[f32], heard: &[f32], max: usize) -> Option<usize> {
+    const D: usize = 8;
+    let dec = |x: &[f32]| -> Vec<f32> {
+        x.chunks(D)
+            .map(|c| c.iter().sum::<f32>() / D as f32)
+            .collect()
+    };
+    let (s8, h8) = (dec(said), dec(heard));
+    let coarse = lag_search(&s8, &h8, 0..max / D)?;
+    let lo = (coarse * D).saturating_sub(2 * D);
+    lag_search(said, heard, lo..(coarse * D + 2 * D).min(max))
+}
+
+fn lag_search(said: &[f32], heard: &[f32], lags: std::ops::Range<usize>) -> Option<usize> {
     let n = said.len().min(heard.len());
     let mut best = None;
     let mut best_c = 0.0f64;
-    for lag in 0..max.min(n) {
+    for lag in lags.start..lags.end.min(n) {
         let (mut c, mut e) = (0.0f64, 0.0f64);
         for j in lag..n {
             let (a, b) = (f64::from(said[j - lag]), f64::from(heard[j]));
@@ -588,6 +656,23 @@ fn print_report(r: &Report) {
         format!(
             "  recording        {}",
             r.recording.as_deref().unwrap_or("none")
+        ),
+        format!(
+            "  memory           {:.0} MiB in 4 processes ({})",
+            r.rss_total_mib,
+            r.rss_mib
+                .iter()
+                .map(|(n, m)| format!("{n} {m:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        format!(
+            "  CPU per call-s   {}",
+            r.cpu_ms_per_call_s
+                .iter()
+                .map(|(n, c)| format!("{n} {c:.0} ms"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         format!("  total            {:.1} s", r.total_s),
     ];

@@ -15,7 +15,10 @@ use common::{EXE, run_bounded, text};
 fn venv() -> PathBuf {
     let v = std::env::var_os("SUSURRO_AUDIO_VENV")
         .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/setup-audio-venv.sh");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/setup-audio-venv.sh"
+    );
     let st = Command::new("bash").arg(script).arg(&v).status().unwrap();
     assert!(st.success(), "cannot set up the PESQ scorer venv");
     v
@@ -48,10 +51,11 @@ fn demo_call_verifies_and_sounds_good() {
     let name = r["contact_received"].as_str().unwrap();
     assert!(name.starts_with(&format!("+{sas}-")), "{name} vs SAS {sas}");
     assert_eq!(name.len(), 1 + 6 + 1 + 32, "{name}");
-    let pesq = r["pesq_wb"].as_f64().unwrap_or_else(|| panic!("no PESQ: {r}"));
+    let pesq = r["pesq_wb"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no PESQ: {r}"));
     assert!(pesq >= 3.5, "PESQ-WB {pesq} < 3.5: {r}");
     let delay = r["one_way_delay_ms"].as_f64().unwrap();
     assert!(delay > 0.0 && delay < 200.0, "one-way delay {delay} ms");
     assert!(r["late_loss_permille"].as_f64().unwrap() < 20.0, "{r}");
 }
-

@@ -86,7 +86,11 @@ fn killing_the_storage_mid_call_ends_the_call_and_loses_nothing() {
     let t = Instant::now();
     alice.kill_storage();
     let end = a.expect("ended", Duration::from_secs(15));
-    assert!(t.elapsed() < Duration::from_secs(12), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(12),
+        "took {:?}",
+        t.elapsed()
+    );
     let errors: Vec<_> = a
         .seen
         .iter()

@@ -13,7 +13,7 @@ pub mod x25519;
 
 pub use error::{Argon2Error, Error};
 pub use h::{H, KeyStream, Label, XofReader, hash, hash_into, kdf, kdf_into, mac, verify_mac};
-pub use onion::onion_key_is_valid;
+pub use onion::{onion_checksum, onion_key_is_valid};
 pub use secret::{
     Choice, Secret, Secret16, Secret32, ct_eq, ct_eq_choice, ct_select, xor_in_place,
 };

@@ -17,6 +17,22 @@ pub fn onion_key_is_valid(key: &[u8; 32]) -> bool {
     }
 }
 
+/// Version byte of v3 onion addresses.
+pub const ONION_VERSION: u8 = 3;
+
+/// Tor's v3 onion address checksum (rend-spec-v3):
+/// `SHA3-256(".onion checksum" || key || 0x03)[..2]`.
+#[must_use]
+pub fn onion_checksum(key: &[u8; 32]) -> [u8; 2] {
+    use sha3::{Digest, Sha3_256};
+    let mut h = Sha3_256::new();
+    h.update(b".onion checksum");
+    h.update(key);
+    h.update([ONION_VERSION]);
+    let d = h.finalize();
+    [d[0], d[1]]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

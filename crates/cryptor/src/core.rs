@@ -452,6 +452,11 @@ impl CryptorCore {
         }
         send(out, ModuleId::Ui, CallEnded { call: id, reason });
         self.pending.retain(|p| p.call != id);
+        // Mute belongs to a call: the next one starts with the microphone on.
+        if self.muted && self.calls.iter().all(Option::is_none) {
+            self.muted = false;
+            send(out, ModuleId::Ui, MuteState { on: false });
+        }
     }
 
     fn abort_ike(&mut self, id: CallId, e: IkeError, out: &mut Outbox) {

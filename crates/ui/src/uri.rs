@@ -12,7 +12,7 @@
 use core::fmt;
 
 use crc::{CRC_32_ISO_HDLC, Crc};
-use sha3::{Digest, Sha3_256};
+use susurro_crypto::onion_checksum;
 use susurro_wire::{Address, Name, Text, caps};
 
 /// The scheme, lower case (the parser accepts any case).
@@ -160,6 +160,11 @@ pub fn encode<const N: usize>(
 ) -> Result<(), UriError> {
     out.clear();
     check_name(card.name.as_str())?;
+    if let Address::Onion { key, .. } = &card.address
+        && !susurro_crypto::onion_key_is_valid(key)
+    {
+        return Err(UriError::BadOnion);
+    }
     let r = write_uri(card, out);
     if r.is_err() {
         out.clear();
@@ -394,6 +399,11 @@ fn decode_address(v: &str) -> Result<Address, UriError> {
         if full[32..34] != onion_checksum(&key) {
             return Err(UriError::OnionChecksum);
         }
+        // A correct checksum over a key that is no ed25519 point of the
+        // prime-order subgroup names no onion service Tor would reach.
+        if !susurro_crypto::onion_key_is_valid(&key) {
+            return Err(UriError::BadOnion);
+        }
         let port = parse_port(port)?;
         Ok(Address::Onion { key, port })
     } else {
@@ -493,16 +503,6 @@ fn upper_hex(c: u8) -> Option<u8> {
 /// RFC 3986 unreserved: the only bytes a name carries unescaped.
 fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Tor's v3 onion checksum: `SHA3-256(".onion checksum" ‖ key ‖ 0x03)[..2]`.
-fn onion_checksum(key: &[u8; 32]) -> [u8; 2] {
-    let mut h = Sha3_256::new();
-    h.update(b".onion checksum");
-    h.update(key);
-    h.update([ONION_VERSION]);
-    let d = h.finalize();
-    [d[0], d[1]]
 }
 
 /// The 56-character v3 onion address (without `.onion`) of an onion key.

@@ -345,10 +345,28 @@ fn arb_host() -> impl Strategy<Value = Text<64>> {
         .prop_map(|s| Text::new(&s).unwrap())
 }
 
+/// The first valid onion key (an ed25519 point of the prime-order
+/// subgroup) found by varying the first byte of `key`.
+fn valid_onion_key(mut key: [u8; 32]) -> [u8; 32] {
+    for b in 0..=255u8 {
+        key[0] = b;
+        if susurro_crypto::onion_key_is_valid(&key) {
+            return key;
+        }
+    }
+    // The ed25519 base point.
+    let mut base = [0x66u8; 32];
+    base[0] = 0x58;
+    base
+}
+
 fn arb_address() -> impl Strategy<Value = Address> {
     prop_oneof![
         Just(Address::None),
-        (any::<[u8; 32]>(), 1u16..).prop_map(|(key, port)| Address::Onion { key, port }),
+        (any::<[u8; 32]>(), 1u16..).prop_map(|(key, port)| Address::Onion {
+            key: valid_onion_key(key),
+            port
+        }),
         (arb_host(), 1u16..).prop_map(|(host, port)| Address::Tcp { host, port }),
     ]
 }

@@ -247,7 +247,11 @@ impl Proc {
 
     /// Waits for a `phase` event with this phase.
     pub fn expect_phase(&mut self, phase: &str, within: Duration) {
-        if self.seen.iter().any(|v| v["event"] == "phase" && v["phase"] == phase) {
+        if self
+            .seen
+            .iter()
+            .any(|v| v["event"] == "phase" && v["phase"] == phase)
+        {
             return;
         }
         let deadline = Instant::now() + within;
@@ -272,7 +276,10 @@ impl Proc {
                 }
                 return st.code().unwrap_or(-1);
             }
-            assert!(Instant::now() < deadline, "process did not exit within {within:?}");
+            assert!(
+                Instant::now() < deadline,
+                "process did not exit within {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -292,7 +299,12 @@ impl Drop for Proc {
 
 /// Bob listens; Alice (who has Bob's card) calls him; both see the keys
 /// agreed. Returns (alice, bob, alice's established, bob's established).
-pub fn call(alice: &Party, bob: &Party, alice_args: &[&str], bob_args: &[&str]) -> (Proc, Proc, Value, Value) {
+pub fn call(
+    alice: &Party,
+    bob: &Party,
+    alice_args: &[&str],
+    bob_args: &[&str],
+) -> (Proc, Proc, Value, Value) {
     let mut b_args = vec!["listen", "--auto-accept", "--once"];
     b_args.extend_from_slice(bob_args);
     let mut b = bob.spawn(&b_args);
