@@ -1,6 +1,6 @@
 //! Two people on one machine: each with a home, a storage module in its own
 //! process on a `socat` pty pair, and `susurro-cli` processes speaking JSON.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
