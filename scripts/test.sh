@@ -49,7 +49,7 @@ step "cargo test --workspace"
 cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"
-for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage; do
+for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro-ui; do
     echo "  $crate"
     cargo build --release -p "$crate" --target thumbv7em-none-eabihf
 done

@@ -1,9 +1,4 @@
-//! `susurro-cli`: Susurro on the command line.
-//!
-//! Every command drives the ui core (`susurro-ui`) exactly as the desktop
-//! and the handset do; this binary only renders its state and feeds it
-//! what the user types. See `--help` and `apps/cli/README.md`.
-
+#![doc = include_str!("../README.md")]
 // A binary: `pub` marks what a module offers the others, not an export.
 #![allow(unreachable_pub)]
 
