@@ -16,11 +16,11 @@ use susurro_wire::{
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
 
-use crate::audio_io::AudioSpec;
+use susurro_node::AudioSpec;
 use crate::config::{Config, Home, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
-use crate::node::{Node, NodeConfig, StorageSpec};
+use susurro_node::{Node, NodeConfig, StorageSpec};
 use crate::{CallOpts, Global, ProfileArg};
 
 const STORE_WAIT: Duration = Duration::from_secs(30);
@@ -506,7 +506,7 @@ pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
             file.display()
         )));
     }
-    let mut core = crate::node::storage_core(home.store_file(), profile_of(&cfg));
+    let mut core = susurro_node::storage_core(home.store_file(), profile_of(&cfg));
     let store = core.store();
     let now = susurro_wire::Instant::ZERO;
     store
@@ -536,7 +536,7 @@ pub async fn restore(g: &Global, file: &Path) -> Result<(), Failure> {
     if !file.exists() {
         return Err(Failure::usage(format!("{} does not exist", file.display())));
     }
-    let mut core = crate::node::storage_core(home.store_file(), profile_of(&cfg));
+    let mut core = susurro_node::storage_core(home.store_file(), profile_of(&cfg));
     let store = core.store();
     let now = susurro_wire::Instant::ZERO;
     let _ = store.open(now);

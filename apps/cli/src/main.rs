@@ -2,15 +2,12 @@
 // A binary: `pub` marks what a module offers the others, not an export.
 #![allow(unreachable_pub)]
 
-mod audio_io;
 mod commands;
 mod config;
-mod cryptor_task;
 mod demo;
 mod exit;
 mod front;
 mod module_cmd;
-mod node;
 mod password;
 mod qr;
 

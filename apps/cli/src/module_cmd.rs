@@ -73,7 +73,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
                     Failure::new(Code::Store, format!("cannot create {}: {e}", dir.display()))
                 })?;
             }
-            let core = crate::node::storage_core(store, a.profile.profile());
+            let core = susurro_node::storage_core(store, a.profile.profile());
             let host = HostBuilder::new("storage")
                 .core(core)
                 .link(link(&[ModuleId::Cryptor, ModuleId::Ui]))
@@ -97,7 +97,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
                 listen_host: a.listen.clone(),
                 ..susurro_transport::module::ModuleConfig::default()
             };
-            let tasks = crate::node::spawn_transport(ep, cfg, stop_rx);
+            let tasks = susurro_node::spawn_transport(ep, cfg, stop_rx);
             wait_signal().await;
             stop_tx.send_replace(true);
             for t in tasks {
@@ -120,14 +120,14 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
             let ep = host
                 .endpoint(ModuleId::Cryptor)
                 .ok_or_else(|| Failure::error("no cryptor endpoint"))?;
-            let task = crate::cryptor_task::CryptorTask {
+            let task = susurro_node::CryptorTask {
                 core: susurro_cryptor::CryptorCore::default(),
                 endpoint: ep,
                 clock: susurro_host::Clock::new(),
-                audio: crate::audio_io::AudioSpec::default(),
+                audio: susurro_node::AudioSpec::default(),
                 codec: susurro_audio::CodecConfig::wideband(),
                 processing: susurro_audio::ProcessingConfig::default(),
-                log: crate::cryptor_task::AudioLog::default(),
+                log: susurro_node::AudioLog::default(),
             };
             let t = tokio::spawn(task.run(stop_rx));
             wait_signal().await;

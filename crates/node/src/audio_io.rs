@@ -41,15 +41,20 @@ pub struct AudioSpec {
 pub enum Source {
     /// Samples of a file, played once, then silence.
     File {
+        /// The samples, 48 kHz.
         samples: Vec<f32>,
+        /// Next sample to play.
         pos: usize,
         /// When the first sample was taken (µs since the epoch).
         started: Option<u64>,
     },
     /// A capture device.
     Device {
+        /// The open stream (closed on drop).
         _stream: CaptureStream,
+        /// Chunks from the audio thread.
         rx: mpsc::Receiver<Vec<f32>>,
+        /// Samples received but not yet used.
         pending: Vec<f32>,
     },
     /// Silence (no microphone).
@@ -155,13 +160,18 @@ impl Source {
 pub enum Sink {
     /// Collected, written as a 16 kHz WAV file at the end of the call.
     File {
+        /// Where to write.
         path: PathBuf,
+        /// What was played, 48 kHz.
         samples: Vec<f32>,
+        /// When the first frame was written (µs since the epoch).
         started: Option<u64>,
     },
     /// A playback device.
     Device {
+        /// The open stream (closed on drop).
         _stream: PlaybackStream,
+        /// Frames for the audio thread.
         tx: mpsc::SyncSender<Vec<f32>>,
     },
     /// Nowhere.

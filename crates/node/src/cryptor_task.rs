@@ -62,17 +62,24 @@ struct Live {
 
 /// Runs the cryptor until `shutdown` turns true or the host stops.
 pub struct CryptorTask {
+    /// The cryptor core.
     pub core: CryptorCore,
+    /// Its endpoint on the host's router.
     pub endpoint: Endpoint,
+    /// The clock its deadlines are in.
     pub clock: Clock,
+    /// Where the audio of calls comes from and goes to.
     pub audio: AudioSpec,
+    /// The codec.
     pub codec: CodecConfig,
+    /// Capture processing (echo cancellation, noise suppression).
     pub processing: ProcessingConfig,
+    /// Where each call's audio figures are recorded.
     pub log: AudioLog,
 }
 
 impl CryptorTask {
-    /// The loop.
+    /// Runs until `shutdown` turns true or the host stops.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let mut out = Outbox::new(ModuleId::Cryptor);
         let frame = self.codec.frame.millis();

@@ -1,0 +1,148 @@
+//! A whole call where Alice's storage is the storage token firmware's
+//! emulator image under QEMU (`firmware/emu`, `mps2-an386`), reached over
+//! its emulated UART: QEMU's `-serial tcp:…` is bridged by `socat` to a pty
+//! pair, and `susurro-cli --storage-serial` opens the other end, exactly as
+//! it would open `/dev/ttyACM0` for a real token. Bob's storage is a host
+//! storage process, as in `e2e.rs`.
+//!
+//! Runs only when `SUSURRO_FW_EMU` names the emulator ELF
+//! (`scripts/firmware-test.sh` sets it); then a missing QEMU fails it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{Party, call, free_port, text};
+use susurro_host::testing::PtyPair;
+
+const SHORT: Duration = Duration::from_secs(30);
+
+/// QEMU with the emulator image, its UART on a TCP port; killed (by PID)
+/// on drop, or by a watchdog after five minutes.
+struct Qemu(Arc<Mutex<Child>>);
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.0.lock() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn start_qemu(elf: &Path, port: u16, log: &Path) -> Qemu {
+    let out = std::fs::File::create(log).unwrap();
+    let child = Command::new("qemu-system-arm")
+        .args(["-M", "mps2-an386", "-nographic", "-monitor", "none"])
+        .args(["-semihosting-config", "enable=on,target=native"])
+        .arg("-kernel")
+        .arg(elf)
+        .arg("-serial")
+        .arg(format!("tcp:127.0.0.1:{port},server=on,wait=on"))
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("SUSURRO_FW_EMU is set but QEMU does not start: {e}"));
+    let child = Arc::new(Mutex::new(child));
+    let weak = Arc::downgrade(&child);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(300));
+        if let Some(c) = weak.upgrade() {
+            let _ = c.lock().map(|mut c| c.kill());
+        }
+    });
+    Qemu(child)
+}
+
+/// `socat` from one end of `pty` to QEMU's UART (retrying until QEMU
+/// listens).
+fn bridge(pty: &Path, port: u16) -> Child {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut c = Command::new("socat")
+            .arg(format!("open:{},raw,echo=0", pty.display()))
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        match c.try_wait().unwrap() {
+            None => return c,
+            Some(_) if Instant::now() < deadline => continue,
+            Some(s) => panic!("socat could not reach QEMU's UART: {s}"),
+        }
+    }
+}
+
+#[test]
+fn a_call_with_the_emulated_token_as_alices_storage() {
+    let Some(elf) = std::env::var_os("SUSURRO_FW_EMU") else {
+        eprintln!("SUSURRO_FW_EMU is not set: the QEMU token call does not run");
+        return;
+    };
+    let elf = PathBuf::from(elf);
+    let dir = tempfile::Builder::new()
+        .prefix("susurro-token-call-")
+        .tempdir()
+        .unwrap();
+    let port = free_port();
+    let log = dir.path().join("qemu.log");
+    let _qemu = start_qemu(&elf, port, &log);
+
+    // Alice: the token. The pty pair outlives each CLI process
+    // (`lasting`), like a USB port the CLI opens and closes.
+    let home = dir.path().join("alice");
+    std::fs::create_dir_all(&home).unwrap();
+    let pty = PtyPair::lasting(&format!("token-call-{port}")).unwrap();
+    let bridge = bridge(pty.a(), port);
+    let alice = Party {
+        name: "alice",
+        home,
+        pty,
+        storage: Some(bridge),
+        port: free_port(),
+    };
+    let t0 = Instant::now();
+    let out = alice.run(&["init", "--name", "alice", "--port", &alice.port.to_string()]);
+    assert!(
+        out.status.success(),
+        "init on the token: {}\nQEMU: {}",
+        text(&out),
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    eprintln!(
+        "identity created on the emulated token in {:?}",
+        t0.elapsed()
+    );
+
+    let bob = Party::new(dir.path(), "bob");
+    let card = bob.card();
+    let out = alice.run(&["contacts", "import", &card]);
+    assert!(out.status.success(), "import: {}", text(&out));
+
+    let t0 = Instant::now();
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
+    eprintln!("call established in {:?}", t0.elapsed());
+    assert_eq!(ea["sas"], eb["sas"], "{ea} / {eb}");
+    a.send("compare the token works");
+    b.send("compare the token works");
+    assert_eq!(a.expect("compare", SHORT)["outcome"], "match");
+    assert_eq!(b.expect("compare", SHORT)["outcome"], "match");
+    a.send("send-contact me");
+    b.expect("contact_received", SHORT);
+    a.send("hangup");
+    assert_eq!(a.expect("ended", SHORT)["reason"], "LocalHangup");
+    assert_eq!(b.expect("ended", SHORT)["reason"], "RemoteHangup");
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(b.wait(SHORT), 0);
+    // The token still answers after the call: Bob's card is in its book.
+    let names: Vec<String> = alice.contact_names();
+    assert!(names.iter().any(|n| n == "bob"), "{names:?}");
+}
