@@ -16,12 +16,12 @@ use susurro_wire::{
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
 
-use susurro_node::AudioSpec;
 use crate::config::{Config, Home, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
-use susurro_node::{Node, NodeConfig, StorageSpec};
 use crate::{CallOpts, Global, ProfileArg};
+use susurro_node::AudioSpec;
+use susurro_node::{Node, NodeConfig, StorageSpec};
 
 const STORE_WAIT: Duration = Duration::from_secs(30);
 
@@ -62,6 +62,7 @@ fn node_config(storage: StorageSpec, calls: bool) -> NodeConfig {
         codec: CodecConfig::wideband(),
         processing: ProcessingConfig::default(),
         transport: susurro_transport::module::ModuleConfig::default(),
+        transport_serial: None,
     }
 }
 
@@ -597,6 +598,7 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         nc.processing = ProcessingConfig::bypass();
     }
     nc.transport.listen_host = cfg.network.listen.clone();
+    nc.transport_serial = g.transport_serial.clone();
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
     let mut front = Front::start(ep, node.clock)?;

@@ -61,6 +61,11 @@ pub struct Global {
     /// instead of the store file in the data directory.
     #[arg(long, global = true, value_name = "DEVICE")]
     pub storage_serial: Option<String>,
+    /// Use the transport module on this serial device (a network box
+    /// running `susurro-cli module transport --serial …`) instead of
+    /// running it in this process.
+    #[arg(long, global = true, value_name = "DEVICE")]
+    pub transport_serial: Option<String>,
     /// Read the password from this file (first line) instead of
     /// SUSURRO_PASSWORD or a prompt.
     #[arg(long, global = true, value_name = "FILE")]

@@ -123,3 +123,31 @@ fn a_peer_killed_with_sigkill_ends_the_call_quickly() {
     assert_eq!(end["reason"], "NetworkLost", "{end}");
     assert_eq!(a.wait(SHORT), 6);
 }
+
+/// The handset deployment: Bob's transport (the untrusted network side)
+/// runs in its own process, as on a Raspberry Pi box, across a serial link;
+/// his cryptor, storage and ui are elsewhere.
+#[test]
+fn transport_on_its_own_box_across_a_serial_link() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let pty = susurro_host::testing::PtyPair::lasting(&format!("e2e-box-{}", common::free_port()))
+        .unwrap();
+    let mut boxed = std::process::Command::new(common::EXE)
+        .args(["module", "transport", "--listen", "127.0.0.1", "--serial"])
+        .arg(pty.a())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let b_serial = pty.b().to_str().unwrap().to_owned();
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &["--transport-serial", &b_serial]);
+    assert_eq!(ea["sas"], eb["sas"]);
+    b.send("hangup");
+    assert_eq!(a.expect("ended", SHORT)["reason"], "RemoteHangup");
+    b.expect("ended", SHORT);
+    assert_eq!(b.wait(SHORT), 0);
+    boxed.kill().unwrap();
+    boxed.wait().unwrap();
+}

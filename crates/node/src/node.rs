@@ -49,8 +49,12 @@ pub struct NodeConfig {
     pub codec: CodecConfig,
     /// Capture processing.
     pub processing: ProcessingConfig,
-    /// Transport.
+    /// Transport, when it runs in this process.
     pub transport: susurro_transport::module::ModuleConfig,
+    /// Run transport elsewhere instead (a network box such as a Raspberry
+    /// Pi running `susurro-cli module transport`), across this serial
+    /// device: the untrusted side then never shares a machine with keys.
+    pub transport_serial: Option<String>,
 }
 
 /// A running party.
@@ -98,7 +102,15 @@ impl Node {
             }
         };
         if cfg.calls {
-            b = b.endpoint(ModuleId::Cryptor).endpoint(ModuleId::Transport);
+            b = b.endpoint(ModuleId::Cryptor);
+            b = match &cfg.transport_serial {
+                None => b.endpoint(ModuleId::Transport),
+                Some(device) => b.link(LinkSpec::new(
+                    "transport",
+                    &[ModuleId::Transport],
+                    SerialConnector::new(device.clone(), 115_200),
+                )),
+            };
         }
         let mut host = b.start().context("cannot start the module host")?;
         let ui = host
@@ -122,14 +134,16 @@ impl Node {
                 log: Arc::clone(&audio_log),
             };
             tasks.push(tokio::spawn(task.run(shutdown_rx.clone())));
-            let transport = host
-                .endpoint(ModuleId::Transport)
-                .context("the host has no transport endpoint")?;
-            tasks.extend(spawn_transport(
-                transport,
-                cfg.transport.clone(),
-                shutdown_rx.clone(),
-            ));
+            if cfg.transport_serial.is_none() {
+                let transport = host
+                    .endpoint(ModuleId::Transport)
+                    .context("the host has no transport endpoint")?;
+                tasks.extend(spawn_transport(
+                    transport,
+                    cfg.transport.clone(),
+                    shutdown_rx.clone(),
+                ));
+            }
         }
         Ok(Self {
             host,
