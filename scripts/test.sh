@@ -37,10 +37,14 @@ else
     FUZZ_TOOLCHAIN=()
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 (cd fuzz && cargo fmt -- --check)
+
+step "cargo deny check licenses (deny.toml)"
+cargo deny check licenses
 
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings

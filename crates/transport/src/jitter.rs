@@ -3,21 +3,56 @@
 //!
 //! Packets arrive by their one-way `seq` (the `Voice` message's counter, a
 //! `u32` that may wrap). The buffer holds them in order, starts playing once
-//! `target_depth` frames are queued, then yields exactly one item per pop:
-//! the next frame, or `Missing` (the decoder conceals it). Late packets
-//! (already played or skipped), duplicates (e.g. the same packet over two
-//! paths) and packets that would exceed `max_depth` are dropped and counted.
-//! After `rebuffer_after` misses in a row with nothing queued it goes back
-//! to buffering, so a long silence does not leave it playing losses.
+//! the target depth is queued, then yields exactly one item per pop: the
+//! next frame, or `Missing` (the decoder conceals it). Late packets (already
+//! played or skipped), duplicates (e.g. the same packet over two paths) and
+//! packets that would exceed `max_depth` are dropped and counted. After
+//! `rebuffer_after` misses in a row with nothing queued it goes back to
+//! buffering, so a long silence does not leave it playing losses.
+//!
+//! # Adaptive target
+//!
+//! The pops are the buffer's clock: frame `seq` pushed after `p` pops has
+//! the relative transit `p - seq` (in frames). Over a sliding window of
+//! pops ([`AdaptConfig::window`]) the buffer keeps these transits; a
+//! packet's relative delay is its transit minus the window's smallest, and
+//! the target depth is a high percentile of that delay
+//! ([`AdaptConfig::percentile_permille`]) plus [`AdaptConfig::margin`],
+//! clamped to `target_depth..=max_depth` of [`JitterConfig`]. No timestamps
+//! are needed: the pops measure arrival time (to within a frame), and
+//! clock offset or drift between the two ends cancels out.
+//!
+//! The playout delay (in frames, on the same scale) changes only at frame
+//! boundaries and without time-stretching:
+//! - it shrinks by one frame when it exceeds the target by more than
+//!   [`AdaptConfig::hysteresis`]: the oldest queued frame is dropped
+//!   (counted in [`JitterStats::dropped`]), at most once every
+//!   [`AdaptConfig::drop_every`] pops, and only when the frame after it is
+//!   queued, so a drop never turns into a gap;
+//! - it grows by one frame when it is below the target and the next frame
+//!   is not there: the pop yields `Missing` without moving on (counted in
+//!   [`JitterStats::held`]), so the decoder conceals one frame and the
+//!   queue refills instead of bunching. With other frames already queued
+//!   it waits at most one pop for a given frame (reordering); with nothing
+//!   queued it waits until the delay reaches the target.
+//!
+//! After a re-buffer (a silence or a stall) playout resumes at the target
+//! from before (the stall's own burst does not raise it): frames queued meanwhile that are later than that (and any beyond
+//! the target depth of the newest) are dropped as late instead of becoming
+//! permanent delay. If the queued frames never catch up (the sender's
+//! sequence jumped back in time), after `max_depth` pops it follows the
+//! stream again and forgets the measurements.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Jitter buffer parameters (in frames).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JitterConfig {
-    /// Frames queued before playout starts (default 3 = 60 ms).
+    /// Frames queued before playout starts, and the smallest target the
+    /// adaptation may choose (default 3 = 60 ms).
     pub target_depth: usize,
-    /// Most frames held (default 25 = 500 ms); older ones are skipped.
+    /// Most frames held (default 25 = 500 ms); older ones are skipped. Also
+    /// the largest target.
     pub max_depth: usize,
     /// Consecutive misses with an empty queue before re-buffering
     /// (default 10).
@@ -34,6 +69,50 @@ impl Default for JitterConfig {
     }
 }
 
+/// How the target depth adapts to the measured delays (see the module
+/// documentation). [`JitterBuffer::new`] uses the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdaptConfig {
+    /// Pops (frame periods) of arrival history the target is computed over
+    /// (default 500 = 10 s). 0 turns adaptation off: the target stays at
+    /// `target_depth` and nothing is dropped or held for latency.
+    pub window: usize,
+    /// Share of the packets in the window that should arrive in time, in
+    /// per mille (default 980: the 98th percentile of the relative delay).
+    pub percentile_permille: u16,
+    /// Frames added to the percentile (default 0).
+    pub margin: usize,
+    /// Frames of delay above the target tolerated before shrinking
+    /// (default 1).
+    pub hysteresis: usize,
+    /// Fewest pops between two frames dropped to shrink the delay
+    /// (default 8 = 160 ms).
+    pub drop_every: usize,
+}
+
+impl Default for AdaptConfig {
+    fn default() -> Self {
+        Self {
+            window: 500,
+            percentile_permille: 980,
+            margin: 0,
+            hysteresis: 1,
+            drop_every: 8,
+        }
+    }
+}
+
+impl AdaptConfig {
+    /// No adaptation: a fixed target of `target_depth`.
+    pub const FIXED: Self = Self {
+        window: 0,
+        percentile_permille: 1000,
+        margin: 0,
+        hysteresis: 0,
+        drop_every: 1,
+    };
+}
+
 /// What one pop yields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Playout<T> {
@@ -46,7 +125,9 @@ pub enum Playout<T> {
         /// Its payload.
         payload: T,
     },
-    /// The next frame is lost or late: conceal it.
+    /// The next frame is lost or late: conceal it. When the buffer grows
+    /// its delay, the same `seq` can be missing for two pops in a row, or
+    /// be missing and then played.
     Missing {
         /// The sequence number that is missing.
         seq: u32,
@@ -74,9 +155,10 @@ pub struct JitterStats {
     pub received: u64,
     /// Frames played.
     pub played: u64,
-    /// Misses returned.
+    /// Frames given up as missing (the play point moved past them).
     pub missing: u64,
-    /// Late packets dropped.
+    /// Late packets dropped (on arrival, or when playout resumes after a
+    /// re-buffer and they are later than the target delay allows).
     pub late: u64,
     /// Duplicates dropped.
     pub duplicate: u64,
@@ -84,12 +166,18 @@ pub struct JitterStats {
     pub skipped: u64,
     /// Times playout went back to buffering.
     pub rebuffers: u64,
+    /// Queued frames dropped to shrink the delay.
+    pub dropped: u64,
+    /// `Missing` pops that did not move the play point, to grow the delay.
+    /// Every `Missing` is counted either here or in `missing`.
+    pub held: u64,
 }
 
 /// The jitter buffer.
 #[derive(Clone, Debug)]
 pub struct JitterBuffer<T> {
     cfg: JitterConfig,
+    adapt: AdaptConfig,
     /// Extended (non-wrapping) sequence numbers.
     slots: BTreeMap<i64, T>,
     /// Last extended seq seen, to extend the next one.
@@ -97,25 +185,71 @@ pub struct JitterBuffer<T> {
     /// Next extended seq to play (once playing).
     next: Option<i64>,
     playing: bool,
+    /// Has played before (a start after that is a resume).
+    started: bool,
+    /// Consecutive `Missing` pops.
     misses: usize,
+    /// First seq given up in the current run of misses.
+    run_start: Option<i64>,
+    /// The seq a pop already waited for while other frames were queued.
+    held: Option<i64>,
+    /// Pops so far: the clock.
+    pops: u64,
+    /// Pops since the last drop for latency.
+    since_drop: usize,
+    /// Pops spent waiting for stale frames to catch up.
+    stale: usize,
+    /// (pops at arrival, relative transit `pops - seq`), oldest first.
+    samples: VecDeque<(u64, i64)>,
+    scratch: Vec<i64>,
+    /// Current target depth.
+    target: usize,
+    /// The target when playout last stopped.
+    resume_target: usize,
+    /// Playout delay at the last pop, in frames.
+    delay: Option<usize>,
     stats: JitterStats,
 }
 
 impl<T> JitterBuffer<T> {
-    /// An empty buffer.
+    /// An empty buffer with the default adaptation.
     #[must_use]
     pub fn new(cfg: JitterConfig) -> Self {
+        Self::with_adaptation(cfg, AdaptConfig::default())
+    }
+
+    /// An empty buffer with the given adaptation
+    /// ([`AdaptConfig::FIXED`]: none).
+    #[must_use]
+    pub fn with_adaptation(cfg: JitterConfig, adapt: AdaptConfig) -> Self {
+        let target_depth = cfg.target_depth.max(1);
         Self {
             cfg: JitterConfig {
-                target_depth: cfg.target_depth.max(1),
-                max_depth: cfg.max_depth.max(cfg.target_depth.max(1)),
+                target_depth,
+                max_depth: cfg.max_depth.max(target_depth),
                 rebuffer_after: cfg.rebuffer_after.max(1),
+            },
+            adapt: AdaptConfig {
+                percentile_permille: adapt.percentile_permille.min(1000),
+                drop_every: adapt.drop_every.max(1),
+                ..adapt
             },
             slots: BTreeMap::new(),
             last: None,
             next: None,
             playing: false,
+            started: false,
             misses: 0,
+            run_start: None,
+            held: None,
+            pops: 0,
+            since_drop: 0,
+            stale: 0,
+            samples: VecDeque::new(),
+            scratch: Vec::new(),
+            target: target_depth,
+            resume_target: target_depth,
+            delay: None,
             stats: JitterStats::default(),
         }
     }
@@ -126,22 +260,34 @@ impl<T> JitterBuffer<T> {
         self.stats
     }
 
-    /// The current target depth.
+    /// The current target depth (as of the last pop): the measured delay
+    /// percentile plus the margin, within `target_depth..=max_depth`.
     #[must_use]
     pub const fn target_depth(&self) -> usize {
-        self.cfg.target_depth
+        self.target
     }
 
-    /// Changes the target depth (clamped to `1..=max_depth`). It applies
-    /// when playout next starts (at the start and after a re-buffer).
+    /// Sets the smallest target depth (clamped to `1..=max_depth`); the
+    /// adaptive target never goes below it. It applies from the next pop.
     pub fn set_target_depth(&mut self, frames: usize) {
         self.cfg.target_depth = frames.clamp(1, self.cfg.max_depth);
+        self.target = self.target.max(self.cfg.target_depth);
     }
 
     /// Frames queued.
     #[must_use]
     pub fn depth(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The playout delay at the last pop, in frames, on the target's
+    /// scale: how long the frame played waited beyond the fastest packet
+    /// in the window, plus one (so a steady stream played at delay `d` keeps
+    /// about `d` frames queued before each pop). `None` while buffering or
+    /// without measurements.
+    #[must_use]
+    pub const fn delay(&self) -> Option<usize> {
+        self.delay
     }
 
     fn extend(&mut self, seq: u32) -> i64 {
@@ -157,11 +303,29 @@ impl<T> JitterBuffer<T> {
         ext
     }
 
+    fn clock(&self) -> i64 {
+        i64::try_from(self.pops).unwrap_or(i64::MAX)
+    }
+
+    /// Records an arrival (once the pop clock runs).
+    fn sample(&mut self, ext: i64) {
+        if self.adapt.window == 0 || self.pops == 0 {
+            return;
+        }
+        self.samples
+            .push_back((self.pops, self.clock().saturating_sub(ext)));
+        // Bound the memory whatever the packet rate.
+        if self.samples.len() > self.adapt.window.saturating_mul(4) {
+            self.samples.pop_front();
+        }
+    }
+
     /// Queues a received packet.
     pub fn push(&mut self, seq: u32, payload: T) -> Pushed {
         self.stats.received += 1;
         let ext = self.extend(seq);
         if self.next.is_some_and(|n| ext < n) {
+            self.sample(ext);
             self.stats.late += 1;
             return Pushed::Late;
         }
@@ -169,6 +333,7 @@ impl<T> JitterBuffer<T> {
             self.stats.duplicate += 1;
             return Pushed::Duplicate;
         }
+        self.sample(ext);
         self.slots.insert(ext, payload);
         let mut result = Pushed::Queued;
         while self.slots.len() > self.cfg.max_depth {
@@ -183,33 +348,162 @@ impl<T> JitterBuffer<T> {
         result
     }
 
+    /// The smallest relative transit in the window and the percentile's,
+    /// after forgetting samples older than the window.
+    fn measure(&mut self) -> Option<(i64, i64)> {
+        let horizon = self.pops.saturating_sub(self.adapt.window as u64);
+        while self.samples.front().is_some_and(|&(at, _)| at < horizon) {
+            self.samples.pop_front();
+        }
+        if self.samples.is_empty() {
+            return None;
+        }
+        self.scratch.clear();
+        self.scratch.extend(self.samples.iter().map(|&(_, v)| v));
+        let min = self.scratch.iter().copied().min()?;
+        let len = self.scratch.len();
+        let rank = (len * usize::from(self.adapt.percentile_permille)).div_ceil(1000);
+        let idx = rank.saturating_sub(1).min(len - 1);
+        let (_, q, _) = self.scratch.select_nth_unstable(idx);
+        Some((min, *q))
+    }
+
+    /// Starts (or resumes) playout once the target depth is queued. `min`:
+    /// the window's smallest relative transit.
+    fn start(&mut self, min: Option<i64>) -> bool {
+        // Resuming after a stall: at the delay from before it; the stall's
+        // own burst has just raised the target, but growing is for the
+        // holds, if frames go missing again.
+        let target = if self.started {
+            self.target.min(self.resume_target)
+        } else {
+            self.target
+        };
+        if self.slots.len() < target {
+            return false;
+        }
+        let (Some(&first), Some(&newest)) = (self.slots.keys().next(), self.slots.keys().last())
+        else {
+            return false;
+        };
+        let mut from = first;
+        if self.started {
+            // Resuming: at most the target's worth of the newest frames, and
+            // none already later than the target (+ hysteresis) allows.
+            let keep = i64::try_from(target).unwrap_or(i64::MAX);
+            from = from.max(newest.saturating_sub(keep.saturating_sub(1)));
+            if let Some(min) = min {
+                let slack =
+                    i64::try_from(target.saturating_add(self.adapt.hysteresis)).unwrap_or(i64::MAX);
+                let on_time = self
+                    .clock()
+                    .saturating_sub(min)
+                    .saturating_add(1)
+                    .saturating_sub(slack);
+                if on_time <= newest {
+                    from = from.max(on_time);
+                    self.stale = 0;
+                } else if self.stale < self.cfg.max_depth {
+                    // Frames still catching up after a stall: wait.
+                    self.stale += 1;
+                    return false;
+                } else {
+                    // They never catch up (the sender's clock jumped):
+                    // follow the stream again.
+                    self.stale = 0;
+                    self.samples.clear();
+                }
+            }
+            // Too late for the target delay.
+            while self.slots.first_key_value().is_some_and(|(&k, _)| k < from) {
+                self.slots.pop_first();
+                self.stats.late += 1;
+            }
+        }
+        self.playing = true;
+        self.started = true;
+        self.misses = 0;
+        self.run_start = None;
+        self.held = None;
+        self.next = Some(from);
+        true
+    }
+
     /// Called once per frame period.
     pub fn pop(&mut self) -> Playout<T> {
-        if !self.playing {
-            if self.slots.len() < self.cfg.target_depth {
-                return Playout::Buffering;
-            }
-            self.playing = true;
-            self.misses = 0;
-            self.next = self.slots.keys().next().copied();
+        let out = self.play();
+        self.pops = self.pops.saturating_add(1);
+        out
+    }
+
+    fn play(&mut self) -> Playout<T> {
+        let m = self.measure();
+        self.target = m.map_or(self.cfg.target_depth, |(min, q)| {
+            let d = usize::try_from(q.saturating_sub(min)).unwrap_or(usize::MAX);
+            d.saturating_add(1)
+                .saturating_add(self.adapt.margin)
+                .clamp(self.cfg.target_depth, self.cfg.max_depth)
+        });
+        if !self.playing && !self.start(m.map(|(min, _)| min)) {
+            self.delay = None;
+            return Playout::Buffering;
         }
-        let Some(n) = self.next else {
+        let Some(mut n) = self.next else {
+            self.delay = None;
             return Playout::Buffering;
         };
-        self.next = Some(n + 1);
-        let seq = n as u32;
-        if let Some(payload) = self.slots.remove(&n) {
+        // Delay in frames: the slack of the fastest packet, plus one.
+        let delay = m.map(|(min, _)| {
+            let d = self.clock().saturating_sub(n).saturating_sub(min);
+            usize::try_from(d.saturating_add(1)).unwrap_or(0)
+        });
+        self.since_drop = self.since_drop.saturating_add(1);
+        if self.slots.contains_key(&n) {
+            if delay.is_some_and(|d| d > self.target.saturating_add(self.adapt.hysteresis))
+                && self.since_drop >= self.adapt.drop_every
+                && self.slots.contains_key(&(n + 1))
+            {
+                self.slots.remove(&n);
+                self.stats.dropped += 1;
+                self.since_drop = 0;
+                n += 1;
+                self.delay = delay.map(|d| d.saturating_sub(1));
+            } else {
+                self.delay = delay;
+            }
+            let Some(payload) = self.slots.remove(&n) else {
+                return Playout::Buffering;
+            };
+            self.next = Some(n + 1);
             self.misses = 0;
+            self.run_start = None;
+            self.held = None;
             self.stats.played += 1;
-            return Playout::Frame { seq, payload };
+            return Playout::Frame {
+                seq: n as u32,
+                payload,
+            };
         }
-        self.stats.missing += 1;
+        self.delay = delay;
         self.misses += 1;
+        let grow = delay.is_some_and(|d| d < self.target)
+            && (self.slots.is_empty() || self.held != Some(n));
+        if grow {
+            self.held = Some(n);
+            self.stats.held += 1;
+        } else {
+            self.run_start.get_or_insert(n);
+            self.next = Some(n + 1);
+            self.stats.missing += 1;
+        }
         if self.misses >= self.cfg.rebuffer_after && self.slots.is_empty() {
             self.playing = false;
             self.stats.rebuffers += 1;
+            self.resume_target = self.target;
+            // Anything after the last frame played may still be played.
+            self.next = Some(self.run_start.take().unwrap_or(n));
         }
-        Playout::Missing { seq }
+        Playout::Missing { seq: n as u32 }
     }
 }
 
@@ -217,12 +511,16 @@ impl<T> JitterBuffer<T> {
 mod tests {
     use super::*;
 
+    /// A fixed target: the mechanics without adaptation.
     fn buf() -> JitterBuffer<u32> {
-        JitterBuffer::new(JitterConfig {
-            target_depth: 3,
-            max_depth: 6,
-            rebuffer_after: 4,
-        })
+        JitterBuffer::with_adaptation(
+            JitterConfig {
+                target_depth: 3,
+                max_depth: 6,
+                rebuffer_after: 4,
+            },
+            AdaptConfig::FIXED,
+        )
     }
 
     fn drain(b: &mut JitterBuffer<u32>, n: usize) -> Vec<Playout<u32>> {
@@ -337,5 +635,29 @@ mod tests {
             })
             .collect();
         assert_eq!(seqs, vec![u32::MAX - 1, u32::MAX, 0, 1]);
+    }
+
+    #[test]
+    fn default_adaptation_keeps_the_basic_behaviour() {
+        // What the module's link test does: frames queued before the first
+        // pop (no clock yet, so no measurements), one lost.
+        let mut b = JitterBuffer::new(JitterConfig {
+            target_depth: 2,
+            max_depth: 25,
+            rebuffer_after: 10,
+        });
+        for s in (0..10u32).filter(|&s| s != 5) {
+            b.push(s, s);
+        }
+        let out = drain(&mut b, 10);
+        assert_eq!(out[5], Playout::Missing { seq: 5 });
+        let played = out
+            .iter()
+            .filter(|p| matches!(p, Playout::Frame { .. }))
+            .count();
+        assert_eq!(played, 9);
+        assert_eq!(b.target_depth(), 2);
+        b.set_target_depth(4);
+        assert_eq!(b.target_depth(), 4);
     }
 }
