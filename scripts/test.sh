@@ -21,6 +21,8 @@ mapfile -t audio < <(grep -v '^\s*#' scripts/packages-audio.txt | grep -v '^\s*$
 packages+=("${audio[@]}")
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+# The firmware's emulator (without the GUI and gstreamer it recommends).
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null
 
 step "Rust toolchain pieces"
 rustup component add rustfmt clippy >/dev/null
@@ -57,6 +59,9 @@ for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro
     echo "  $crate"
     cargo build --release -p "$crate" --target thumbv7em-none-eabihf
 done
+
+step "storage token firmware (scripts/firmware-test.sh)"
+bash scripts/firmware-test.sh
 
 step "fuzz targets, ${FUZZ_SECONDS}s each"
 targets=$(cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz list)

@@ -1,0 +1,211 @@
+//! Susurro storage token, **emulator image** for QEMU's `mps2-an386`
+//! (Cortex-M4). The same storage core, link, entropy pool and boot seed as
+//! the STM32F446 token; only this board layer differs:
+//!
+//! - the link runs on CMSDK UART0 (0x4000_4000), polled;
+//! - "flash" is RAM (erased at every start: each QEMU run is a new token);
+//! - time is SysTick at the 25 MHz system clock, 1 ms interrupts;
+//! - the noise source is a fixed xorshift sequence plus SysTick readings:
+//!   **NOT RANDOM**. This image exists to test the firmware; an identity
+//!   created on it is not secret. Never use it as a real token.
+//!
+//! A panic prints through semihosting and exits QEMU with a failure code.
+
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use cortex_m::peripheral::SYST;
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::{entry, exception};
+use cortex_m_semihosting::{debug, hprintln};
+use static_cell::ConstStaticCell;
+use susurro_crypto::argon::Argon2Block;
+use susurro_fw::entropy::NoiseSource;
+use susurro_fw::runner::TX_BUF;
+use susurro_fw::{
+    BOOK_BYTES, Clock, EntropyPool, KDF_BLOCKS, NorRegion, PROFILE, Runner, SeedLog, TokenCore,
+    new_link,
+};
+use susurro_storage::{FlashStore, SliceMemory};
+use susurro_wire::Instant;
+use susurro_wire::link::LinkConfig;
+use susurro_wire::module::Outbox;
+use susurro_wire::types::ModuleId;
+
+mod board;
+
+use board::{RamFlash, Uart};
+
+/// System clock of the mps2 boards in QEMU.
+const SYSCLK_HZ: u32 = 25_000_000;
+const TICKS_PER_MS: u32 = SYSCLK_HZ / 1000;
+
+/// Two 32 KiB slots for the store (a 16 KiB book's image fits in one).
+const STORE_ERASE: usize = 32 * 1024;
+/// The boot-seed log's erase unit.
+const SEED_ERASE: usize = 4 * 1024;
+
+static STORE_FLASH: ConstStaticCell<[u8; 2 * STORE_ERASE]> =
+    ConstStaticCell::new([0; 2 * STORE_ERASE]);
+static SEED_FLASH: ConstStaticCell<[u8; SEED_ERASE]> = ConstStaticCell::new([0; SEED_ERASE]);
+static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
+    ConstStaticCell::new([Argon2Block::new(); KDF_BLOCKS]);
+
+static MILLIS: AtomicU32 = AtomicU32::new(0);
+
+#[exception]
+fn SysTick() {
+    MILLIS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// SysTick time, extended to 64 bits.
+struct SysTickClock {
+    high: u64,
+    last_ms: u32,
+}
+
+impl Clock for SysTickClock {
+    fn now(&mut self) -> Instant {
+        let (ms, cur) = loop {
+            let a = MILLIS.load(Ordering::Relaxed);
+            let cur = SYST::get_current();
+            if MILLIS.load(Ordering::Relaxed) == a {
+                break (a, cur);
+            }
+        };
+        if ms < self.last_ms {
+            self.high += 1 << 32;
+        }
+        self.last_ms = ms;
+        let sub_us = (TICKS_PER_MS - 1).saturating_sub(cur) / (SYSCLK_HZ / 1_000_000);
+        Instant::from_micros((self.high | u64::from(ms)) * 1000 + u64::from(sub_us))
+    }
+}
+
+/// **NOT RANDOM.** A fixed xorshift sequence (so the health tests see
+/// plausible noise) with SysTick readings as uncredited extras. For the
+/// emulator only.
+struct NotRandomNoise(u32);
+
+impl NoiseSource for NotRandomNoise {
+    fn sample(&mut self) -> u8 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as u8
+    }
+    fn extra(&mut self) -> u32 {
+        SYST::get_current()
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(mut cp) = cortex_m::Peripherals::take() else {
+        fail("core peripherals taken twice")
+    };
+    cp.SYST.set_clock_source(SystClkSource::Core);
+    cp.SYST.set_reload(TICKS_PER_MS - 1);
+    cp.SYST.clear_current();
+    cp.SYST.enable_counter();
+    cp.SYST.enable_interrupt();
+
+    let mut uart = Uart::uart0();
+    hprintln!("susurro-emu: storage token emulator (NOT RANDOM noise: test image only)");
+
+    // Boot seed, then the entropy pool it keys.
+    let mut noise = NotRandomNoise(0x5EED_1234);
+    let mut boot_noise = [0u8; 64];
+    for b in &mut boot_noise {
+        *b = noise.sample() ^ (noise.extra() as u8);
+    }
+    let Some(seed_region) = NorRegion::new(
+        RamFlash::<SEED_ERASE>::new(SEED_FLASH.take()),
+        0,
+        SEED_ERASE,
+    ) else {
+        fail("seed region")
+    };
+    let (secret, saved) = SeedLog::new(seed_region).boot(&boot_noise);
+    if saved.is_err() {
+        hprintln!("susurro-emu: boot seed not saved");
+    }
+    let mut pool = EntropyPool::new(noise, secret);
+
+    let Some(store_region) = NorRegion::new(
+        RamFlash::<STORE_ERASE>::new(STORE_FLASH.take()),
+        0,
+        2 * STORE_ERASE,
+    ) else {
+        fail("store region")
+    };
+    let mut core: TokenCore<_> = TokenCore::new(
+        FlashStore::new(store_region),
+        SliceMemory(KDF_MEMORY.take()),
+        PROFILE,
+    );
+    let mut clock = SysTickClock {
+        high: 0,
+        last_ms: 0,
+    };
+    let mut link = new_link(&mut pool, &mut clock, LinkConfig::default());
+    let mut out = Outbox::new(ModuleId::Storage);
+    let mut runner = Runner::new(&mut core, &mut link, &mut out, pool, clock);
+    runner.start();
+    hprintln!(
+        "susurro-emu: ready (book {} B, Argon2 {} KiB)",
+        BOOK_BYTES,
+        KDF_BLOCKS
+    );
+
+    let mut clock = SysTickClock {
+        high: 0,
+        last_ms: 0,
+    };
+    let mut rx = [0u8; 64];
+    let mut tx = [0u8; TX_BUF];
+    loop {
+        let mut n = 0;
+        while n < rx.len() {
+            match uart.try_read() {
+                Some(b) => {
+                    rx[n] = b;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        if n > 0 {
+            runner.on_bytes(&rx[..n]);
+        }
+        let mut sent = false;
+        while let Some(len) = runner.poll_transmit(&mut tx) {
+            uart.write_all(&tx[..len]);
+            sent = true;
+        }
+        if sent {
+            // A spare delimiter ends each burst (docs/wire.md §4).
+            uart.write_all(&[0]);
+        }
+        if runner.poll_timeout().is_some_and(|t| t <= clock.now()) {
+            runner.on_timeout();
+        }
+    }
+}
+
+fn fail(what: &str) -> ! {
+    hprintln!("susurro-emu: {}", what);
+    debug::exit(debug::EXIT_FAILURE);
+    // Not reached under QEMU (semihosting exit); a hard fault otherwise.
+    cortex_m::asm::udf()
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    hprintln!("susurro-emu: panic: {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    // Not reached under QEMU (semihosting exit); a hard fault otherwise.
+    cortex_m::asm::udf()
+}

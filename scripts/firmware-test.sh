@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The storage token firmware (firmware/, its own Cargo workspace): format,
+# clippy (thumbv7em, warnings are errors), host tests of the shared
+# library, release builds of both images (STM32F446RE token, QEMU
+# mps2-an386 emulator), their sizes, then the emulator image under QEMU
+# against the storage conformance suite (crates/conformance/tests/
+# qemu_token.rs) and as Alice's storage in a whole call (apps/cli/tests/
+# token_call.rs). Both run only with SUSURRO_FW_EMU set, and then a QEMU
+# that does not work fails them.
+#
+# Installs nothing: needs `qemu-system-arm` (Debian package qemu-system-arm)
+# and the thumbv7em-none-eabihf target (scripts/test.sh installs both).
+#
+# Usage: bash scripts/firmware-test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# The firmware workspace builds in firmware/target; the host-side tests
+# share the main workspace's target dir with scripts/test.sh.
+FW_TARGET_DIR="${FW_TARGET_DIR:-$PWD/firmware/target}"
+HOST_TARGET_DIR="${FW_HOST_TARGET_DIR:-${CARGO_TARGET_DIR:-$PWD/target}}"
+HOST_TRIPLE="$(rustc -vV | sed -n 's/^host: //p')"
+step() { printf '\n==> %s\n' "$*"; }
+
+step "checking tools"
+if ! command -v qemu-system-arm >/dev/null; then
+    echo "qemu-system-arm is missing (apt-get install qemu-system-arm)" >&2
+    exit 1
+fi
+qemu-system-arm --version | head -1
+if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
+    echo "the thumbv7em-none-eabihf target is missing (rustup target add thumbv7em-none-eabihf)" >&2
+    exit 1
+fi
+
+step "firmware: cargo fmt --check"
+# No --all: that would walk into the host workspace through the path dependencies.
+(cd firmware && cargo fmt -- --check)
+
+# Each image is built on its own: building both at once would unify
+# cortex-m-rt's features (embassy-stm32 turns on `device`, which the
+# emulator image, having no PAC, cannot link).
+step "firmware: clippy -D warnings (thumbv7em-none-eabihf)"
+for p in susurro-fw susurro-emu susurro-token; do
+    (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo clippy --release -p "$p" -- -D warnings)
+done
+(cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
+    cargo clippy -p susurro-fw --all-targets --target "$HOST_TRIPLE" -- -D warnings)
+
+step "firmware: host tests of the shared library"
+(cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo test -p susurro-fw --target "$HOST_TRIPLE")
+
+step "firmware: release builds"
+for p in susurro-token susurro-emu; do
+    (cd firmware && RUSTFLAGS="-D warnings" CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo build --release -p "$p")
+done
+OUT="$FW_TARGET_DIR/thumbv7em-none-eabihf/release"
+if command -v llvm-size >/dev/null; then
+    llvm-size "$OUT/susurro-token" "$OUT/susurro-emu"
+fi
+
+step "firmware: the emulator image under QEMU (storage conformance suite)"
+SUSURRO_FW_EMU="$OUT/susurro-emu" CARGO_TARGET_DIR="$HOST_TARGET_DIR" \
+    timeout 900 cargo test -p susurro-conformance --test qemu_token -- --nocapture
+
+step "firmware: a whole call with the emulated token as one side's storage"
+SUSURRO_FW_EMU="$OUT/susurro-emu" CARGO_TARGET_DIR="$HOST_TARGET_DIR" \
+    timeout 900 cargo test -p susurro-cli --test token_call -- --nocapture
+
+step "firmware checks passed"
