@@ -1,0 +1,825 @@
+//! The front task: it owns the [`Node`] (all four modules), the ui core and
+//! its endpoint, on the tokio runtime. The egui thread sends [`Request`]s in
+//! and reads [`Snapshot`]s out; it never waits on the modules and never
+//! touches audio (that runs in the node's cryptor task).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use susurro_audio::{AudioHost, CodecConfig, ProcessingConfig};
+use susurro_host::Clock;
+use susurro_node::{AudioSpec, Node, NodeConfig, StorageSpec};
+use susurro_storage::{FileStore, Profile};
+use susurro_ui::{Action, UiCore, UiError, View};
+use susurro_wire::module::{Input, ModuleCore, Outbox};
+use susurro_wire::{Address, CallTarget, ContactId, ModuleId, NetMode, StoreState};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep_until};
+use zeroize::Zeroizing;
+
+use crate::config::{Config, Desktop, Home};
+
+/// A secret typed by the user (wiped when dropped).
+pub type Secret = Zeroizing<String>;
+
+/// What the GUI asks of the front task.
+#[derive(Debug)]
+pub enum Request {
+    /// First run: save the name, create the identity.
+    CreateIdentity {
+        /// Name on the contact card.
+        name: String,
+        /// New password.
+        password: Secret,
+    },
+    /// Unlock.
+    Unlock(Secret),
+    /// Lock.
+    Lock,
+    /// Add a contact.
+    AddContact {
+        /// Name.
+        name: String,
+        /// Public key.
+        key: [u8; 32],
+        /// Address.
+        address: Address,
+    },
+    /// Rename a contact.
+    Rename {
+        /// Contact.
+        id: ContactId,
+        /// New name.
+        name: String,
+    },
+    /// Delete a contact.
+    Delete(ContactId),
+    /// List the contacts again.
+    RefreshContacts,
+    /// Call a contact.
+    Call(ContactId),
+    /// Call an address.
+    CallAddress(Address),
+    /// Answer.
+    Accept,
+    /// Decline.
+    Reject,
+    /// Hang up.
+    Hangup,
+    /// Mute or unmute.
+    Mute(bool),
+    /// The SAS matched.
+    SasVerified,
+    /// Secret compare.
+    Compare(Secret),
+    /// Send a contact (0: our own card).
+    SendContact(ContactId),
+    /// Clear the ended call and the error.
+    Dismiss,
+    /// Clear the notice.
+    DismissNotice,
+    /// Save settings (and apply the network part).
+    Settings {
+        /// `config.toml`.
+        config: Config,
+        /// `desktop.toml`.
+        desktop: Desktop,
+    },
+    /// Write an encrypted backup of the store file.
+    Backup {
+        /// Target file (must not exist).
+        path: PathBuf,
+        /// The store's password.
+        password: Secret,
+    },
+    /// Restore a backup into an empty store (restarts the modules).
+    Restore {
+        /// Backup file.
+        path: PathBuf,
+        /// Its password.
+        password: Secret,
+        /// Name for the contact card.
+        name: String,
+    },
+    /// Lock and stop everything.
+    Shutdown,
+}
+
+/// A sentence for the user, beside the ui core's own errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The words.
+    pub text: String,
+    /// Something went wrong (else: information).
+    pub error: bool,
+}
+
+impl Notice {
+    fn info(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+impl Snapshot {
+    /// A snapshot of `view` with default settings (screen tests).
+    pub fn of(view: View) -> Self {
+        Self {
+            view,
+            clock: Clock::new(),
+            config: Config::default(),
+            desktop: Desktop::default(),
+            notice: None,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            fatal: None,
+            working: false,
+        }
+    }
+}
+
+/// What the GUI draws: the ui core's view and the app's settings.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The ui core's view (the whole truth about modules and the call).
+    pub view: View,
+    /// The clock the view's instants count on.
+    pub clock: Clock,
+    /// `config.toml` as in force.
+    pub config: Config,
+    /// `desktop.toml` as in force.
+    pub desktop: Desktop,
+    /// The last notice.
+    pub notice: Option<Notice>,
+    /// Capture devices (names), if the sound system answered.
+    pub inputs: Vec<String>,
+    /// Playback devices (names).
+    pub outputs: Vec<String>,
+    /// The modules could not start: why.
+    pub fatal: Option<String>,
+    /// A backup or restore is running.
+    pub working: bool,
+}
+
+/// Wakes the GUI when a new snapshot is out (set once egui runs).
+#[derive(Clone, Default)]
+pub struct Waker(Arc<Mutex<Option<eframe::egui::Context>>>);
+
+impl Waker {
+    /// Repaints through this context from now on.
+    pub fn set(&self, ctx: &eframe::egui::Context) {
+        if let Ok(mut g) = self.0.lock()
+            && g.is_none()
+        {
+            *g = Some(ctx.clone());
+        }
+    }
+
+    fn wake(&self) {
+        if let Ok(g) = self.0.lock()
+            && let Some(c) = g.as_ref()
+        {
+            c.request_repaint();
+        }
+    }
+}
+
+/// How to start the modules.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Where config and store live.
+    pub home: Home,
+    /// Key-derivation profile for a new identity when the config names none.
+    pub profile: Profile,
+    /// Call audio from/to WAV files instead of the sound card.
+    pub input: Option<PathBuf>,
+    /// Write what we hear to this WAV file.
+    pub output: Option<PathBuf>,
+    /// Transport settings (listen host is taken from the config).
+    pub transport: susurro_transport::module::ModuleConfig,
+    /// Unlock with this password at start (scripts, measurements).
+    pub password: Option<Secret>,
+    /// Call this contact (by name) or `host:port` once unlocked.
+    pub call: Option<String>,
+    /// List sound devices (off in tests: no sound system there).
+    pub list_devices: bool,
+}
+
+/// The GUI's side of the front task.
+#[derive(Clone)]
+pub struct Handle {
+    tx: mpsc::UnboundedSender<Request>,
+    rx: watch::Receiver<Arc<Snapshot>>,
+    /// Wakes the GUI.
+    pub waker: Waker,
+}
+
+impl Handle {
+    /// Starts the front task on the current tokio runtime; the task ends
+    /// after [`Request::Shutdown`] (or when every handle is dropped).
+    pub fn spawn(launch: Launch) -> (Self, JoinHandle<()>) {
+        let waker = Waker::default();
+        let config = launch.home.load();
+        let desktop = launch.home.load_desktop();
+        let (config, fatal) = match config {
+            Ok(c) => (c.unwrap_or_default(), None),
+            Err(e) => (Config::default(), Some(format!("{e:#}"))),
+        };
+        let (inputs, outputs) = if launch.list_devices {
+            devices()
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let snap = Snapshot {
+            view: UiCore::default().view().clone(),
+            clock: Clock::new(),
+            config,
+            desktop,
+            notice: None,
+            inputs,
+            outputs,
+            fatal,
+            working: false,
+        };
+        let (stx, rx) = watch::channel(Arc::new(snap.clone()));
+        let (tx, crx) = mpsc::unbounded_channel();
+        let w = waker.clone();
+        let task = tokio::spawn(async move {
+            let mut f = Front {
+                launch,
+                snap,
+                tx: stx,
+                waker: w,
+                core: UiCore::default(),
+                out: Outbox::new(ModuleId::Ui),
+                node: None,
+                network_sent: false,
+                auto_unlock_done: false,
+            };
+            f.run(crx).await;
+        });
+        (Self { tx, rx, waker }, task)
+    }
+
+    /// A handle on no task: it always shows `snap`, and what the GUI asks
+    /// comes out of the returned receiver (screen tests and screenshots).
+    pub fn fixed(snap: Snapshot) -> (Self, mpsc::UnboundedReceiver<Request>) {
+        let (_stx, rx) = watch::channel(Arc::new(snap));
+        let (tx, crx) = mpsc::unbounded_channel();
+        (
+            Self {
+                tx,
+                rx,
+                waker: Waker::default(),
+            },
+            crx,
+        )
+    }
+
+    /// Sends a request (ignored once the task stopped).
+    pub fn send(&self, r: Request) {
+        let _ = self.tx.send(r);
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.rx.borrow())
+    }
+}
+
+fn devices() -> (Vec<String>, Vec<String>) {
+    let host = AudioHost::default_host();
+    let names = |r: susurro_audio::Result<Vec<susurro_audio::DeviceInfo>>| {
+        r.map(|v| v.into_iter().map(|d| d.name).collect())
+            .unwrap_or_default()
+    };
+    (names(host.input_devices()), names(host.output_devices()))
+}
+
+struct Front {
+    launch: Launch,
+    snap: Snapshot,
+    tx: watch::Sender<Arc<Snapshot>>,
+    waker: Waker,
+    core: UiCore,
+    out: Outbox,
+    node: Option<Node>,
+    network_sent: bool,
+    auto_unlock_done: bool,
+}
+
+async fn sleep_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Front {
+    fn profile(&self) -> Profile {
+        match self.snap.config.storage.profile.as_deref() {
+            Some("test-only-insecure") => Profile::TEST_ONLY_INSECURE,
+            Some("host") => Profile::HOST,
+            _ => self.launch.profile,
+        }
+    }
+
+    fn node_config(&self) -> NodeConfig {
+        let cfg = &self.snap.config;
+        let storage = match &cfg.storage.serial {
+            Some(device) => StorageSpec::Serial {
+                device: device.clone(),
+            },
+            None => StorageSpec::InProcess {
+                store: self.launch.home.store_file(),
+                profile: self.profile(),
+            },
+        };
+        let mut codec = CodecConfig::wideband();
+        if let Some(b) = cfg.audio.bitrate {
+            codec = codec.with_bitrate(b);
+        }
+        let mut transport = self.launch.transport.clone();
+        transport.listen_host = cfg.network.listen.clone();
+        NodeConfig {
+            storage,
+            calls: true,
+            audio: AudioSpec {
+                input: self.launch.input.clone(),
+                output: self.launch.output.clone(),
+                capture_device: cfg.audio.input_device.clone(),
+                playback_device: cfg.audio.output_device.clone(),
+            },
+            codec,
+            // A file is a clean signal with no echo path.
+            processing: if self.launch.input.is_some() {
+                ProcessingConfig::bypass()
+            } else {
+                ProcessingConfig::default()
+            },
+            transport,
+        }
+    }
+
+    fn start_node(&mut self) {
+        if let Err(e) = std::fs::create_dir_all(&self.launch.home.data_dir) {
+            self.snap.fatal = Some(format!(
+                "Cannot create the data folder {}: {e}",
+                self.launch.home.data_dir.display()
+            ));
+            return;
+        }
+        match Node::start(self.node_config()) {
+            Ok(node) => {
+                self.core = UiCore::default();
+                self.out = Outbox::new(ModuleId::Ui);
+                self.network_sent = false;
+                self.snap.clock = node.clock;
+                self.node = Some(node);
+                self.handle(Input::Start);
+            }
+            Err(e) => self.snap.fatal = Some(format!("The phone could not start: {e:#}")),
+        }
+    }
+
+    async fn stop_node(&mut self) {
+        if let Some(node) = self.node.take() {
+            let _ = node.stop().await;
+        }
+    }
+
+    async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Request>) {
+        if self.snap.fatal.is_none() {
+            self.start_node();
+        }
+        self.publish();
+        loop {
+            let deadline = match (&self.node, self.core.deadline()) {
+                (Some(n), Some(t)) => Some(n.clock.to_tokio(t)),
+                _ => None,
+            };
+            let input = match &mut self.node {
+                Some(node) => tokio::select! {
+                    m = node.ui.recv() => match m {
+                        Some(env) => Some(Input::Message(env)),
+                        None => {
+                            self.snap.fatal = Some("The phone's modules stopped.".to_owned());
+                            self.node = None;
+                            None
+                        }
+                    },
+                    () = sleep_opt(deadline) => Some(Input::Timer),
+                    r = rx.recv() => {
+                        if !self.request(r).await { break; }
+                        None
+                    }
+                },
+                None => {
+                    if !self.request(rx.recv().await).await {
+                        break;
+                    }
+                    None
+                }
+            };
+            if let Some(i) = input {
+                self.handle(i);
+            }
+            self.after_input();
+            self.publish();
+        }
+        self.publish();
+    }
+
+    fn handle(&mut self, input: Input<'_>) {
+        let Some(node) = &self.node else { return };
+        let now = node.clock.now();
+        self.core.handle(now, input, &mut self.out);
+        self.flush();
+    }
+
+    fn flush(&mut self) {
+        let Some(node) = &self.node else { return };
+        loop {
+            while let Some(env) = self.out.pop() {
+                let _ = node.ui.send_envelope(env);
+            }
+            match self.out.take_entropy_request() {
+                Some(n) => {
+                    let mut buf = vec![0u8; n];
+                    if getrandom::fill(&mut buf).is_err() {
+                        return;
+                    }
+                    let now = node.clock.now();
+                    self.core.handle(now, Input::Entropy(&buf), &mut self.out);
+                }
+                None => return,
+            }
+        }
+    }
+
+    fn act(&mut self, a: Action<'_>) -> bool {
+        let Some(node) = &self.node else {
+            self.snap.notice = Some(Notice::error("The phone is not running."));
+            return false;
+        };
+        let now = node.clock.now();
+        let r = self.core.act(now, a, &mut self.out);
+        self.flush();
+        match r {
+            Ok(()) => true,
+            Err(e) => {
+                self.snap.notice = Some(Notice::error(refusal(e)));
+                false
+            }
+        }
+    }
+
+    fn mode(&self) -> NetMode {
+        if self.snap.desktop.tor {
+            NetMode::Tor
+        } else {
+            NetMode::Direct
+        }
+    }
+
+    fn set_network(&mut self) {
+        let port = self.snap.config.network.port;
+        let mode = self.mode();
+        self.network_sent = self.act(Action::SetNetwork {
+            mode,
+            listen: true,
+            port,
+        });
+    }
+
+    /// What happens by itself: the network once unlocked, the scripted
+    /// unlock and call.
+    fn after_input(&mut self) {
+        while self.core.poll_event().is_some() {}
+        let state = self.core.view().store.state;
+        let busy = self.core.view().store.busy;
+        if state == Some(StoreState::Locked) && !busy && !self.auto_unlock_done {
+            self.auto_unlock_done = true;
+            if let Some(pw) = self.launch.password.clone() {
+                self.act(Action::Unlock { password: &pw });
+            }
+        }
+        if state == Some(StoreState::Unlocked) && !busy && !self.network_sent {
+            self.set_network();
+        }
+        if state != Some(StoreState::Unlocked) {
+            self.network_sent = false;
+        }
+        let v = self.core.view();
+        if state == Some(StoreState::Unlocked)
+            && v.network.listening
+            && !v.contacts.loading
+            && v.call.is_none()
+            && let Some(t) = self.launch.call.take()
+        {
+            let target = match v.contacts.entries.iter().find(|c| c.name.as_str() == t) {
+                Some(c) => Some(CallTarget::Contact(c.id)),
+                None => crate::parse_host_port(&t).map(CallTarget::Address),
+            };
+            match target {
+                Some(target) => {
+                    let mode = self.mode();
+                    self.act(Action::Call { target, mode });
+                }
+                None => {
+                    self.snap.notice = Some(Notice::error(format!(
+                        "There is no contact named \"{t}\" to call."
+                    )));
+                }
+            }
+        }
+    }
+
+    fn publish(&mut self) {
+        let changed = self.snap.view != *self.core.view();
+        if changed {
+            self.snap.view = self.core.view().clone();
+        }
+        let prev = self.tx.borrow().clone();
+        if changed
+            || prev.notice != self.snap.notice
+            || prev.fatal != self.snap.fatal
+            || prev.config != self.snap.config
+            || prev.desktop != self.snap.desktop
+            || prev.working != self.snap.working
+        {
+            self.tx.send_replace(Arc::new(self.snap.clone()));
+            self.waker.wake();
+        }
+    }
+
+    /// One request; false to stop.
+    async fn request(&mut self, r: Option<Request>) -> bool {
+        let Some(r) = r else { return false };
+        match r {
+            Request::CreateIdentity { name, password } => {
+                let mut cfg = self.snap.config.clone();
+                cfg.name = name;
+                if cfg.storage.profile.is_none()
+                    && self.launch.profile == Profile::TEST_ONLY_INSECURE
+                {
+                    cfg.storage.profile = Some("test-only-insecure".to_owned());
+                }
+                match self.launch.home.save(&cfg) {
+                    Ok(()) => {
+                        self.snap.config = cfg;
+                        self.act(Action::CreateIdentity {
+                            password: &password,
+                        });
+                    }
+                    Err(e) => {
+                        self.snap.notice = Some(Notice::error(format!(
+                            "Could not save your settings: {e:#}"
+                        )));
+                    }
+                }
+            }
+            Request::Unlock(pw) => {
+                self.act(Action::Unlock { password: &pw });
+            }
+            Request::Lock => {
+                self.act(Action::Lock);
+            }
+            Request::AddContact { name, key, address } => {
+                self.act(Action::AddContact {
+                    name: &name,
+                    key,
+                    address,
+                    note: "",
+                });
+            }
+            Request::Rename { id, name } => {
+                self.act(Action::RenameContact { id, name: &name });
+            }
+            Request::Delete(id) => {
+                self.act(Action::DeleteContact { id });
+            }
+            Request::RefreshContacts => {
+                self.act(Action::RefreshContacts);
+            }
+            Request::Call(id) => {
+                let mode = self.mode();
+                self.act(Action::Call {
+                    target: CallTarget::Contact(id),
+                    mode,
+                });
+            }
+            Request::CallAddress(a) => {
+                let mode = self.mode();
+                self.act(Action::Call {
+                    target: CallTarget::Address(a),
+                    mode,
+                });
+            }
+            Request::Accept => {
+                self.act(Action::Accept);
+            }
+            Request::Reject => {
+                self.act(Action::Reject);
+            }
+            Request::Hangup => {
+                self.act(Action::Hangup);
+            }
+            Request::Mute(on) => {
+                self.act(Action::Mute(on));
+            }
+            Request::SasVerified => {
+                self.act(Action::MarkSasVerified);
+            }
+            Request::Compare(p) => {
+                self.act(Action::CompareSecret { phrase: &p });
+            }
+            Request::SendContact(id) => {
+                self.act(Action::SendContact { contact: id });
+            }
+            Request::Dismiss => {
+                self.snap.notice = None;
+                self.act(Action::Dismiss);
+            }
+            Request::DismissNotice => self.snap.notice = None,
+            Request::Settings { config, desktop } => self.settings(config, desktop),
+            Request::Backup { path, password } => self.backup(path, password).await,
+            Request::Restore {
+                path,
+                password,
+                name,
+            } => self.restore(path, password, name).await,
+            Request::Shutdown => {
+                self.shutdown().await;
+                return false;
+            }
+        }
+        true
+    }
+
+    fn settings(&mut self, config: Config, desktop: Desktop) {
+        let home = &self.launch.home;
+        if let Err(e) = home
+            .save(&config)
+            .and_then(|()| home.save_desktop(&desktop))
+        {
+            self.snap.notice = Some(Notice::error(format!("Could not save the settings: {e:#}")));
+            return;
+        }
+        let network_changed =
+            config.network != self.snap.config.network || desktop.tor != self.snap.desktop.tor;
+        let audio_changed = config.audio != self.snap.config.audio;
+        self.snap.config = config;
+        self.snap.desktop = desktop;
+        if network_changed && self.core.view().store.state == Some(StoreState::Unlocked) {
+            self.set_network();
+        }
+        self.snap.notice = Some(Notice::info(if audio_changed {
+            "Settings saved. The new sound devices are used from the next start."
+        } else {
+            "Settings saved."
+        }));
+    }
+
+    async fn backup(&mut self, path: PathBuf, password: Secret) {
+        if self.snap.config.storage.serial.is_some() {
+            self.snap.notice = Some(Notice::error(
+                "Your key is on a storage token: it keeps the key inside and cannot be backed up from here.",
+            ));
+            return;
+        }
+        if path.exists() {
+            self.snap.notice = Some(Notice::error(format!(
+                "{} already exists. Choose a new file name.",
+                path.display()
+            )));
+            return;
+        }
+        self.snap.working = true;
+        self.publish();
+        let store = self.launch.home.store_file();
+        let profile = self.profile();
+        let p = path.clone();
+        let r = tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut core = susurro_node::storage_core(store, profile);
+            let s = core.store();
+            let now = susurro_wire::Instant::ZERO;
+            s.open(now)
+                .map_err(|e| anyhow::anyhow!("cannot open your key store ({e:?})"))?;
+            s.unlock(now, password.as_bytes())
+                .map_err(|_| anyhow::anyhow!("wrong password"))?;
+            let r = s
+                .export_backup(&mut FileStore::new(p))
+                .map_err(|e| anyhow::anyhow!("cannot write the file ({e:?})"));
+            s.lock();
+            r
+        })
+        .await
+        .context("the backup stopped");
+        self.snap.working = false;
+        self.snap.notice = Some(match r.and_then(|r| r) {
+            Ok(()) => Notice::info(format!(
+                "Backup written to {} (encrypted with your password).",
+                path.display()
+            )),
+            Err(e) => Notice::error(format!("No backup was written: {e:#}.")),
+        });
+    }
+
+    async fn restore(&mut self, path: PathBuf, password: Secret, name: String) {
+        if !matches!(
+            self.core.view().store.state,
+            Some(StoreState::NoIdentity | StoreState::Wiped | StoreState::Damaged) | None
+        ) {
+            self.snap.notice = Some(Notice::error(
+                "This computer already holds an identity. Restore into an empty profile (start with --home).",
+            ));
+            return;
+        }
+        if !path.exists() {
+            self.snap.notice = Some(Notice::error(format!(
+                "There is no file {}.",
+                path.display()
+            )));
+            return;
+        }
+        self.snap.working = true;
+        self.publish();
+        self.stop_node().await;
+        let store = self.launch.home.store_file();
+        let profile = self.profile();
+        let r = tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut core = susurro_node::storage_core(store, profile);
+            let s = core.store();
+            let _ = s.open(susurro_wire::Instant::ZERO);
+            let r = s
+                .restore(&mut FileStore::new(path), password.as_bytes())
+                .map_err(|e| match e {
+                    susurro_storage::StoreError::WrongPassword { .. } => {
+                        anyhow::anyhow!("the password does not open this backup")
+                    }
+                    e => anyhow::anyhow!("the backup could not be read ({e:?})"),
+                });
+            s.lock();
+            r
+        })
+        .await
+        .context("the restore stopped");
+        self.snap.working = false;
+        match r.and_then(|r| r) {
+            Ok(()) => {
+                let mut cfg = self.snap.config.clone();
+                if !name.is_empty() {
+                    cfg.name = name;
+                }
+                let _ = self.launch.home.save(&cfg);
+                self.snap.config = cfg;
+                self.snap.notice = Some(Notice::info(
+                    "Identity and contacts restored. Unlock with the backup's password.",
+                ));
+            }
+            Err(e) => {
+                self.snap.notice = Some(Notice::error(format!("Nothing was restored: {e:#}.")))
+            }
+        }
+        self.start_node();
+    }
+
+    async fn shutdown(&mut self) {
+        if self.core.view().active_call().is_some() {
+            self.act(Action::Hangup);
+        }
+        if self.core.view().store.state == Some(StoreState::Unlocked) && self.act(Action::Lock) {
+            let until = Instant::now() + Duration::from_secs(3);
+            while self.core.view().store.state == Some(StoreState::Unlocked) {
+                let Some(node) = &mut self.node else { break };
+                let m = tokio::select! {
+                    m = node.ui.recv() => m,
+                    () = sleep_until(until) => None,
+                };
+                match m {
+                    Some(env) => self.handle(Input::Message(env)),
+                    None => break,
+                }
+            }
+        }
+        self.stop_node().await;
+    }
+}
+
+/// A refused action in words (with its numbers).
+fn refusal(e: UiError) -> String {
+    e.to_string()
+}

@@ -1,0 +1,629 @@
+//! The desktop app as a person sees it: the real app state (two parties,
+//! each with all four modules, calling over 127.0.0.1) driven through the
+//! accessibility tree with egui_kittest; and every screen rendered from a
+//! fixed view and compared with the image snapshots in `tests/snapshots`
+//! (`UPDATE_SNAPSHOTS=1` rewrites them).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use susurro_desktop::config::{Config, Home, Network, Storage};
+use susurro_desktop::{App, Handle, Launch, Request, Snapshot};
+use susurro_storage::Profile;
+use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
+use susurro_ui::{Phase, Sas, UiCore, UserError, View};
+use susurro_wire::{
+    Address, CompareOutcome, Contact, DirectPhase, Direction, EndReason, Name, NetMode, PathKind,
+    StoreState, Text, contact_flags,
+};
+
+const SIZE: [f32; 2] = [760.0, 720.0];
+
+fn wav() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../crates/audio/testdata/natural-allison-16k.wav")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One person: a home in a temp dir, the app on the shared runtime.
+struct Person {
+    h: Harness<'static, App>,
+    _dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn person(rt: &tokio::runtime::Runtime) -> Person {
+    let dir = tempfile::tempdir().unwrap();
+    let home = Home {
+        config_dir: dir.path().to_owned(),
+        data_dir: dir.path().to_owned(),
+    };
+    // Only the port is set beforehand (a free one); the name comes from
+    // onboarding.
+    home.save(&Config {
+        name: String::new(),
+        network: Network {
+            port: free_port(),
+            ..Network::default()
+        },
+        audio: Default::default(),
+        storage: Storage {
+            serial: None,
+            profile: Some("test-only-insecure".to_owned()),
+        },
+    })
+    .unwrap();
+    let launch = Launch {
+        home,
+        profile: Profile::TEST_ONLY_INSECURE,
+        input: Some(wav()),
+        output: Some(dir.path().join("heard.wav")),
+        transport: susurro_transport::module::ModuleConfig::default(),
+        password: None,
+        call: None,
+        list_devices: false,
+    };
+    let (handle, task) = {
+        let _g = rt.enter();
+        Handle::spawn(launch)
+    };
+    let h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    Person { h, _dir: dir, task }
+}
+
+impl Person {
+    fn view(&self) -> &View {
+        self.h.state().view()
+    }
+
+    fn has(&self, label: &str) -> bool {
+        self.h.query_by_label(label).is_some()
+    }
+
+    fn has_text(&self, part: &str) -> bool {
+        self.h.query_by_label_contains(part).is_some()
+    }
+
+    fn click(&mut self, label: &str) {
+        self.h.get_by_label(label).click();
+        self.h.step();
+        self.h.step();
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.h.get_by_label(label).focus();
+        self.h.step();
+        self.h.get_by_label(label).type_text(text);
+        self.h.step();
+    }
+
+    fn enter(&mut self) {
+        self.h.key_press(egui::Key::Enter);
+        self.h.step();
+        self.h.step();
+    }
+
+    fn stop(self, rt: &tokio::runtime::Runtime) {
+        self.h.state().handle().send(Request::Shutdown);
+        rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), self.task).await })
+            .expect("the app stopped in time")
+            .unwrap();
+    }
+}
+
+/// Steps every harness until `done` holds, within `secs`.
+fn wait(people: &mut [&mut Person], secs: u64, what: &str, done: impl Fn(&[&mut Person]) -> bool) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        for p in people.iter_mut() {
+            p.h.step();
+        }
+        if done(people) {
+            for p in people.iter_mut() {
+                p.h.step();
+            }
+            return;
+        }
+        assert!(Instant::now() < until, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn wait1(p: &mut Person, secs: u64, what: &str, done: impl Fn(&Person) -> bool) {
+    let until = Instant::now() + Duration::from_secs(secs);
+    loop {
+        p.h.step();
+        if done(p) {
+            p.h.step();
+            return;
+        }
+        if Instant::now() > until {
+            let s = p.h.state().snapshot();
+            panic!(
+                "gave up waiting for {what}: store {:?}, error {:?}, notice {:?}, call {:?}",
+                s.view.store, s.view.last_error, s.notice, s.view.call
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// Onboarding as a person does it: name, password twice, create, wait for
+/// the network step, continue.
+fn onboard(p: &mut Person, name: &str) {
+    wait1(p, 20, "the welcome screen", |p| p.has("Create my identity"));
+    p.type_into("Your name (shown on your contact card)", name);
+    p.type_into("Password", "correct horse");
+    p.type_into("Password again", "correct horse");
+    p.click("Create my identity");
+    wait1(p, 30, "the network step", |p| {
+        p.has("Continue") && p.view().network.listening
+    });
+    assert!(
+        p.has_text("Network 100 %"),
+        "progress bar at 100 % in direct mode"
+    );
+    assert!(p.has_text("Direct TCP: listening for calls"));
+    p.click("Continue");
+    wait1(p, 10, "my card", |p| p.has("Card text"));
+}
+
+fn p_has_verified(p: &Person) -> bool {
+    p.has("verified")
+}
+
+fn card_text(p: &Person) -> String {
+    p.h.get_by_label("Card text").value().unwrap_or_default()
+}
+
+#[test]
+fn onboarding_refuses_different_passwords_then_creates_identity() {
+    let rt = runtime();
+    let mut a = person(&rt);
+    wait1(&mut a, 20, "the welcome screen", |p| {
+        p.has("Create my identity")
+    });
+    a.type_into("Your name (shown on your contact card)", "Alice");
+    a.type_into("Password", "one");
+    a.type_into("Password again", "two");
+    a.click("Create my identity");
+    assert!(a.has_text("The two passwords are not the same"));
+    assert_eq!(a.view().store.state, Some(StoreState::NoIdentity));
+    a.click("OK");
+    // The fields keep what was typed; start over with equal passwords.
+    let mut a2 = a;
+    a2.h.get_by_label("Password").focus();
+    a2.h.step();
+    a2.h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    a2.h.get_by_label("Password").type_text("two");
+    a2.h.step();
+    a2.click("Create my identity");
+    wait1(&mut a2, 30, "the network step", |p| p.has("Continue"));
+    a2.click("Continue");
+    wait1(&mut a2, 10, "my card", |p| p.has("Card text"));
+    let card = card_text(&a2);
+    assert!(card.starts_with("susurro:Alice?k="), "{card}");
+    assert!(a2.has("QR code of my contact card"));
+    a2.stop(&rt);
+}
+
+#[test]
+fn wrong_password_is_told_in_words_then_unlock() {
+    let rt = runtime();
+    let mut a = person(&rt);
+    onboard(&mut a, "Alice");
+    a.click("Lock");
+    wait1(&mut a, 10, "the lock screen", |p| p.has("Unlock"));
+    a.type_into("Password", "wrong horse");
+    a.enter();
+    wait1(&mut a, 20, "the refusal", |p| p.has_text("Wrong password."));
+    assert!(a.has_text("tries left"), "tries left are shown");
+    assert_eq!(a.view().store.state, Some(StoreState::Locked));
+    a.click("OK");
+    wait1(&mut a, 5, "the message to go", |p| {
+        !p.has_text("Wrong password.")
+    });
+    a.type_into("Password", "correct horse");
+    a.enter();
+    wait1(&mut a, 20, "the unlocked window", |p| p.has("Lock"));
+    assert_eq!(a.view().store.state, Some(StoreState::Unlocked));
+    a.stop(&rt);
+}
+
+#[test]
+fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
+    let rt = runtime();
+    let mut alice = person(&rt);
+    let mut bob = person(&rt);
+    onboard(&mut alice, "Alice");
+    onboard(&mut bob, "Bob");
+    let bobs_card = card_text(&bob);
+
+    // Alice pastes Bob's card.
+    alice.click("Contacts");
+    alice.type_into("Contact card", &bobs_card);
+    assert!(alice.has_text("A valid card for Bob"));
+    assert_eq!(
+        alice
+            .h
+            .get_by_label("Name for this contact")
+            .value()
+            .as_deref(),
+        Some("Bob")
+    );
+    alice.click("Add contact");
+    wait1(&mut alice, 10, "Bob in the contacts", |p| p.has("Call Bob"));
+
+    // A broken card is explained, not added.
+    alice.type_into("Contact card", "susurro:Eve?k=abc");
+    assert!(alice.has_text("This is not a valid card"));
+    alice.h.get_by_label("Contact card").focus();
+    alice.h.step();
+    alice
+        .h
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    alice.h.key_press(egui::Key::Backspace);
+    alice.h.step();
+
+    // Alice calls; Bob's phone rings; he answers.
+    alice.click("Call Bob");
+    wait(
+        &mut [&mut alice, &mut bob],
+        30,
+        "Bob's phone to ring",
+        |ps| ps[1].has("Answer"),
+    );
+    assert!(bob.has_text("is calling"));
+    bob.click("Answer");
+    wait(&mut [&mut alice, &mut bob], 20, "both talking", |ps| {
+        ps.iter()
+            .all(|p| p.view().call.as_ref().is_some_and(|c| c.phase.is_talking()))
+    });
+
+    // Both see the same code, in large type.
+    let sas = alice.view().call.as_ref().and_then(|c| c.sas).unwrap();
+    assert!(alice.has(sas.as_str()) && bob.has(sas.as_str()));
+    let authenticated = alice.view().call.as_ref().is_some_and(|c| c.authenticated);
+    if authenticated {
+        assert!(alice.has_text("Authenticated: their key is Bob's"));
+    } else {
+        assert!(alice.has_text("not authenticated"));
+    }
+    alice.click("They read the same code");
+    wait1(&mut alice, 5, "the SAS verified", |p| {
+        p.has_text("You both read the same code")
+    });
+    assert!(alice.has_text("Path: direct TCP"));
+
+    // Mute and unmute.
+    alice.click("Mute microphone");
+    wait1(&mut alice, 5, "mute", |p| p.has("Unmute microphone"));
+    alice.click("Unmute microphone");
+    wait1(&mut alice, 5, "unmute", |p| p.has("Mute microphone"));
+
+    // The link-quality meter shows up (reports come every second).
+    wait1(&mut alice, 10, "link quality", |p| p.has_text("round trip"));
+
+    // Secret compare: both type the same phrase.
+    alice.type_into("Shared phrase", "blue heron");
+    alice.click("Compare");
+    wait1(&mut bob, 10, "Bob asked to compare", |p| {
+        p.has_text("They started a secret check")
+    });
+    bob.type_into("Shared phrase", "blue heron");
+    bob.click("Compare");
+    wait(
+        &mut [&mut alice, &mut bob],
+        15,
+        "the compare result",
+        |ps| {
+            ps.iter()
+                .all(|p| p.has_text("You both typed the same phrase"))
+        },
+    );
+
+    // Sending a contact: the cryptor's contact transfer carries onion
+    // addresses only, so a direct-TCP contact is refused, in words.
+    alice.click("Contact to send");
+    alice.click("Bob");
+    alice.click("Send contact");
+    let words = susurro_ui::text::call_message(susurro_wire::ErrorCode::BadAddress);
+    wait1(&mut alice, 10, "the refusal to send", |p| p.has_text(words));
+
+    // Alice hangs up; both see the end in words.
+    alice.click("Hang up");
+    wait(&mut [&mut alice, &mut bob], 10, "the call to end", |ps| {
+        ps[0].has_text("You hung up")
+            || ps[0]
+                .view()
+                .call
+                .as_ref()
+                .is_some_and(|c| !c.phase.is_active())
+    });
+    wait1(&mut bob, 10, "Bob sees the end", |p| {
+        p.has_text("The other side hung up.")
+    });
+    bob.click("Close");
+    alice.click("Close");
+
+    // Alice renames Bob. (He is marked verified only when the call was
+    // authenticated: both had each other's card.)
+    alice.click("Contacts");
+    wait1(&mut alice, 10, "Bob in the list", |p| p.has("Rename Bob"));
+    assert_eq!(p_has_verified(&alice), authenticated);
+    alice.click("Rename Bob");
+    alice.h.get_by_label("New name for Bob").focus();
+    alice.h.step();
+    alice
+        .h
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    alice.h.get_by_label("New name for Bob").type_text("Bobby");
+    alice.h.step();
+    alice.click("Save name");
+    wait1(&mut alice, 10, "the renamed contact", |p| {
+        p.has("Call Bobby")
+    });
+
+    alice.stop(&rt);
+    bob.stop(&rt);
+}
+
+// ---- Screens from fixed views, compared with the snapshots ----------------
+
+fn name(s: &str) -> Name {
+    Name::new(s).unwrap()
+}
+
+fn contact(id: u32, n: &str, flags: u8) -> Contact {
+    Contact {
+        id,
+        name: name(n),
+        key: [id as u8; 32],
+        address: Address::Tcp {
+            host: Text::new("198.51.100.7").unwrap(),
+            port: 47_000 + id as u16,
+        },
+        flags,
+        ..Contact::default()
+    }
+}
+
+fn base(state: StoreState) -> View {
+    let mut v = UiCore::default().view().clone();
+    v.store.state = Some(state);
+    v.store.tries_left = 5;
+    if state == StoreState::Unlocked {
+        v.own_key = Some(OwnKey {
+            key: core::array::from_fn(|i| i as u8 + 1),
+            fingerprint: core::array::from_fn(|i| (i * 17) as u8),
+        });
+        v.network.mode = Some(NetMode::Direct);
+        v.network.known = true;
+        v.network.listen = true;
+        v.network.listening = true;
+        v.network.port = 47_000;
+        v.network.bootstrap_percent = 100;
+        v.contacts
+            .entries
+            .push(contact(1, "Bob", contact_flags::VERIFIED))
+            .unwrap();
+        v.contacts.entries.push(contact(2, "Carol", 0)).unwrap();
+        v.contacts
+            .entries
+            .push(contact(3, "+3A7F21-ABCD1234", contact_flags::AUTO_ADDED))
+            .unwrap();
+        v.contacts.total = 3;
+        v.contacts.complete = true;
+    }
+    v
+}
+
+fn call(phase: Phase, direction: Direction) -> CallView {
+    CallView {
+        id: 7,
+        direction,
+        phase,
+        path: PathKind::Tcp,
+        authenticated: true,
+        sas: Some(Sas::new(0x3A7F21)),
+        sas_verified: false,
+        peer: Some(1),
+        peer_name: Some(name("Bob")),
+        peer_verified: true,
+        peer_fingerprint: Some([0x5A; 16]),
+        muted: false,
+        direct: DirectPhase::Off,
+        compare: None,
+        received: None,
+        quality: None,
+        created_at: susurro_wire::Instant::ZERO,
+        started_at: None,
+        ended_at: None,
+    }
+}
+
+fn screen(snap: Snapshot, tab_clicks: &[&str], scale: f32) -> Harness<'static, App> {
+    let (handle, _rx) = Handle::fixed(snap);
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .with_pixels_per_point(scale)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    for t in tab_clicks {
+        h.get_by_label(t).click();
+        h.run_steps(3);
+    }
+    h
+}
+
+fn with_config(mut s: Snapshot) -> Snapshot {
+    s.config.name = "Alice".to_owned();
+    s.config.network.host = "203.0.113.5".to_owned();
+    s
+}
+
+#[test]
+fn screens_match_snapshots() {
+    let mut results = egui_kittest::SnapshotResults::new();
+    let mut shot = |h: &mut Harness<'static, App>, name: &str| {
+        results.add(h.try_snapshot(name));
+    };
+
+    let mut h = screen(Snapshot::of(base(StoreState::NoIdentity)), &[], 1.0);
+    assert!(h.query_by_label("Create my identity").is_some());
+    shot(&mut h, "onboarding");
+
+    let mut v = base(StoreState::Locked);
+    v.last_error = Some(UserError::WrongPassword { tries_left: 4 });
+    let mut h = screen(with_config(Snapshot::of(v)), &[], 1.0);
+    assert!(h.query_by_label("Wrong password. 4 tries left.").is_some());
+    shot(&mut h, "unlock_wrong_password");
+
+    let v = base(StoreState::Unlocked);
+    let mut h = screen(with_config(Snapshot::of(v.clone())), &["Contacts"], 1.0);
+    assert!(
+        h.query_by_label_contains("Received during a call")
+            .is_some(),
+        "received contacts are marked"
+    );
+    shot(&mut h, "contacts");
+
+    let mut h = screen(with_config(Snapshot::of(v.clone())), &["Contacts"], 2.0);
+    shot(&mut h, "contacts_200pct");
+
+    let mut h = screen(with_config(Snapshot::of(v.clone())), &["My card"], 1.0);
+    let card = h.get_by_label("Card text").value().unwrap();
+    let decoded = susurro_ui::uri::decode(&card).unwrap();
+    assert_eq!(decoded.name.as_str(), "Alice");
+    shot(&mut h, "my_card");
+
+    let mut s = with_config(Snapshot::of(v.clone()));
+    s.inputs = vec!["Built-in microphone".to_owned()];
+    let mut h = screen(s, &["Settings"], 1.0);
+    shot(&mut h, "settings");
+
+    let mut cv = v.clone();
+    cv.call = Some(call(
+        Phase::Calling(susurro_ui::SetupStage::KeyExchange),
+        Direction::Outgoing,
+    ));
+    if let Some(c) = &mut cv.call {
+        c.sas = None;
+        c.authenticated = false;
+    }
+    let mut h = screen(with_config(Snapshot::of(cv)), &[], 1.0);
+    assert!(
+        h.query_by_label_contains("Agreeing on secret keys")
+            .is_some()
+    );
+    shot(&mut h, "call_dialing");
+
+    let mut cv = v.clone();
+    let mut c = call(Phase::InCall, Direction::Outgoing);
+    c.quality = Some(Quality {
+        path: PathKind::Tcp,
+        paths: 1,
+        rtt_ms: 42,
+        loss_permille: 3,
+        late_permille: 1,
+        jitter_ms: 4,
+    });
+    c.compare = Some(CompareOutcome::Match);
+    c.received = Some(ReceivedContact {
+        id: 3,
+        name: name("+3A7F21-ABCD1234"),
+    });
+    cv.call = Some(c);
+    let (handle, mut rx) = Handle::fixed(with_config(Snapshot::of(cv.clone())));
+    let mut h = Harness::builder()
+        .with_size([760.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    assert!(h.query_by_label("3A7-F21").is_some(), "the SAS is shown");
+    assert!(h.query_by_label_contains("Link excellent").is_some());
+    shot(&mut h, "call_in_progress");
+    h.get_by_label("They read the same code").click();
+    h.run_steps(2);
+    assert!(matches!(rx.try_recv(), Ok(Request::SasVerified)));
+
+    let mut cv2 = cv.clone();
+    if let Some(c) = &mut cv2.call {
+        c.authenticated = false;
+        c.peer_name = None;
+        c.sas_verified = true;
+        c.muted = true;
+        c.quality = None;
+        c.compare = Some(CompareOutcome::Mismatch);
+        c.received = None;
+    }
+    let mut h = screen(with_config(Snapshot::of(cv2)), &[], 1.0);
+    assert!(h.query_by_label_contains("not authenticated").is_some());
+    shot(&mut h, "call_unauthenticated_verified_muted");
+
+    let mut rv = v.clone();
+    let mut c = call(Phase::Ringing, Direction::Incoming);
+    c.authenticated = false;
+    c.peer_name = None;
+    rv.call = Some(c);
+    let mut h = screen(with_config(Snapshot::of(rv)), &[], 1.0);
+    assert!(h.query_by_label("Answer").is_some());
+    shot(&mut h, "incoming_call");
+
+    let mut ev = v;
+    let mut c = call(Phase::Ended(EndReason::RemoteHangup), Direction::Outgoing);
+    c.sas_verified = true;
+    ev.call = Some(c);
+    let mut h = screen(with_config(Snapshot::of(ev)), &[], 1.0);
+    assert!(h.query_by_label("The other side hung up.").is_some());
+    shot(&mut h, "call_ended");
+
+    let mut nv = base(StoreState::Unlocked);
+    nv.network.mode = Some(NetMode::Tor);
+    nv.network.bootstrap_percent = 45;
+    nv.network.listening = false;
+    let (handle, _rx) = Handle::fixed(with_config(Snapshot::of(nv)));
+    let mut h = Harness::builder().with_size(SIZE).build_ui_state(
+        |ui, app: &mut App| app.show(ui),
+        App::new(handle).at_network_step(),
+    );
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Network 45 %").is_some());
+    assert!(
+        h.query_by_label_contains("Publishing your onion address")
+            .is_some()
+    );
+    shot(&mut h, "network_step_tor");
+
+    let mut nv = base(StoreState::Unlocked);
+    nv.network.mode = Some(NetMode::Tor);
+    nv.network.bootstrap_percent = 45;
+    nv.network.listening = false;
+    let mut s = with_config(Snapshot::of(nv));
+    s.desktop.tor = true;
+    let mut h = screen(s, &["Settings"], 1.0);
+    assert!(h.query_by_label_contains("Tor: connecting 45 %").is_some());
+    shot(&mut h, "settings_tor_bootstrap");
+
+    results.unwrap();
+}
