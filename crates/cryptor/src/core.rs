@@ -709,6 +709,13 @@ impl CryptorCore {
     }
 
     fn start_xfer(&mut self, id: CallId, key: Point, address: &Address, out: &mut Outbox) {
+        // The transfer carries onion addresses only (fixed 32 bytes + port,
+        // as the seed): a direct-TCP address is a local arrangement and is
+        // not sent; the key alone is, and the receiver adds the address.
+        let address = match address {
+            Address::Tcp { .. } => &Address::None,
+            a => a,
+        };
         let r = self.with_live(id, |live, _| match xfer::send(&live.kx_tx, key, address) {
             Ok((st, msg)) => {
                 live.xfer_out = Some(st);
