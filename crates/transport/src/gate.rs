@@ -77,7 +77,12 @@ pub struct Gate {
     s1_replay: ReplayCache,
     s2_replay: ReplayCache,
     pending: Vec<Pending>,
+    /// Extra paths of keyed calls: no expiry, removed by [`Gate::forget`].
+    extra: Vec<Pending>,
 }
+
+/// Extra paths remembered at most (oldest dropped).
+const MAX_EXTRA: usize = 1024;
 
 impl Gate {
     /// A gate with this configuration.
@@ -87,6 +92,7 @@ impl Gate {
             s1_replay: ReplayCache::new(cfg.replay_capacity),
             s2_replay: ReplayCache::new(cfg.replay_capacity),
             pending: Vec::new(),
+            extra: Vec::new(),
             cfg,
         }
     }
@@ -168,7 +174,10 @@ impl Gate {
             return self.drop_conn(conn, rng);
         }
         if let Some(i) = self.pending.iter().position(|p| ct_eq(&p.keys.id, &id16)) {
-            return self.session2(conn, i, rng);
+            return self.session2(conn, false, i, rng);
+        }
+        if let Some(i) = self.extra.iter().position(|p| ct_eq(&p.keys.id, &id16)) {
+            return self.session2(conn, true, i, rng);
         }
         match parse_request(&conn.buf, &self.cfg.access_key, self.cfg.s1_pad_max) {
             Ok(None) => InboundStep::NeedMore,
@@ -186,10 +195,12 @@ impl Gate {
     fn session2<R: CryptoRng + ?Sized>(
         &mut self,
         conn: &mut Inbound,
+        extra: bool,
         index: usize,
         rng: &mut R,
     ) -> InboundStep {
-        let Some(p) = self.pending.get(index) else {
+        let list = if extra { &self.extra } else { &self.pending };
+        let Some(p) = list.get(index) else {
             return self.drop_conn(conn, rng);
         };
         let mut opener = Opener::new(&p.keys.i2r);
@@ -203,13 +214,16 @@ impl Gate {
             && nonce.is_some_and(|n| {
                 Puzzle::new(&p.keys.challenge, p.effort).verify(u64::from_le_bytes(n))
             });
+        let p = if extra {
+            self.extra.remove(index)
+        } else {
+            self.pending.remove(index)
+        };
         if !ok {
             // Whoever knows K but skipped the work loses the session too.
-            let p = self.pending.remove(index);
             self.s2_replay.insert(p.keys.id);
             return self.drop_conn(conn, rng);
         }
-        let p = self.pending.remove(index);
         self.s2_replay.insert(p.keys.id);
         let rest = conn.buf.split_off(ID_LEN + n);
         match accept_hello(&self.cfg, &p.keys, opener, &rest, rng) {
@@ -266,15 +280,39 @@ impl Gate {
         self.reply(conn, local, secret, Some(tag), now, rng)
     }
 
-    /// Cancels the pending session 2 registered with `tag`: a later session
-    /// 2 for it is treated as a probe. Returns whether one was pending.
+    /// Cancels the pending session 2 and the extra paths registered with
+    /// `tag`: a later session 2 for them is treated as a probe. Returns
+    /// whether any was pending.
     pub fn forget(&mut self, tag: u32) -> bool {
-        let Some(i) = self.pending.iter().position(|p| p.tag == Some(tag)) else {
-            return false;
-        };
-        let p = self.pending.remove(i);
-        self.s2_replay.insert(p.keys.id);
-        true
+        let mut found = false;
+        for list in [&mut self.pending, &mut self.extra] {
+            while let Some(i) = list.iter().position(|p| p.tag == Some(tag)) {
+                let p = list.remove(i);
+                self.s2_replay.insert(p.keys.id);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// Expects extra paths `1..=count` of the call `tag`, keyed with its
+    /// `Kt` ([`crate::session2::extra_path_outcome`] with this gate's
+    /// access key). Each arrives as [`InboundStep::Established`] with the
+    /// tag; they never expire: [`Gate::forget`] them when the call ends.
+    pub fn expect_extra_paths(&mut self, kt: &Secret<32>, tag: u32, count: u32, now: Instant) {
+        for n in 1..=count {
+            let o = crate::session2::extra_path_outcome(kt, &self.cfg.access_key, n);
+            self.extra.push(Pending {
+                keys: SessionKeys::derive(&o.secret, &self.cfg.access_key),
+                effort: 0,
+                // Unused: extra paths do not expire.
+                expires: now,
+                tag: Some(tag),
+            });
+        }
+        while self.extra.len() > MAX_EXTRA {
+            self.extra.remove(0);
+        }
     }
 
     fn reply<R: CryptoRng + ?Sized>(

@@ -19,6 +19,8 @@ pub const S2_KEYS: Label = Label::new(b"susurro/transport/s2-keys/v1");
 pub const S2_KEYED: Label = Label::new(b"susurro/transport/s2-keyed/v1");
 /// Length-mask keystream of a frame direction.
 pub const S2_LENGTH: Label = Label::new(b"susurro/transport/s2-length/v1");
+/// Extra paths of a call (call-back, duplicate circuits): `K_n` from `Kt`.
+pub const EXTRA_PATH: Label = Label::new(b"susurro/transport/extra-path/v1");
 /// Proof-of-work hash.
 pub const POW: Label = Label::new(b"susurro/transport/pow/v1");
 
@@ -38,6 +40,7 @@ pub const ALL: &[Label] = &[
     S2_KEYS,
     S2_KEYED,
     S2_LENGTH,
+    EXTRA_PATH,
     POW,
     ACCESS_TCP,
     ACCESS_ONION,

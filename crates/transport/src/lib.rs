@@ -15,6 +15,9 @@ pub mod pow;
 pub mod replay;
 pub mod session1;
 pub mod session2;
+#[cfg(feature = "testnet")]
+pub mod testnet;
+pub mod tor;
 
 pub use access::access_key_for;
 pub use config::Config;

@@ -17,24 +17,31 @@
 mod call;
 mod link;
 mod listen;
+mod net;
+#[cfg(feature = "tor")]
+mod tor;
 
 use core::time::Duration;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use susurro_crypto::Secret;
 use susurro_wire::{
     Address, CallId, Direction, Envelope, ErrorCode, Message, ModuleId, NetMode, NetworkConfig,
-    NetworkStatus, Terminated, Text, TransportReady,
+    NetworkStatus, PathKind, Terminated, Text, TransportReady,
 };
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::driver::DriverConfig;
+use crate::gate::Gate;
 use crate::jitter::JitterConfig;
 use crate::session2::{Channel, Incoming};
+use crate::tor::TorSettings;
+use net::{BoxStream, Target};
 
 pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
 
@@ -73,6 +80,14 @@ pub struct ModuleConfig {
     /// Time allowed for each cryptor answer (`ObfuscationKey`,
     /// `ObfuscationSecret`; default 10 s).
     pub step_timeout: Duration,
+    /// The transport's own state directory: arti's state and cache (and
+    /// the onion service's key, in arti's keystore) live under
+    /// `state_dir/arti/`. `None`: arti's default directories.
+    pub state_dir: Option<PathBuf>,
+    /// Tor client settings (`None`: the public Tor network with arti's
+    /// defaults). Used by `NetworkConfig { mode: Tor }` with the `tor`
+    /// feature.
+    pub tor: Option<TorSettings>,
 }
 
 impl Default for ModuleConfig {
@@ -88,15 +103,18 @@ impl Default for ModuleConfig {
             frame_period: Duration::from_millis(20),
             quality_period: Duration::from_secs(1),
             step_timeout: Duration::from_secs(10),
+            state_dir: None,
+            tor: None,
         }
     }
 }
 
-/// A session-2 connection the listener established for a call.
+/// A session-2 connection (a path) established for a call.
 pub(crate) struct Established {
-    stream: TcpStream,
+    stream: BoxStream,
     channel: Channel,
     incoming: Vec<Incoming>,
+    kind: PathKind,
 }
 
 /// What the main loop sends a call task.
@@ -111,8 +129,11 @@ enum Cmd {
     Rekey(Secret<32>),
     /// `Terminate`.
     Terminate,
-    /// The listener established session 2 for this (incoming) call.
+    /// The listener established session 2 for this call: an incoming
+    /// call's channel, or an extra path the peer opened.
     Session2(Box<Established>),
+    /// `DoublePath`: open an extra path to this address.
+    Double(Address),
     /// The module stops: close without reporting.
     Shutdown,
 }
@@ -137,9 +158,33 @@ struct Shared {
     tx: mpsc::UnboundedSender<Envelope>,
     events: mpsc::UnboundedSender<Event>,
     stop: watch::Receiver<bool>,
+    /// The current listener's gate (extra paths register in it).
+    gate: Mutex<Option<Arc<Mutex<Gate>>>>,
+    /// The Tor client once `NetworkConfig { Tor }` created it.
+    #[cfg(feature = "tor")]
+    tor: Mutex<Option<Arc<crate::tor::Client>>>,
 }
 
 impl Shared {
+    fn gate(&self) -> Option<Arc<Mutex<Gate>>> {
+        self.gate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_gate(&self, gate: Option<Arc<Mutex<Gate>>>) {
+        *self.gate.lock().unwrap_or_else(PoisonError::into_inner) = gate;
+    }
+
+    #[cfg(feature = "tor")]
+    fn tor_client(&self) -> Option<Arc<crate::tor::Client>> {
+        self.tor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn send(&self, msg: impl Into<Message>) {
         // The cryptor may be gone; nothing to do then.
         let _ = self
@@ -205,7 +250,12 @@ impl Recent {
     }
 }
 
+/// The running network side: a TCP listener, or the Tor task (client,
+/// onion service and its acceptor).
 struct Listening {
+    mode: NetMode,
+    #[cfg_attr(not(feature = "tor"), allow(dead_code))]
+    listen: bool,
     port: u16,
     task: JoinHandle<()>,
 }
@@ -238,6 +288,9 @@ pub async fn run_module(
         tx,
         events: ev_tx,
         stop: stop_rx,
+        gate: Mutex::new(None),
+        #[cfg(feature = "tor")]
+        tor: Mutex::new(None),
     });
     let mut main = Main {
         shared: Arc::clone(&shared),
@@ -330,8 +383,8 @@ impl Main {
             }
             Message::TransportKey(m) => self.route(m.call, Cmd::Rekey(Secret::new(*m.kt.expose()))),
             Message::Terminate(m) => self.route(m.call, Cmd::Terminate),
-            // Doubling and direct mode come with Tor and UDP.
-            Message::DoublePath(m) => self.error(m.call, ErrorCode::WrongState),
+            Message::DoublePath(m) => self.route(m.call, Cmd::Double(m.address)),
+            // Direct mode comes with UDP.
             Message::DirectRequest(m) => self.error(m.call, ErrorCode::WrongState),
             msg => {
                 if let Some(call) = link::carried_call(&msg) {
@@ -363,27 +416,66 @@ impl Main {
             self.error(call, ErrorCode::WrongState);
             return;
         }
-        let Address::Tcp { host, port } = address else {
-            self.error(call, ErrorCode::BadAddress);
-            self.send(Terminated {
+        let refuse = |m: &Self, code| {
+            m.error(call, code);
+            m.send(Terminated {
                 call,
                 reason: susurro_wire::EndReason::Unreachable,
             });
-            return;
+        };
+        let target = match Target::from_address(&address) {
+            Some(t @ Target::Tcp { .. }) => t,
+            #[cfg(feature = "tor")]
+            Some(t @ Target::Onion { .. }) => {
+                if self.shared.tor_client().is_none() {
+                    // Tor was not configured (NetworkConfig mode Tor).
+                    refuse(self, ErrorCode::TransportDown);
+                    return;
+                }
+                t
+            }
+            _ => {
+                refuse(self, ErrorCode::BadAddress);
+                return;
+            }
         };
         let (cmds_tx, cmds) = mpsc::unbounded_channel();
         self.reported.remove(call);
         self.ended.remove(call);
         self.calls.insert(call, cmds_tx);
         let task = call::CallTask::new(call, Arc::clone(&self.shared), cmds);
-        let host = host.as_str().to_owned();
-        self.shared.spawn(task.outgoing(host, port));
+        self.shared.spawn(task.outgoing(target));
+    }
+
+    /// Stops the network side (listener or Tor task).
+    async fn stop_listening(&mut self) {
+        if let Some(l) = self.listener.take() {
+            l.task.abort();
+            self.shared.set_gate(None);
+            #[cfg(feature = "tor")]
+            if l.mode == NetMode::Tor {
+                *self
+                    .shared
+                    .tor
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = None;
+            }
+            // Let the aborted task drop its socket before binding again.
+            tokio::task::yield_now().await;
+        }
     }
 
     async fn network_config(&mut self, m: NetworkConfig) {
         if m.mode == NetMode::Tor {
-            self.error(0, ErrorCode::TransportDown);
+            self.tor_config(m).await;
             return;
+        }
+        if self
+            .listener
+            .as_ref()
+            .is_some_and(|l| l.mode == NetMode::Tor)
+        {
+            self.stop_listening().await;
         }
         let host = self.shared.cfg.listen_host.clone();
         let address = |port| match Text::new(&host) {
@@ -397,9 +489,7 @@ impl Main {
             address,
         };
         if !m.listen || m.port == 0 {
-            if let Some(l) = self.listener.take() {
-                l.task.abort();
-            }
+            self.stop_listening().await;
             self.send(status(false, Address::None));
             return;
         }
@@ -407,24 +497,24 @@ impl Main {
             self.send(status(true, address(m.port)));
             return;
         }
-        if let Some(l) = self.listener.take() {
-            l.task.abort();
-            // Let the aborted task drop its socket before binding again.
-            tokio::task::yield_now().await;
-        }
+        self.stop_listening().await;
         match TcpListener::bind((host.as_str(), m.port)).await {
             Ok(tcp) => {
                 let addr = address(m.port);
-                let task = listen::start(
-                    tcp,
-                    crate::access::access_key_for(&Address::Tcp {
-                        host: Text::default(),
-                        port: m.port,
-                    }),
+                let acc = listen::Acceptor::new(
+                    crate::access::tcp_access_key(m.port),
                     Arc::clone(&self.shared),
                     Arc::clone(&self.ids),
+                    PathKind::Tcp,
                 );
-                self.listener = Some(Listening { port: m.port, task });
+                self.shared.set_gate(Some(Arc::clone(&acc.gate)));
+                let task = listen::start_tcp(tcp, acc);
+                self.listener = Some(Listening {
+                    mode: NetMode::Direct,
+                    listen: true,
+                    port: m.port,
+                    task,
+                });
                 self.send(status(true, addr));
             }
             Err(_) => {
@@ -432,6 +522,61 @@ impl Main {
                 self.send(status(false, Address::None));
             }
         }
+    }
+}
+
+impl Main {
+    /// `NetworkConfig { Tor, listen, port }`: bootstraps the embedded arti
+    /// client, then (if `listen`) publishes our onion service on virtual
+    /// port `port` (0: [`crate::tor::DEFAULT_ONION_PORT`]), reporting
+    /// progress in `NetworkStatus`.
+    #[cfg(feature = "tor")]
+    async fn tor_config(&mut self, m: NetworkConfig) {
+        let port = if m.port == 0 {
+            crate::tor::DEFAULT_ONION_PORT
+        } else {
+            m.port
+        };
+        if let Some(l) = &self.listener
+            && l.mode == NetMode::Tor
+            && l.listen == m.listen
+            && l.port == port
+        {
+            // Already running: its task reports any change; repeat nothing.
+            return;
+        }
+        self.stop_listening().await;
+        match tor::start(
+            Arc::clone(&self.shared),
+            Arc::clone(&self.ids),
+            m.listen,
+            port,
+        ) {
+            Ok(task) => {
+                self.listener = Some(Listening {
+                    mode: NetMode::Tor,
+                    listen: m.listen,
+                    port,
+                    task,
+                });
+            }
+            Err(()) => {
+                self.error(0, ErrorCode::TransportDown);
+                self.send(NetworkStatus {
+                    bootstrap_percent: 0,
+                    onion_published: false,
+                    listening: false,
+                    address: Address::None,
+                });
+            }
+        }
+    }
+
+    /// Without the `tor` feature: `Error{0, TransportDown}`.
+    #[cfg(not(feature = "tor"))]
+    #[allow(clippy::unused_async)]
+    async fn tor_config(&mut self, _m: NetworkConfig) {
+        self.error(0, ErrorCode::TransportDown);
     }
 }
 

@@ -83,6 +83,29 @@ impl SessionKeys {
     }
 }
 
+/// The session-1 stand-in of extra path `n` (1, 2, …) of a call keyed
+/// with `Kt`, towards the listener with `access_key`:
+///
+/// ```text
+/// K_n = KDF(EXTRA_PATH, Kt, access_key || LE32(n)), effort 0
+/// ```
+///
+/// Feed it to [`Session2Initiator::start`] (dialer) and
+/// [`crate::Gate::expect_extra_paths`] (listener): only the two ends of
+/// the call know `Kt`, so a listener that answers proves it is the call's
+/// peer, and no proof of work is needed.
+#[must_use]
+pub fn extra_path_outcome(kt: &Secret<32>, access_key: &Secret<32>, n: u32) -> Session1Outcome {
+    Session1Outcome {
+        secret: susurro_crypto::kdf::<32>(
+            labels::EXTRA_PATH,
+            kt.expose(),
+            &[access_key.expose(), &n.to_le_bytes()],
+        ),
+        effort: 0,
+    }
+}
+
 /// Which end of the channel we are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

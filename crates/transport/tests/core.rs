@@ -316,3 +316,67 @@ fn message_lengths_vary() {
     }
     assert!(req.len() > 30 && rep.len() > 30 && hello.len() > 30);
 }
+
+#[test]
+fn extra_paths_keyed_from_kt_attach_to_their_call_once() {
+    let mut rng = StdRng::seed_from_u64(77);
+    let cfg = cfg();
+    let mut gate = Gate::new(cfg.clone());
+    let now = Instant::now();
+    let kt = Secret::new([9; 32]);
+    gate.expect_extra_paths(&kt, 0x8000_0005, 4, now);
+    let dial = |n: u32, kt: &Secret<32>, rng: &mut StdRng| {
+        let o = susurro_transport::session2::extra_path_outcome(kt, &cfg.access_key, n);
+        assert_eq!(o.effort, 0);
+        Session2Initiator::start(&cfg, &o, rng).unwrap()
+    };
+    // Path 2 of the call, with the right Kt: attached to the call (tag).
+    let (mut init, hello) = dial(2, &kt, &mut rng);
+    let mut conn = gate.accept();
+    let InboundStep::Established {
+        reply,
+        mut channel,
+        tag,
+        ..
+    } = gate.on_data(&mut conn, &hello, now, &mut rng)
+    else {
+        panic!("extra path refused");
+    };
+    assert_eq!(tag, Some(0x8000_0005));
+    let (mut ours, _) = init.receive(&reply).unwrap().unwrap();
+    let frame = ours.seal(b"voice", &mut rng).unwrap();
+    assert_eq!(
+        channel.receive(&frame).unwrap(),
+        vec![Incoming::Data(b"voice".to_vec())]
+    );
+    // The same path again: a replay, silence.
+    let mut conn = gate.accept();
+    assert_drop(gate.on_data(&mut conn, &hello, now, &mut rng), &cfg);
+    // Another Kt (not the call's peer), or past the four registered paths:
+    // not recognised (it could still be a session-1 request), then
+    // silence at EOF.
+    for (n, k) in [(3, Secret::new([8; 32])), (5, kt.clone())] {
+        let (_, hello) = dial(n, &k, &mut rng);
+        let mut conn = gate.accept();
+        assert!(matches!(
+            gate.on_data(&mut conn, &hello, now, &mut rng),
+            InboundStep::NeedMore
+        ));
+        assert_drop(gate.on_eof(&mut conn, &mut rng), &cfg);
+    }
+    // The call ended: its paths are forgotten.
+    assert!(gate.forget(0x8000_0005));
+    let (_, hello) = dial(1, &kt, &mut rng);
+    let mut conn = gate.accept();
+    assert_drop(gate.on_data(&mut conn, &hello, now, &mut rng), &cfg);
+    // They never expire while the call lives.
+    let mut gate = Gate::new(cfg.clone());
+    gate.expect_extra_paths(&kt, 7, 1, now);
+    let (_, hello) = dial(1, &kt, &mut rng);
+    let mut conn = gate.accept();
+    let later = now + Duration::from_secs(3600);
+    assert!(matches!(
+        gate.on_data(&mut conn, &hello, later, &mut rng),
+        InboundStep::Established { tag: Some(7), .. }
+    ));
+}

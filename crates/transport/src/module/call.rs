@@ -1,5 +1,6 @@
 //! One call: the set-up of both sessions with the cryptor's keys, then the
-//! session-2 channel carrying the call's messages.
+//! session-2 channels (paths) carrying the call's messages: one path, or
+//! two after `DoublePath` (voice on both, first copy wins).
 
 use core::time::Duration;
 use std::sync::{Arc, Mutex};
@@ -8,23 +9,32 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use susurro_crypto::{Representative, Secret};
 use susurro_wire::{
-    CallId, Direction, EndReason, ErrorCode, LinkQuality, Message, ObfuscationOpen,
+    Address, CallId, Direction, EndReason, ErrorCode, LinkQuality, Message, ObfuscationOpen,
     ObfuscationRemote, PathKind, PathState, SessionReady, Terminated, TransportKeyed,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep, timeout};
 
-use super::link::{self, Link, PING, PONG, Payload};
+use super::link::{self, Link, PING, PONG, Payload, Rtt};
+use super::net::{self, BoxStream, Isolation, Target, read_until};
 use super::{Cmd, Established, Event, Shared, side};
 use crate::config::{Config, uniform_duration};
-use crate::driver::{READ_CHUNK, TransportError, classify_connect_error, os_rng};
+use crate::driver::{READ_CHUNK, TransportError, os_rng};
 use crate::error::Error;
 use crate::gate::{Gate, Inbound};
 use crate::session1::Session1Initiator;
-use crate::session2::{Channel, Incoming, Session2Initiator};
+use crate::session2::{Channel, Incoming, Session2Initiator, extra_path_outcome};
+
+/// Extra paths a call may open (or accept) over its life: the call-back
+/// and reconnections after a path dies.
+pub(super) const MAX_EXTRA_PATHS: u32 = 4;
+
+/// Frames queued for one path's writer (1 s of voice at 20 ms). A path
+/// whose queue is full skips voice (the other path carries it) and is
+/// dropped if a control frame does not fit.
+const PATH_QUEUE: usize = 50;
 
 /// Why a call stops before or after its channel is up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,43 +68,6 @@ fn protocol(_: Error) -> Stop {
 
 const fn timed_out() -> Stop {
     Stop::End(Some(ErrorCode::TransportDown), EndReason::Timeout)
-}
-
-/// Connects to `host:port` within `after`.
-async fn connect(host: &str, port: u16, after: Duration) -> Result<TcpStream, TransportError> {
-    let target = format!("{host}:{port}");
-    if host.is_empty() || port == 0 {
-        return Err(TransportError::InvalidTarget(target));
-    }
-    match timeout(after, TcpStream::connect((host, port))).await {
-        Err(_) => Err(TransportError::Timeout {
-            what: "connect",
-            after,
-        }),
-        Ok(Ok(s)) => {
-            s.set_nodelay(true)?;
-            Ok(s)
-        }
-        Ok(Err(e)) => Err(classify_connect_error(&target, after, e)),
-    }
-}
-
-/// Reads until `step` returns `Some`.
-async fn read_until<T>(
-    s: &mut TcpStream,
-    what: &'static str,
-    mut step: impl FnMut(&[u8]) -> Result<Option<T>, Error>,
-) -> Result<T, TransportError> {
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = s.read(&mut buf).await?;
-        if n == 0 {
-            return Err(TransportError::PeerClosed(what));
-        }
-        if let Some(t) = step(&buf[..n])? {
-            return Ok(t);
-        }
-    }
 }
 
 /// A call's task.
@@ -224,9 +197,9 @@ impl CallTask {
 
     // ---- outgoing -----------------------------------------------------------
 
-    /// Runs an outgoing call to `host:port` to its end.
-    pub(super) async fn outgoing(mut self, host: String, port: u16) {
-        match self.outgoing_setup(&host, port).await {
+    /// Runs an outgoing call to `target` to its end.
+    pub(super) async fn outgoing(mut self, target: Target) {
+        match self.outgoing_setup(&target).await {
             Ok(est) => {
                 let stop = self.established(est, true).await;
                 self.report(stop);
@@ -235,16 +208,20 @@ impl CallTask {
         }
     }
 
-    async fn outgoing_setup(&mut self, host: &str, port: u16) -> Result<Established, Stop> {
+    async fn outgoing_setup(&mut self, target: &Target) -> Result<Established, Stop> {
         let shared = Arc::clone(&self.shared);
         let d = &shared.cfg.driver;
         let mut core: Config = d.core.clone();
-        core.access_key = crate::access::tcp_access_key(port);
+        core.access_key = target.access_key();
         let call = self.call;
+        let iso = Isolation::new();
+        let open_limit = target
+            .open_timeout(&shared)
+            .saturating_add(Duration::from_secs(1));
 
         // Session 1, with the cryptor's representative and K.
         let mut s = self
-            .wait(d.connect_timeout, connect(host, port, d.connect_timeout))
+            .wait(open_limit, net::open(&shared, target, &iso))
             .await?
             .map_err(|e| fail(&e))?;
         self.send(ObfuscationOpen {
@@ -256,8 +233,12 @@ impl CallTask {
         let remote = self
             .wait(d.handshake_timeout, async {
                 s.write_all(&req).await?;
-                // Half-close: the request is complete.
-                s.shutdown().await?;
+                if target.half_close() {
+                    // Half-close: the request is complete.
+                    s.shutdown().await?;
+                } else {
+                    s.flush().await?;
+                }
                 read_until(&mut s, "session 1", |b| init.receive(b)).await
             })
             .await?
@@ -289,12 +270,13 @@ impl CallTask {
             }
         };
         let mut s = self
-            .wait(d.connect_timeout, connect(host, port, d.connect_timeout))
+            .wait(open_limit, net::open(&shared, target, &iso))
             .await?
             .map_err(|e| fail(&e))?;
         let (channel, incoming) = self
             .wait(d.handshake_timeout, async {
                 s.write_all(&hello).await?;
+                s.flush().await?;
                 read_until(&mut s, "session 2", |b| init2.receive(b)).await
             })
             .await?
@@ -303,6 +285,7 @@ impl CallTask {
             stream: s,
             channel,
             incoming,
+            kind: target.kind(),
         })
     }
 
@@ -312,7 +295,7 @@ impl CallTask {
     /// `s` to its end.
     pub(super) async fn incoming(
         mut self,
-        mut s: TcpStream,
+        mut s: BoxStream,
         mut conn: Inbound,
         remote: Representative,
         gate: Arc<Mutex<Gate>>,
@@ -355,7 +338,7 @@ impl CallTask {
 
     async fn incoming_s1(
         &mut self,
-        s: &mut TcpStream,
+        s: &mut BoxStream,
         conn: &mut Inbound,
         remote: Representative,
         gate: &Mutex<Gate>,
@@ -377,50 +360,80 @@ impl CallTask {
         let limit = self.shared.cfg.driver.handshake_timeout;
         self.wait(limit, async {
             s.write_all(&reply).await?;
+            s.flush().await?;
             s.shutdown().await
         })
         .await?
         .map_err(|_| Stop::End(None, EndReason::NetworkLost))
     }
 
-    // ---- the channel --------------------------------------------------------
+    // ---- the paths ----------------------------------------------------------
 
-    /// Carries the call over its channel until it ends.
+    /// Carries the call over its paths until it ends.
     async fn established(&mut self, est: Established, outgoing: bool) -> Stop {
         let call = self.call;
-        let Established {
-            stream,
-            mut channel,
-            incoming,
-        } = est;
-        let Some(mut rng) = self.rng.take().or_else(|| os_rng().ok()) else {
+        let Some(rng) = self.rng.take().or_else(|| os_rng().ok()) else {
             return Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError);
         };
-        let (mut rd, mut wr) = stream.into_split();
-        let cfg = &Arc::clone(&self.shared).cfg;
+        let shared = Arc::clone(&self.shared);
+        let cfg = &shared.cfg;
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let mut p = Paths {
+            call,
+            shared: Arc::clone(&shared),
+            paths: Vec::new(),
+            next_id: 0,
+            events: ev_tx,
+            kt: None,
+            next_extra: 1,
+            dialing: false,
+            down: Vec::new(),
+            rng,
+        };
+        let kind = est.kind;
         self.send(SessionReady {
             call,
             direction: side(outgoing),
-            path: PathKind::Tcp,
+            path: kind,
         });
+        let mut link = Link::new(cfg.jitter, cfg.frame_period);
+        let first = p.add(est);
         self.send(PathState {
             call,
-            path: PathKind::Tcp,
+            path: kind,
             up: true,
             paths: 1,
         });
-        let mut link = Link::new(cfg.jitter, cfg.frame_period, rng.next_u64());
-        let mut out = Vec::new();
-        let mut flow = self.on_incoming(incoming, &mut channel, &mut link, &mut out, &mut rng);
-        let token = link.ping(Instant::now());
-        flow = flow.and_then(|()| {
-            seal(
-                &mut channel,
-                &link::encode_control(PING, token),
-                &mut out,
-                &mut rng,
-            )
-        });
+        let stop = self.run_paths(&mut p, &mut link, first, ev_rx).await;
+        p.close_all(stop).await;
+        if let Some(gate) = shared.gate() {
+            super::listen::lock(&gate).forget(call);
+        }
+        if stop != Stop::Shutdown {
+            self.send(PathState {
+                call,
+                path: kind,
+                up: false,
+                paths: 0,
+            });
+        }
+        stop
+    }
+
+    async fn run_paths(
+        &mut self,
+        p: &mut Paths,
+        link: &mut Link,
+        first: (u32, Vec<Incoming>),
+        mut events: mpsc::UnboundedReceiver<PathEvent>,
+    ) -> Stop {
+        let call = self.call;
+        let cfg = &Arc::clone(&self.shared).cfg;
+        let (id0, inc0) = first;
+        let mut flow = self.on_incoming(p, id0, inc0, link);
+        if flow.is_ok() {
+            p.ping(id0);
+        }
         let frame_period = cfg.frame_period.max(Duration::from_millis(1));
         let quality_period = cfg.quality_period.max(Duration::from_millis(1));
         let mut playout = interval(frame_period);
@@ -429,29 +442,40 @@ impl CallTask {
         let start = now.checked_add(quality_period).unwrap_or(now);
         let mut quality = interval_at(start, quality_period);
         quality.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let mut buf = vec![0u8; READ_CHUNK];
-        let write_limit = cfg.driver.handshake_timeout;
-        let stop = loop {
-            if !out.is_empty() {
-                let w = timeout(write_limit, wr.write_all(&out)).await;
-                out.clear();
-                if !matches!(w, Ok(Ok(()))) {
-                    break Stop::End(None, EndReason::NetworkLost);
-                }
-            }
+        loop {
             if let Err(stop) = flow {
-                break stop;
+                return stop;
+            }
+            flow = p.reap(self);
+            if flow.is_err() {
+                continue;
             }
             flow = tokio::select! {
-                c = self.cmds.recv() => {
-                    self.on_cmd(c, &mut channel, &mut link, &mut out, &mut rng)
-                }
-                r = rd.read(&mut buf) => match r {
-                    Ok(0) | Err(_) => Err(Stop::End(None, EndReason::NetworkLost)),
-                    Ok(n) => match channel.receive(&buf[..n]) {
-                        Ok(inc) => self.on_incoming(inc, &mut channel, &mut link, &mut out, &mut rng),
-                        Err(_) => Err(Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError)),
+                c = self.cmds.recv() => self.on_cmd(c, p, link),
+                ev = events.recv() => match ev {
+                    None => Err(Stop::End(None, EndReason::NetworkLost)),
+                    Some(PathEvent::Data(id, bytes)) => match p.receive(id, &bytes) {
+                        Some(Ok(inc)) => self.on_incoming(p, id, inc, link),
+                        Some(Err(())) => Err(Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError)),
+                        None => Ok(()),
                     },
+                    Some(PathEvent::Down(id)) => {
+                        p.down.push(id);
+                        Ok(())
+                    }
+                    Some(PathEvent::Opened(est)) => {
+                        p.dialing = false;
+                        if p.paths.len() < 2 {
+                            self.add_path(p, *est, link)
+                        } else {
+                            Ok(())
+                        }
+                    }
+                    Some(PathEvent::OpenFailed(code)) => {
+                        p.dialing = false;
+                        self.error(code);
+                        Ok(())
+                    }
                 },
                 _ = playout.tick() => {
                     if let Some(mut v) = link.playout() {
@@ -461,66 +485,100 @@ impl CallTask {
                     Ok(())
                 }
                 _ = quality.tick() => {
-                    let q = link.report();
+                    let q = link.report(p.best_rtt());
                     self.send(LinkQuality {
                         call,
-                        path: PathKind::Tcp,
-                        paths: 1,
+                        path: p.primary_kind(),
+                        paths: p.count(),
                         rtt_ms: q.rtt_ms,
                         loss_permille: q.loss_permille,
                         late_permille: q.late_permille,
                         jitter_ms: q.jitter_ms,
                     });
-                    let token = link.ping(Instant::now());
-                    seal(&mut channel, &link::encode_control(PING, token), &mut out, &mut rng)
+                    let ids: Vec<u32> = p.paths.iter().map(|x| x.id).collect();
+                    for id in ids {
+                        p.ping(id);
+                    }
+                    Ok(())
                 }
             };
-        };
-        close(&mut wr, stop, &mut channel, &mut rng).await;
-        if stop != Stop::Shutdown {
-            self.send(PathState {
-                call,
-                path: PathKind::Tcp,
-                up: false,
-                paths: 0,
-            });
         }
-        stop
     }
 
-    fn on_cmd(
-        &mut self,
-        c: Option<Cmd>,
-        channel: &mut Channel,
-        link: &mut Link,
-        out: &mut Vec<u8>,
-        rng: &mut StdRng,
-    ) -> Result<(), Stop> {
+    /// A new path (an extra path we dialled or the peer opened): start it
+    /// and report `PathState`.
+    fn add_path(&mut self, p: &mut Paths, est: Established, link: &mut Link) -> Result<(), Stop> {
+        let kind = est.kind;
+        let (id, inc) = p.add(est);
+        self.send(PathState {
+            call: self.call,
+            path: kind,
+            up: true,
+            paths: p.count(),
+        });
+        p.ping(id);
+        self.on_incoming(p, id, inc, link)
+    }
+
+    fn on_cmd(&mut self, c: Option<Cmd>, p: &mut Paths, link: &mut Link) -> Result<(), Stop> {
         match c {
             None | Some(Cmd::Shutdown) => Err(Stop::Shutdown),
             Some(Cmd::Terminate) => Err(LOCAL),
-            Some(Cmd::Carry(m)) => match link::encode_message(&m) {
-                Some(p) => seal(channel, &p, out, rng),
-                None => {
-                    self.error(ErrorCode::Internal);
-                    Ok(())
+            Some(Cmd::Carry(m)) => {
+                let voice = matches!(*m, Message::Voice(_));
+                match link::encode_message(&m) {
+                    Some(payload) if voice => p.send_all(&payload),
+                    Some(payload) => p.send_primary(&payload),
+                    None => {
+                        self.error(ErrorCode::Internal);
+                        Ok(())
+                    }
                 }
-            },
-            Some(Cmd::Rekey(kt)) => match channel.rekey(&kt, rng) {
-                Ok((frame, inc)) => {
-                    out.extend_from_slice(&frame);
-                    self.send(TransportKeyed { call: self.call });
-                    self.on_incoming(inc, channel, link, out, rng)
-                }
-                Err(Error::State) => {
+            }
+            Some(Cmd::Rekey(kt)) => {
+                let Some(path) = p.paths.iter_mut().find(|x| x.id == 0) else {
                     self.error(ErrorCode::WrongState);
+                    return Ok(());
+                };
+                match path.channel.rekey(&kt, &mut p.rng) {
+                    Ok((frame, inc)) => {
+                        path.push(frame, &mut p.down);
+                        // Extra paths the peer may open to us (call-back),
+                        // registered before the cryptor hears we are keyed.
+                        if let Some(gate) = self.shared.gate() {
+                            super::listen::lock(&gate).expect_extra_paths(
+                                &kt,
+                                self.call,
+                                MAX_EXTRA_PATHS,
+                                Instant::now().into_std(),
+                            );
+                        }
+                        self.send(TransportKeyed { call: self.call });
+                        p.kt = Some(kt);
+                        self.on_incoming(p, 0, inc, link)
+                    }
+                    Err(Error::State) => {
+                        self.error(ErrorCode::WrongState);
+                        Ok(())
+                    }
+                    Err(_) => Err(Stop::End(
+                        Some(ErrorCode::Internal),
+                        EndReason::ProtocolError,
+                    )),
+                }
+            }
+            Some(Cmd::Double(address)) => {
+                self.double(p, &address);
+                Ok(())
+            }
+            // An extra path the peer opened to our listener.
+            Some(Cmd::Session2(est)) => {
+                if p.kt.is_some() && p.paths.len() < 2 {
+                    self.add_path(p, *est, link)
+                } else {
                     Ok(())
                 }
-                Err(_) => Err(Stop::End(
-                    Some(ErrorCode::Internal),
-                    EndReason::ProtocolError,
-                )),
-            },
+            }
             Some(c) => {
                 self.unexpected(c);
                 Ok(())
@@ -528,13 +586,40 @@ impl CallTask {
         }
     }
 
+    /// `DoublePath`: dials an extra path to `address`, keyed with `Kt`.
+    fn double(&mut self, p: &mut Paths, address: &Address) {
+        let Some(target) = Target::from_address(address) else {
+            self.error(ErrorCode::BadAddress);
+            return;
+        };
+        let Some(kt) = p.kt.as_ref().map(|k| Secret::new(*k.expose())) else {
+            self.error(ErrorCode::WrongState);
+            return;
+        };
+        if p.dialing || p.paths.len() >= 2 || p.next_extra > MAX_EXTRA_PATHS {
+            self.error(ErrorCode::WrongState);
+            return;
+        }
+        let n = p.next_extra;
+        p.next_extra += 1;
+        p.dialing = true;
+        let shared = Arc::clone(&self.shared);
+        let events = p.events.clone();
+        self.shared.spawn(async move {
+            let ev = match dial_extra(&shared, &target, &kt, n).await {
+                Ok(est) => PathEvent::Opened(Box::new(est)),
+                Err(code) => PathEvent::OpenFailed(code),
+            };
+            let _ = events.send(ev);
+        });
+    }
+
     fn on_incoming(
         &mut self,
+        p: &mut Paths,
+        id: u32,
         inc: Vec<Incoming>,
-        channel: &mut Channel,
         link: &mut Link,
-        out: &mut Vec<u8>,
-        rng: &mut StdRng,
     ) -> Result<(), Stop> {
         let bad = Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError);
         for item in inc {
@@ -543,10 +628,12 @@ impl CallTask {
                 Incoming::Closed => return Err(Stop::End(None, EndReason::RemoteHangup)),
                 Incoming::Data(d) => match link::decode(&d) {
                     None => return Err(bad),
-                    Some(Payload::Ping(t)) => {
-                        seal(channel, &link::encode_control(PONG, t), out, rng)?;
+                    Some(Payload::Ping(t)) => p.send_on(id, &link::encode_control(PONG, t))?,
+                    Some(Payload::Pong(t)) => {
+                        if let Some(path) = p.paths.iter_mut().find(|x| x.id == id) {
+                            path.rtt.pong(t, Instant::now());
+                        }
                     }
-                    Some(Payload::Pong(t)) => link.pong(t, Instant::now()),
                     Some(Payload::Message(m)) => match link::with_call(*m, self.call) {
                         Some(Message::Voice(v)) => link.push_voice(v, Instant::now()),
                         Some(m) => self.send(m),
@@ -559,28 +646,274 @@ impl CallTask {
     }
 }
 
-fn seal(
-    channel: &mut Channel,
-    payload: &[u8],
-    out: &mut Vec<u8>,
-    rng: &mut StdRng,
-) -> Result<(), Stop> {
-    let frame = channel
-        .seal(payload, rng)
-        .map_err(|_| Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError))?;
-    out.extend_from_slice(&frame);
-    Ok(())
+/// Dials extra path `n` of a call keyed with `kt` to `target`: session 2
+/// only, keyed with `K_n` (no session 1, no proof of work), on a circuit
+/// of its own.
+async fn dial_extra(
+    shared: &Shared,
+    target: &Target,
+    kt: &Secret<32>,
+    n: u32,
+) -> Result<Established, ErrorCode> {
+    let mut core: Config = shared.cfg.driver.core.clone();
+    core.access_key = target.access_key();
+    let outcome = extra_path_outcome(kt, &core.access_key, n);
+    let mut rng = os_rng().map_err(|_| ErrorCode::Internal)?;
+    let (mut init, hello) =
+        Session2Initiator::start(&core, &outcome, &mut rng).map_err(|_| ErrorCode::Internal)?;
+    let iso = Isolation::new();
+    let unreachable = |e: TransportError| match e {
+        TransportError::Timeout { .. } => ErrorCode::PeerTimeout,
+        _ => ErrorCode::PeerUnreachable,
+    };
+    let mut s = net::open(shared, target, &iso).await.map_err(unreachable)?;
+    let limit = shared.cfg.driver.handshake_timeout;
+    let r = timeout(limit, async {
+        s.write_all(&hello).await?;
+        s.flush().await?;
+        read_until(&mut s, "extra path", |b| init.receive(b)).await
+    })
+    .await;
+    match r {
+        Err(_) => Err(ErrorCode::PeerTimeout),
+        Ok(Err(e)) => Err(unreachable(e)),
+        Ok(Ok((channel, incoming))) => Ok(Established {
+            stream: s,
+            channel,
+            incoming,
+            kind: target.kind(),
+        }),
+    }
 }
 
-/// Sends a close frame unless the peer or the network is gone, then
-/// closes.
-async fn close(wr: &mut OwnedWriteHalf, stop: Stop, channel: &mut Channel, rng: &mut StdRng) {
-    let send_close = matches!(
-        stop,
-        Stop::Shutdown | Stop::End(_, EndReason::LocalHangup | EndReason::ProtocolError)
-    );
-    if send_close && let Ok(frame) = channel.close(rng) {
-        let _ = timeout(Duration::from_secs(1), wr.write_all(&frame)).await;
+/// What a call's path tasks tell it.
+enum PathEvent {
+    /// Bytes read on path `id`.
+    Data(u32, Vec<u8>),
+    /// Path `id` failed (EOF, error, write timeout).
+    Down(u32),
+    /// The extra path we dialled is up.
+    Opened(Box<Established>),
+    /// The extra path could not be opened.
+    OpenFailed(ErrorCode),
+}
+
+/// One path: its channel, its writer's queue, its reader and its RTT.
+struct Path {
+    id: u32,
+    kind: PathKind,
+    channel: Channel,
+    out: Option<mpsc::Sender<Vec<u8>>>,
+    reader: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    rtt: Rtt,
+}
+
+impl Path {
+    /// Queues a sealed frame; a full or closed queue marks the path down.
+    fn push(&self, frame: Vec<u8>, down: &mut Vec<u32>) {
+        let ok = self.out.as_ref().is_some_and(|o| o.try_send(frame).is_ok());
+        if !ok {
+            down.push(self.id);
+        }
+    }
+}
+
+/// A call's paths.
+struct Paths {
+    call: CallId,
+    shared: Arc<Shared>,
+    /// Oldest first; the first carries control messages.
+    paths: Vec<Path>,
+    next_id: u32,
+    events: mpsc::UnboundedSender<PathEvent>,
+    /// `Kt`, once the cryptor sent it.
+    kt: Option<Secret<32>>,
+    /// `n` of the next extra path we dial.
+    next_extra: u32,
+    dialing: bool,
+    /// Paths found dead, removed at the next [`Paths::reap`].
+    down: Vec<u32>,
+    rng: StdRng,
+}
+
+impl Paths {
+    /// Starts a path's reader and writer; returns its id and what came
+    /// with its handshake.
+    fn add(&mut self, est: Established) -> (u32, Vec<Incoming>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let Established {
+            stream,
+            channel,
+            incoming,
+            kind,
+        } = est;
+        let (mut rd, wr) = tokio::io::split(stream);
+        let events = self.events.clone();
+        let reader = self.shared.spawn(async move {
+            let mut buf = vec![0u8; READ_CHUNK];
+            loop {
+                match rd.read(&mut buf).await {
+                    Ok(0) | Err(_) => {
+                        let _ = events.send(PathEvent::Down(id));
+                        return;
+                    }
+                    Ok(n) => {
+                        if events.send(PathEvent::Data(id, buf[..n].to_vec())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let (out, rx) = mpsc::channel(PATH_QUEUE);
+        let limit = self.shared.cfg.driver.handshake_timeout;
+        let writer = self
+            .shared
+            .spawn(write_path(id, wr, rx, self.events.clone(), limit));
+        self.paths.push(Path {
+            id,
+            kind,
+            channel,
+            out: Some(out),
+            reader,
+            writer,
+            rtt: Rtt::new(self.rng.next_u64()),
+        });
+        (id, incoming)
+    }
+
+    const fn count(&self) -> u8 {
+        if self.paths.len() > 1 { 2 } else { 1 }
+    }
+
+    fn primary_kind(&self) -> PathKind {
+        self.paths.first().map_or(PathKind::Tcp, |p| p.kind)
+    }
+
+    fn best_rtt(&self) -> Option<Duration> {
+        self.paths.iter().filter_map(|p| p.rtt.srtt()).min()
+    }
+
+    /// Feeds bytes of path `id` to its channel (`None`: path gone).
+    fn receive(&mut self, id: u32, bytes: &[u8]) -> Option<Result<Vec<Incoming>, ()>> {
+        let path = self.paths.iter_mut().find(|x| x.id == id)?;
+        Some(path.channel.receive(bytes).map_err(|_| ()))
+    }
+
+    fn seal_on(&mut self, i: usize, payload: &[u8]) -> Result<(), Stop> {
+        let Some(path) = self.paths.get_mut(i) else {
+            return Ok(());
+        };
+        let frame = path
+            .channel
+            .seal(payload, &mut self.rng)
+            .map_err(|_| Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError))?;
+        path.push(frame, &mut self.down);
+        Ok(())
+    }
+
+    /// Sends on path `id`.
+    fn send_on(&mut self, id: u32, payload: &[u8]) -> Result<(), Stop> {
+        match self.paths.iter().position(|x| x.id == id) {
+            Some(i) => self.seal_on(i, payload),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends on the primary path (control messages).
+    fn send_primary(&mut self, payload: &[u8]) -> Result<(), Stop> {
+        self.seal_on(0, payload)
+    }
+
+    /// Sends on every path (voice); a path whose queue is full skips it.
+    fn send_all(&mut self, payload: &[u8]) -> Result<(), Stop> {
+        for i in 0..self.paths.len() {
+            let full = self.paths[i].out.as_ref().is_none_or(|o| o.capacity() == 0);
+            if !full {
+                self.seal_on(i, payload)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn ping(&mut self, id: u32) {
+        let Some(path) = self.paths.iter_mut().find(|x| x.id == id) else {
+            return;
+        };
+        let token = path.rtt.ping(Instant::now());
+        // A failure shows up as the path going down.
+        let _ = self.send_on(id, &link::encode_control(PING, token));
+    }
+
+    /// Removes dead paths and reports them; the call ends with the last.
+    fn reap(&mut self, task: &CallTask) -> Result<(), Stop> {
+        if self.down.is_empty() {
+            return Ok(());
+        }
+        let down = core::mem::take(&mut self.down);
+        for id in down {
+            let Some(i) = self.paths.iter().position(|x| x.id == id) else {
+                continue;
+            };
+            let path = self.paths.remove(i);
+            path.reader.abort();
+            path.writer.abort();
+            if self.paths.is_empty() {
+                return Err(Stop::End(None, EndReason::NetworkLost));
+            }
+            task.send(PathState {
+                call: self.call,
+                path: path.kind,
+                up: false,
+                paths: self.count(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends a close frame on every path unless the peer or the network is
+    /// gone, then lets the writers finish (1 s at most).
+    async fn close_all(&mut self, stop: Stop) {
+        let send_close = matches!(
+            stop,
+            Stop::Shutdown | Stop::End(_, EndReason::LocalHangup | EndReason::ProtocolError)
+        );
+        for path in &mut self.paths {
+            if send_close && let Ok(frame) = path.channel.close(&mut self.rng) {
+                let mut ignored = Vec::new();
+                path.push(frame, &mut ignored);
+            }
+            // Dropping the sender ends the writer after its queue.
+            path.out = None;
+        }
+        for path in self.paths.drain(..) {
+            path.reader.abort();
+            let _ = timeout(Duration::from_secs(1), path.writer).await;
+        }
+    }
+}
+
+/// A path's writer: writes queued frames in order (each within `limit`),
+/// then shuts the stream down when the queue closes.
+async fn write_path(
+    id: u32,
+    mut wr: WriteHalf<BoxStream>,
+    mut rx: mpsc::Receiver<Vec<u8>>,
+    events: mpsc::UnboundedSender<PathEvent>,
+    limit: Duration,
+) {
+    while let Some(frame) = rx.recv().await {
+        let w = timeout(limit, async {
+            wr.write_all(&frame).await?;
+            wr.flush().await
+        })
+        .await;
+        if !matches!(w, Ok(Ok(()))) {
+            let _ = events.send(PathEvent::Down(id));
+            return;
+        }
     }
     let _ = timeout(Duration::from_secs(1), wr.shutdown()).await;
 }

@@ -130,10 +130,51 @@ pub(super) struct Link {
     last: Option<(u32, Instant)>,
     /// RFC 3550 interarrival jitter estimate, µs.
     jitter_us: i64,
+    reported: JitterStats,
+}
+
+/// One path's round-trip measurement (ping/pong).
+pub(super) struct Rtt {
     ping: Option<(u64, Instant)>,
     next_token: u64,
     srtt: Option<Duration>,
-    reported: JitterStats,
+}
+
+impl Rtt {
+    pub(super) const fn new(token: u64) -> Self {
+        Self {
+            ping: None,
+            next_token: token,
+            srtt: None,
+        }
+    }
+
+    /// A new ping's token.
+    pub(super) fn ping(&mut self, now: Instant) -> u64 {
+        let t = self.next_token;
+        self.next_token = self.next_token.wrapping_add(1);
+        self.ping = Some((t, now));
+        t
+    }
+
+    /// A pong arrived.
+    pub(super) fn pong(&mut self, token: u64, now: Instant) {
+        if let Some((t, at)) = self.ping
+            && t == token
+        {
+            self.ping = None;
+            let sample = now.duration_since(at);
+            self.srtt = Some(match self.srtt {
+                None => sample,
+                Some(s) => (s * 7 + sample) / 8,
+            });
+        }
+    }
+
+    /// The smoothed round trip, once measured.
+    pub(super) const fn srtt(&self) -> Option<Duration> {
+        self.srtt
+    }
 }
 
 fn permille(part: u64, whole: u64) -> u16 {
@@ -154,7 +195,7 @@ fn ms_up(d: Duration) -> u16 {
 }
 
 impl Link {
-    pub(super) fn new(cfg: JitterConfig, frame_period: Duration, token: u64) -> Self {
+    pub(super) fn new(cfg: JitterConfig, frame_period: Duration) -> Self {
         Self {
             jitter: JitterBuffer::new(cfg),
             min_target: cfg.target_depth.max(1),
@@ -163,9 +204,6 @@ impl Link {
                 .clamp(1, MAX_FRAME_US),
             last: None,
             jitter_us: 0,
-            ping: None,
-            next_token: token,
-            srtt: None,
             reported: JitterStats::default(),
         }
     }
@@ -202,30 +240,9 @@ impl Link {
         }
     }
 
-    /// A new ping's token.
-    pub(super) fn ping(&mut self, now: Instant) -> u64 {
-        let t = self.next_token;
-        self.next_token = self.next_token.wrapping_add(1);
-        self.ping = Some((t, now));
-        t
-    }
-
-    /// A pong arrived.
-    pub(super) fn pong(&mut self, token: u64, now: Instant) {
-        if let Some((t, at)) = self.ping
-            && t == token
-        {
-            self.ping = None;
-            let sample = now.duration_since(at);
-            self.srtt = Some(match self.srtt {
-                None => sample,
-                Some(s) => (s * 7 + sample) / 8,
-            });
-        }
-    }
-
-    /// Numbers since the last report; adapts the jitter target.
-    pub(super) fn report(&mut self) -> Quality {
+    /// Numbers since the last report (with the best path's round trip);
+    /// adapts the jitter target.
+    pub(super) fn report(&mut self, rtt: Option<Duration>) -> Quality {
         let s = self.jitter.stats();
         let r = self.reported;
         self.reported = s;
@@ -242,7 +259,7 @@ impl Link {
         let target = usize::try_from(need).unwrap_or(0).saturating_add(1);
         self.jitter.set_target_depth(target.max(self.min_target));
         Quality {
-            rtt_ms: self.srtt.map_or(0, ms_up),
+            rtt_ms: rtt.map_or(0, ms_up),
             loss_permille: permille(missing, played.saturating_add(missing)),
             late_permille: permille(late, received),
             jitter_ms: ms(Duration::from_micros(
@@ -321,11 +338,12 @@ mod tests {
             max_depth: 25,
             rebuffer_after: 10,
         };
-        let mut l = Link::new(cfg, Duration::from_millis(20), 100);
+        let mut l = Link::new(cfg, Duration::from_millis(20));
+        let mut rtt = Rtt::new(100);
         let t0 = Instant::now();
-        let tok = l.ping(t0);
-        l.pong(tok + 1, t0 + Duration::from_millis(5));
-        l.pong(tok, t0 + Duration::from_millis(30));
+        let tok = rtt.ping(t0);
+        rtt.pong(tok + 1, t0 + Duration::from_millis(5));
+        rtt.pong(tok, t0 + Duration::from_millis(30));
         // 10 frames, 20 ms apart but every other one 10 ms late; frame 5 lost.
         for i in 0..10u32 {
             if i == 5 {
@@ -340,14 +358,14 @@ mod tests {
         let out: Vec<Option<u32>> = (0..10).map(|_| l.playout().map(|v| v.seq)).collect();
         assert_eq!(out[5], None);
         assert_eq!(out.iter().flatten().count(), 9);
-        let q = l.report();
+        let q = l.report(rtt.srtt());
         assert_eq!(q.rtt_ms, 30);
         assert_eq!(q.loss_permille, 100);
         assert_eq!(q.late_permille, 0);
         assert!((1..=10).contains(&q.jitter_ms), "{q:?}");
         assert!(l.target_depth() >= 2);
         // Nothing new: zeros but the RTT.
-        let q = l.report();
+        let q = l.report(rtt.srtt());
         assert_eq!((q.loss_permille, q.late_permille), (0, 0));
     }
 }

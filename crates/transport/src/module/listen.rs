@@ -1,23 +1,29 @@
-//! The module's listener: accepts connections, feeds them to the gate,
-//! turns authentic session-1 requests into incoming calls and hands each
-//! session 2 to its call.
+//! The module's listeners: accept connections (TCP) or onion streams
+//! (Tor), feed them to the gate, turn authentic session-1 requests into
+//! incoming calls and hand each session 2 to its call (a new call's second
+//! session, or an extra path of a keyed call).
 
 use core::time::Duration;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use susurro_crypto::Secret;
-use susurro_wire::{CallId, Direction, ObfuscationOpen};
+use susurro_wire::{CallId, Direction, ObfuscationOpen, PathKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, timeout};
 
 use super::call::CallTask;
+use super::net::BoxStream;
 use super::{Established, Event, INCOMING_CALL_BASE, Shared};
 use crate::driver::{READ_CHUNK, os_rng};
 use crate::gate::{Gate, InboundStep};
+
+/// How often a connection that sent something unrecognised is looked at
+/// again before its handshake timeout.
+const RECHECK: Duration = Duration::from_millis(250);
 
 pub(super) fn lock(gate: &Mutex<Gate>) -> MutexGuard<'_, Gate> {
     gate.lock().unwrap_or_else(PoisonError::into_inner)
@@ -30,23 +36,49 @@ fn next_id(ids: &AtomicU32) -> CallId {
     INCOMING_CALL_BASE + 1 + n % (u32::MAX - INCOMING_CALL_BASE)
 }
 
-/// Starts accepting on `tcp` with this access key.
-pub(super) fn start(
-    tcp: TcpListener,
-    access_key: Secret<32>,
+/// What every accepted stream of one listener needs.
+#[derive(Clone)]
+pub(super) struct Acceptor {
+    pub(super) gate: Arc<Mutex<Gate>>,
     shared: Arc<Shared>,
     ids: Arc<AtomicU32>,
-) -> JoinHandle<()> {
-    let mut core = shared.cfg.driver.core.clone();
-    core.access_key = access_key;
-    let gate = Arc::new(Mutex::new(Gate::new(core)));
-    let s = Arc::clone(&shared);
+    kind: PathKind,
+}
+
+impl Acceptor {
+    /// A gate with this access key; streams are paths of `kind`.
+    pub(super) fn new(
+        access_key: Secret<32>,
+        shared: Arc<Shared>,
+        ids: Arc<AtomicU32>,
+        kind: PathKind,
+    ) -> Self {
+        let mut core = shared.cfg.driver.core.clone();
+        core.access_key = access_key;
+        Self {
+            gate: Arc::new(Mutex::new(Gate::new(core))),
+            shared,
+            ids,
+            kind,
+        }
+    }
+
+    /// Serves one accepted stream (in its own task).
+    pub(super) fn handle(&self, s: BoxStream) {
+        let task = inbound(s, self.clone());
+        self.shared.spawn(task);
+    }
+}
+
+/// Starts accepting on `tcp`.
+pub(super) fn start_tcp(tcp: TcpListener, acc: Acceptor) -> JoinHandle<()> {
+    let shared = Arc::clone(&acc.shared);
     shared.spawn(async move {
         loop {
             match tcp.accept().await {
                 Ok((stream, _)) => {
-                    let task = inbound(stream, Arc::clone(&gate), Arc::clone(&s), Arc::clone(&ids));
-                    s.spawn(task);
+                    let _ = stream.set_nodelay(true);
+                    acc.handle(Box::new(stream));
                 }
                 Err(_) => sleep(Duration::from_millis(50)).await,
             }
@@ -54,22 +86,27 @@ pub(super) fn start(
     })
 }
 
-async fn inbound(
-    mut s: TcpStream,
-    gate: Arc<Mutex<Gate>>,
-    shared: Arc<Shared>,
-    ids: Arc<AtomicU32>,
-) {
+async fn inbound(mut s: BoxStream, acc: Acceptor) {
     let Ok(mut rng) = os_rng() else { return };
-    let _ = s.set_nodelay(true);
+    let Acceptor {
+        gate,
+        shared,
+        ids,
+        kind,
+    } = acc;
     let limit = shared.cfg.driver.handshake_timeout;
+    let deadline = Instant::now() + limit;
     let mut conn = lock(&gate).accept();
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
-        let step = match timeout(limit, s.read(&mut buf)).await {
-            Err(_) => InboundStep::Drop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let step = match timeout(left.min(RECHECK), s.read(&mut buf)).await {
+            Err(_) if left <= RECHECK => InboundStep::Drop {
                 after: lock(&gate).on_timeout(&mut conn, &mut rng),
             },
+            // Look again at what came: an extra path may have been
+            // registered since (the peer's `Kt` can arrive before ours).
+            Err(_) => lock(&gate).on_data(&mut conn, &[], Instant::now().into_std(), &mut rng),
             Ok(Ok(0)) => lock(&gate).on_eof(&mut conn, &mut rng),
             Ok(Err(_)) => return,
             Ok(Ok(n)) => {
@@ -106,8 +143,12 @@ async fn inbound(
                 incoming,
                 tag,
             } => {
+                let sent = async {
+                    s.write_all(&reply).await?;
+                    s.flush().await
+                };
                 if let Some(tag) = tag
-                    && matches!(timeout(limit, s.write_all(&reply)).await, Ok(Ok(())))
+                    && matches!(timeout(limit, sent).await, Ok(Ok(())))
                 {
                     shared.event(Event::Session2 {
                         tag,
@@ -115,6 +156,7 @@ async fn inbound(
                             stream: s,
                             channel: *channel,
                             incoming,
+                            kind,
                         }),
                     });
                 }

@@ -1,0 +1,180 @@
+//! Where a path goes and how it is opened: direct TCP or an onion service
+//! through the embedded arti client, as one boxed byte stream.
+
+use core::time::Duration;
+
+use susurro_crypto::Secret;
+use susurro_wire::{Address, PathKind};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::Shared;
+use crate::driver::{READ_CHUNK, TransportError, classify_connect_error};
+use crate::error::Error;
+
+/// A byte stream of any path (TCP socket, Tor stream).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// A boxed byte stream.
+pub(crate) type BoxStream = Box<dyn Io>;
+
+/// A peer's address the module can dial.
+#[derive(Clone, Debug)]
+pub(super) enum Target {
+    /// Direct TCP.
+    Tcp { host: String, port: u16 },
+    /// An onion service.
+    Onion { key: [u8; 32], port: u16 },
+}
+
+impl Target {
+    pub(super) fn from_address(a: &Address) -> Option<Self> {
+        match a {
+            Address::Tcp { host, port } => Some(Self::Tcp {
+                host: host.as_str().to_owned(),
+                port: *port,
+            }),
+            Address::Onion { key, port } => Some(Self::Onion {
+                key: *key,
+                port: *port,
+            }),
+            Address::None => None,
+        }
+    }
+
+    /// The access key its listener uses.
+    pub(super) fn access_key(&self) -> Secret<32> {
+        match self {
+            Self::Tcp { port, .. } => crate::access::tcp_access_key(*port),
+            Self::Onion { key, port } => crate::access::access_key_for(&Address::Onion {
+                key: *key,
+                port: *port,
+            }),
+        }
+    }
+
+    pub(super) const fn kind(&self) -> PathKind {
+        match self {
+            Self::Tcp { .. } => PathKind::Tcp,
+            Self::Onion { .. } => PathKind::Tor,
+        }
+    }
+
+    /// TCP carries a half-close; a Tor stream does not (closing it ends
+    /// both directions), so a Tor caller only flushes its request.
+    pub(super) const fn half_close(&self) -> bool {
+        matches!(self, Self::Tcp { .. })
+    }
+
+    /// Time allowed to open one stream.
+    pub(super) fn open_timeout(&self, shared: &Shared) -> Duration {
+        match self {
+            Self::Tcp { .. } => shared.cfg.driver.connect_timeout,
+            Self::Onion { .. } => shared
+                .cfg
+                .tor
+                .as_ref()
+                .map_or(Duration::from_secs(120), |t| t.connect_timeout),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Tcp { host, port } => format!("{host}:{port}"),
+            #[cfg(feature = "tor")]
+            Self::Onion { key, port } => format!("{}:{port}", crate::tor::onion_host(key)),
+            #[cfg(not(feature = "tor"))]
+            Self::Onion { port, .. } => format!("<onion>:{port}"),
+        }
+    }
+}
+
+/// Circuit isolation of one path: each path of each call gets its own
+/// token, so two paths never share a Tor circuit. Session 1 and session 2
+/// of a path share it (session 2 reuses the rendezvous circuit).
+pub(super) struct Isolation {
+    #[cfg(feature = "tor")]
+    token: arti_client::IsolationToken,
+}
+
+impl Isolation {
+    pub(super) fn new() -> Self {
+        Self {
+            #[cfg(feature = "tor")]
+            token: arti_client::IsolationToken::new(),
+        }
+    }
+}
+
+/// Opens a stream to `t` within its open timeout.
+pub(super) async fn open(
+    shared: &Shared,
+    t: &Target,
+    iso: &Isolation,
+) -> Result<BoxStream, TransportError> {
+    let after = t.open_timeout(shared);
+    match t {
+        Target::Tcp { host, port } => {
+            let target = t.describe();
+            if host.is_empty() || *port == 0 {
+                return Err(TransportError::InvalidTarget(target));
+            }
+            match timeout(after, TcpStream::connect((host.as_str(), *port))).await {
+                Err(_) => Err(TransportError::Timeout {
+                    what: "connect",
+                    after,
+                }),
+                Ok(Ok(s)) => {
+                    s.set_nodelay(true)?;
+                    Ok(Box::new(s))
+                }
+                Ok(Err(e)) => Err(classify_connect_error(&target, after, e)),
+            }
+        }
+        #[cfg(feature = "tor")]
+        Target::Onion { key, port } => {
+            let Some(client) = shared.tor_client() else {
+                return Err(TransportError::Unreachable {
+                    target: t.describe(),
+                    source: std::io::Error::other("Tor is not configured (NetworkConfig mode Tor)"),
+                });
+            };
+            match timeout(after, crate::tor::connect(&client, key, *port, iso.token)).await {
+                Err(_) => Err(TransportError::Timeout {
+                    what: "onion connect",
+                    after,
+                }),
+                Ok(Ok(s)) => Ok(Box::new(s)),
+                Ok(Err(e)) => Err(TransportError::Unreachable {
+                    target: t.describe(),
+                    source: std::io::Error::other(e.to_string()),
+                }),
+            }
+        }
+        #[cfg(not(feature = "tor"))]
+        Target::Onion { .. } => {
+            let _ = (iso, after);
+            Err(TransportError::InvalidTarget(t.describe()))
+        }
+    }
+}
+
+/// Reads until `step` returns `Some`.
+pub(super) async fn read_until<S: AsyncRead + Unpin + ?Sized, T>(
+    s: &mut S,
+    what: &'static str,
+    mut step: impl FnMut(&[u8]) -> Result<Option<T>, Error>,
+) -> Result<T, TransportError> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            return Err(TransportError::PeerClosed(what));
+        }
+        if let Some(t) = step(&buf[..n])? {
+            return Ok(t);
+        }
+    }
+}

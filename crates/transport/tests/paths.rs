@@ -1,0 +1,314 @@
+//! Duplicate paths over direct TCP: after the rekey the callee opens an
+//! extra path to the caller's listener (`DoublePath`, the call-back);
+//! voice goes on both, the receiver keeps the first copy. One path is
+//! killed mid-stream (a loopback proxy in front of it is dropped): no voice
+//! frame is lost and control moves to the surviving path.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::time::Duration;
+
+use support::*;
+use susurro_wire::{
+    Address, Bytes, CallId, DoublePath, EndReason, Envelope, ErrorCode, LinkQuality, Message,
+    ModuleId, PathKind, PathState, Terminate, Text, TransportKey, Voice,
+};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout};
+
+/// A proxy on [::1]:`port` to 127.0.0.1:`port` (the direct-TCP access key
+/// depends on the port, so the proxy keeps it). Setting the watch to true
+/// drops every connection it carries.
+fn proxy(port: u16) -> (watch::Sender<bool>, JoinHandle<()>) {
+    let (kill_tx, kill) = watch::channel(false);
+    // Bound before it returns: the caller dials at once.
+    let l = std::net::TcpListener::bind(("::1", port)).unwrap();
+    l.set_nonblocking(true).unwrap();
+    let l = TcpListener::from_std(l).unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let (mut inbound, _) = l.accept().await.unwrap();
+            let mut kill = kill.clone();
+            tokio::spawn(async move {
+                let mut out = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+                tokio::select! {
+                    _ = tokio::io::copy_bidirectional(&mut inbound, &mut out) => {}
+                    _ = kill.wait_for(|k| *k) => {}
+                }
+            });
+        }
+    });
+    (kill_tx, task)
+}
+
+fn ipv6_loopback(port: u16) -> Address {
+    Address::Tcp {
+        host: Text::new("::1").unwrap(),
+        port,
+    }
+}
+
+fn path_state(m: &Message) -> Option<PathState> {
+    match m {
+        Message::PathState(p) => Some(p.clone()),
+        _ => None,
+    }
+}
+
+/// Sets up A → B with two paths; `proxied_first`: the original path goes
+/// through the proxy (else the extra one). Returns the sides, call ids and
+/// the proxy's kill switch.
+async fn doubled(proxied_first: bool) -> (Side, Side, CallId, CallId, watch::Sender<bool>) {
+    let mut a = Side::start("A", 11, cfg()).await;
+    let mut b = Side::start("B", 12, cfg()).await;
+    let (pa, pb) = (free_port(), free_port());
+    listen(&mut a, pa).await;
+    listen(&mut b, pb).await;
+    let (kill, _task) = proxy(if proxied_first { pb } else { pa });
+    let ca = 5;
+    let first = if proxied_first {
+        ipv6_loopback(pb)
+    } else {
+        tcp(pb)
+    };
+    let cb = connect_to(&mut a, &mut b, ca, first, PathKind::Tcp, LIMIT).await;
+    for s in [&mut a, &mut b] {
+        let p = s.until(path_state).await;
+        assert!(p.up && p.paths == 1);
+    }
+    // DoublePath before the rekey: refused.
+    b.send(DoublePath {
+        call: cb,
+        address: tcp(pa),
+    });
+    let e = b
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (cb, ErrorCode::WrongState));
+    let kt = susurro_wire::Secret::new([0x33; 32]);
+    a.send(TransportKey {
+        call: ca,
+        kt: kt.clone(),
+    });
+    b.send(TransportKey { call: cb, kt });
+    for s in [&mut a, &mut b] {
+        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
+            .await;
+    }
+    // The call-back: B opens the extra path to the address A claimed.
+    let t = Instant::now();
+    let second = if proxied_first {
+        tcp(pa)
+    } else {
+        ipv6_loopback(pa)
+    };
+    b.send(DoublePath {
+        call: cb,
+        address: second,
+    });
+    for (s, c) in [(&mut b, cb), (&mut a, ca)] {
+        let p = s
+            .until(|m| match m {
+                Message::Error(e) => panic!("{e:?}"),
+                m => path_state(m),
+            })
+            .await;
+        assert_eq!(
+            p,
+            PathState {
+                call: c,
+                path: PathKind::Tcp,
+                up: true,
+                paths: 2
+            }
+        );
+    }
+    eprintln!("extra path up in {:?}", t.elapsed());
+    (a, b, ca, cb, kill)
+}
+
+fn voice(call: CallId, seq: u32) -> Voice {
+    Voice {
+        call,
+        seq,
+        sealed: Bytes::new(&[seq as u8; 40]).unwrap(),
+    }
+}
+
+async fn kill_one_path(proxied_first: bool) {
+    let (mut a, mut b, ca, cb, kill) = doubled(proxied_first).await;
+    const N: u32 = 300;
+    const KILL_AT: u32 = 100;
+    let tx = a.sender();
+    let sender = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        for seq in 0..N {
+            tick.tick().await;
+            if seq == KILL_AT {
+                kill.send(true).unwrap();
+            }
+            tx.send(Envelope::new(
+                ModuleId::Cryptor,
+                ModuleId::Transport,
+                voice(ca, seq),
+            ))
+            .unwrap();
+        }
+        kill
+    });
+    let mut got: Vec<u32> = Vec::new();
+    let mut quality: Vec<LinkQuality> = Vec::new();
+    let mut down = None;
+    let end = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < end && got.last() != Some(&(N - 1)) {
+        let Ok(m) = timeout(Duration::from_millis(500), b.recv()).await else {
+            break;
+        };
+        match m {
+            Message::Voice(v) => {
+                assert_eq!(v.call, cb);
+                assert_eq!(v.sealed.as_slice(), &[v.seq as u8; 40]);
+                got.push(v.seq);
+            }
+            Message::LinkQuality(q) => quality.push(q),
+            Message::PathState(p) => down = Some(p),
+            Message::Terminated(t) => panic!("call ended: {t:?}"),
+            _ => {}
+        }
+    }
+    let _kill = sender.await.unwrap();
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "out of order: {got:?}");
+    let missing: Vec<u32> = (0..N).filter(|s| !got.contains(s)).collect();
+    assert!(
+        missing.is_empty(),
+        "lost {} frames: {missing:?}",
+        missing.len()
+    );
+    assert_eq!(
+        down,
+        Some(PathState {
+            call: cb,
+            path: PathKind::Tcp,
+            up: false,
+            paths: 1
+        })
+    );
+    assert!(quality.iter().any(|q| q.paths == 2), "{quality:?}");
+    assert_eq!(quality.last().map(|q| q.paths), Some(1), "{quality:?}");
+    // A saw the path go down too; control works both ways on the survivor.
+    let p = a.until(|m| path_state(m).filter(|p| !p.up)).await;
+    assert_eq!((p.call, p.paths), (ca, 1));
+    a.send(peer_data(ca, 7));
+    let m = b
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(cb, 7).into());
+    b.send(peer_data(cb, 8));
+    let m = a
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(ca, 8).into());
+    eprintln!(
+        "killed the {} path at frame {KILL_AT}: {} of {N} frames played, none lost; quality {:?}",
+        if proxied_first { "original" } else { "extra" },
+        got.len(),
+        quality
+            .iter()
+            .map(|q| (q.paths, q.rtt_ms, q.late_permille))
+            .collect::<Vec<_>>()
+    );
+    // Hang-up closes both sides.
+    a.send(Terminate { call: ca });
+    let r = b
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((r.call, r.reason), (cb, EndReason::RemoteHangup));
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_the_original_path_loses_no_voice() {
+    kill_one_path(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_the_extra_path_loses_no_voice() {
+    kill_one_path(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
+    let mut a = Side::start("A", 21, cfg()).await;
+    let mut b = Side::start("B", 22, cfg()).await;
+    let (pa, pb, other) = (free_port(), free_port(), free_port());
+    listen(&mut a, pa).await;
+    listen(&mut b, pb).await;
+    // A third module listens elsewhere: it does not know the call's Kt.
+    let mut c = Side::start("C", 23, cfg()).await;
+    listen(&mut c, other).await;
+    let ca = 9;
+    let cb = connect(&mut a, &mut b, ca, pb).await;
+    let kt = susurro_wire::Secret::new([0x44; 32]);
+    a.send(TransportKey {
+        call: ca,
+        kt: kt.clone(),
+    });
+    b.send(TransportKey { call: cb, kt });
+    for s in [&mut a, &mut b] {
+        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
+            .await;
+    }
+    // Nobody there: unreachable at once.
+    b.send(DoublePath {
+        call: cb,
+        address: tcp(free_port()),
+    });
+    let e = b
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((e.call, e.code), (cb, ErrorCode::PeerUnreachable));
+    // Someone else's listener: silence, then a close (no false proof).
+    b.send(DoublePath {
+        call: cb,
+        address: tcp(other),
+    });
+    let e = b
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(e.call, cb);
+    assert!(
+        matches!(e.code, ErrorCode::PeerUnreachable | ErrorCode::PeerTimeout),
+        "{e:?}"
+    );
+    assert!(
+        !b.log
+            .iter()
+            .any(|m| matches!(m, Message::PathState(p) if p.paths == 2)),
+        "no second path"
+    );
+    // The call still carries data on its one path.
+    a.send(peer_data(ca, 1));
+    let m = b
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(cb, 1).into());
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+}

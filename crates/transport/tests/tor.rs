@@ -1,0 +1,381 @@
+//! Calls over onion services on a private Tor network (features `tor` and
+//! `testnet`; needs Debian's `tor`). The test starts 3 authorities and 4
+//! relays on 127.0.0.1, two transport modules with fake cryptors bootstrap
+//! embedded arti against it, publish their onion services and call each
+//! other both ways; the callee calls back (`DoublePath`) to the caller's
+//! onion address, voice goes on both circuits; a relay is killed mid-call.
+//! Figures are printed (run with `--nocapture`).
+//!
+//! ```text
+//! apt-get install -y tor
+//! cargo test -p susurro-transport --features tor,testnet --test tor -- --nocapture
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use support::*;
+use susurro_transport::ModuleConfig;
+use susurro_transport::testnet::{TestNet, TestNetOptions};
+use susurro_transport::tor::{TorSettings, onion_host};
+use susurro_wire::{
+    Address, Bytes, CallId, Dial, DoublePath, Envelope, LinkQuality, Message, ModuleId, NetMode,
+    NetworkConfig, NetworkStatus, PathKind, Terminate, Terminated, TransportKey, Voice,
+};
+use tokio::time::{Instant, timeout};
+
+/// Virtual port of both onion services.
+const PORT: u16 = 47000;
+/// Bounds of the steps (the whole test stays under ~8 minutes).
+const CONSENSUS: Duration = Duration::from_secs(120);
+const PUBLISH: Duration = Duration::from_secs(240);
+/// Connect tries, 5 s apart, within `CONNECT_BOUND` (arti takes about a
+/// minute to give up on a dead guard).
+const CONNECT_TRIES: u32 = 30;
+const CONNECT_BOUND: Duration = Duration::from_secs(240);
+
+fn tor_cfg(settings: &TorSettings, dir: PathBuf) -> ModuleConfig {
+    let mut c = cfg();
+    c.state_dir = Some(dir);
+    c.tor = Some(settings.clone());
+    c.driver.connect_timeout = Duration::from_secs(60);
+    c.driver.handshake_timeout = Duration::from_secs(60);
+    c.step_timeout = Duration::from_secs(30);
+    // Tor's delay variation: start with a deeper queue (5 × 20 ms).
+    c.jitter.target_depth = 5;
+    c
+}
+
+/// Waits until the module reports its onion service (address known,
+/// listening; arti's "published" state may come later or flap, so callers
+/// retry their connects instead); returns its address and (time to 100 %
+/// bootstrap, time to the address).
+async fn published(s: &mut Side, t0: Instant) -> (Address, Duration, Duration) {
+    let mut boot = None;
+    let mut last_pct = 0;
+    loop {
+        let st: NetworkStatus = s
+            .until_within(PUBLISH, |m| match m {
+                Message::NetworkStatus(st) => Some(st.clone()),
+                _ => None,
+            })
+            .await;
+        if st.bootstrap_percent != last_pct {
+            eprintln!("{}: bootstrap {}%", s.name, st.bootstrap_percent);
+            last_pct = st.bootstrap_percent;
+        }
+        if st.bootstrap_percent == 100 && boot.is_none() {
+            boot = Some(t0.elapsed());
+        }
+        if st.listening
+            && let Address::Onion { .. } = st.address
+        {
+            return (st.address, boot.unwrap_or_default(), t0.elapsed());
+        }
+        assert!(t0.elapsed() < PUBLISH, "{}: not published: {st:?}", s.name);
+    }
+}
+
+/// A dials B at `address`, retrying (bounded) while the service is not yet
+/// reachable. Returns (A's call, B's call, time of the successful try).
+async fn dial_with_retries(
+    a: &mut Side,
+    b: &mut Side,
+    first_call: CallId,
+    address: &Address,
+) -> (CallId, CallId, Duration) {
+    let start = Instant::now();
+    for attempt in 0..CONNECT_TRIES {
+        if start.elapsed() > CONNECT_BOUND {
+            break;
+        }
+        let call = first_call + attempt;
+        let t = Instant::now();
+        a.send(Dial {
+            call,
+            address: address.clone(),
+        });
+        let mut ra = None;
+        let mut rb = None;
+        let deadline = Instant::now() + Duration::from_secs(150);
+        let mut failed: Option<Terminated> = None;
+        while (ra.is_none() || rb.is_none()) && failed.is_none() && Instant::now() < deadline {
+            tokio::select! {
+                Ok(m) = timeout(Duration::from_secs(1), a.rx.recv()), if ra.is_none() => {
+                    let m = m.unwrap().msg;
+                    a.log.push(m.clone());
+                    match a.cryptor(m) {
+                        Some(Message::SessionReady(r)) => ra = Some(r),
+                        Some(Message::Terminated(x)) if x.call == call => failed = Some(x),
+                        _ => {}
+                    }
+                }
+                Ok(m) = timeout(Duration::from_secs(1), b.rx.recv()), if rb.is_none() => {
+                    let m = m.unwrap().msg;
+                    b.log.push(m.clone());
+                    if let Some(Message::SessionReady(r)) = b.cryptor(m) {
+                        rb = Some(r);
+                    }
+                }
+                else => {}
+            }
+        }
+        if let (Some(ra), Some(rb)) = (&ra, &rb) {
+            assert_eq!(
+                (ra.call, ra.path, rb.path),
+                (call, PathKind::Tor, PathKind::Tor)
+            );
+            eprintln!("{} → {}: connected on try {}", a.name, b.name, attempt + 1);
+            return (call, rb.call, t.elapsed());
+        }
+        eprintln!(
+            "{} → {}: try {} failed ({failed:?}); retrying",
+            a.name,
+            b.name,
+            attempt + 1
+        );
+        if failed.is_none() {
+            a.send(Terminate { call });
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    panic!("{} could not reach {}", a.name, b.name);
+}
+
+fn voice(call: CallId, seq: u32) -> Voice {
+    Voice {
+        call,
+        seq,
+        sealed: Bytes::new(&[seq as u8; 40]).unwrap(),
+    }
+}
+
+/// Streams `n` frames A → B (20 ms apart) and returns (frames played at B,
+/// mean one-way delay send → playout, last LinkQuality at B), or how B's
+/// call ended.
+async fn stream_voice(
+    a: &mut Side,
+    b: &mut Side,
+    ca: CallId,
+    cb: CallId,
+    n: u32,
+    first: u32,
+) -> Result<(usize, Duration, Option<LinkQuality>), Terminated> {
+    let tx = a.sender();
+    let start = Instant::now();
+    let sender = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        for i in 0..n {
+            tick.tick().await;
+            tx.send(Envelope::new(
+                ModuleId::Cryptor,
+                ModuleId::Transport,
+                voice(ca, first + i),
+            ))
+            .unwrap();
+        }
+    });
+    let mut got = 0usize;
+    let mut delay = Duration::ZERO;
+    let mut q = None;
+    let end = start + Duration::from_millis(20 * u64::from(n)) + Duration::from_secs(5);
+    while Instant::now() < end {
+        let Ok(Some(env)) = timeout(Duration::from_millis(500), b.rx.recv()).await else {
+            continue;
+        };
+        match env.msg {
+            Message::Voice(v) if v.call == cb => {
+                got += 1;
+                let sent = start + Duration::from_millis(20 * u64::from(v.seq - first));
+                delay += Instant::now().saturating_duration_since(sent);
+                if v.seq == first + n - 1 {
+                    break;
+                }
+            }
+            Message::LinkQuality(x) => q = Some(x),
+            Message::Terminated(t) if t.call == cb => {
+                sender.abort();
+                return Err(t);
+            }
+            m => b.log.push(m),
+        }
+    }
+    let _ = sender.await;
+    let mean = delay / u32::try_from(got.max(1)).unwrap();
+    Ok((got, mean, q))
+}
+
+/// Both sides rekey the call with the same `Kt`.
+async fn rekey(a: &mut Side, b: &mut Side, ca: CallId, cb: CallId, byte: u8) {
+    let kt = susurro_wire::Secret::new([byte; 32]);
+    a.send(TransportKey {
+        call: ca,
+        kt: kt.clone(),
+    });
+    b.send(TransportKey { call: cb, kt });
+    for s in [a, b] {
+        s.until_within(Duration::from_secs(30), |m| {
+            matches!(m, Message::TransportKeyed(_)).then_some(())
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
+    // arti's own log: RUST_LOG=info (or debug) to see it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let t0 = Instant::now();
+    let mut net = match TestNet::start(&TestNetOptions::default()) {
+        Ok(n) => n,
+        Err(e) => panic!("private Tor network: {e}"),
+    };
+    let consensus = net.wait_for_consensus(CONSENSUS).await.unwrap();
+    eprintln!(
+        "consensus with {} relays after {consensus:?}",
+        net.relays_in_consensus()
+    );
+    let settings = net.tor_settings();
+    let dir = net.dir().to_path_buf();
+    let mut a = Side::start("A", 31, tor_cfg(&settings, dir.join("alice"))).await;
+    let mut b = Side::start("B", 32, tor_cfg(&settings, dir.join("bob"))).await;
+    let ts = Instant::now();
+    for s in [&a, &b] {
+        s.send(NetworkConfig {
+            mode: NetMode::Tor,
+            listen: true,
+            port: PORT,
+        });
+    }
+    let (addr_a, boot_a, pub_a) = published(&mut a, ts).await;
+    let (addr_b, boot_b, pub_b) = published(&mut b, ts).await;
+    // Give the descriptors a moment (uploads take well under a second on
+    // loopback once the introduction points are up).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let Address::Onion { key: kb, .. } = addr_b else {
+        unreachable!()
+    };
+    eprintln!(
+        "A: bootstrap {boot_a:?}, onion service up {pub_a:?}; B: bootstrap {boot_b:?}, onion service up {pub_b:?}; B is {}:{PORT}",
+        onion_host(&kb)
+    );
+
+    // A calls B.
+    let (ca, cb, setup) = dial_with_retries(&mut a, &mut b, 1, &addr_b).await;
+    eprintln!("A → B: set-up {setup:?} (both sessions over the onion service)");
+    rekey(&mut a, &mut b, ca, cb, 0x77).await;
+
+    // The call-back: B opens the second circuit to the address A claimed.
+    let mut doubled = None;
+    for attempt in 0..3 {
+        let t = Instant::now();
+        b.send(DoublePath {
+            call: cb,
+            address: addr_a.clone(),
+        });
+        let r = b
+            .until_within(Duration::from_secs(200), |m| match m {
+                Message::PathState(p) if p.up && p.paths == 2 => Some(Ok(())),
+                Message::Error(e) if e.call == cb => Some(Err(e.code)),
+                _ => None,
+            })
+            .await;
+        match r {
+            Ok(()) => {
+                doubled = Some(t.elapsed());
+                break;
+            }
+            Err(code) => eprintln!("call-back try {} failed: {code:?}", attempt + 1),
+        }
+    }
+    let callback = doubled.expect("call-back never came up");
+    let p = a
+        .until_within(Duration::from_secs(30), |m| match m {
+            Message::PathState(p) if p.up => Some(p.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((p.path, p.paths), (PathKind::Tor, 2));
+    eprintln!("call-back (second circuit, proof of A's address) in {callback:?}");
+
+    // Voice on both circuits, 10 s.
+    let (got, delay, q) = stream_voice(&mut a, &mut b, ca, cb, 500, 0)
+        .await
+        .expect("call ended");
+    eprintln!("A → B voice: {got}/500 played, mean send→playout {delay:?}, quality {q:?}");
+    assert!(got >= 490, "{got}/500");
+    let q = q.unwrap();
+    assert_eq!((q.path, q.paths), (PathKind::Tor, 2));
+
+    // Kill a relay mid-call (by PID): the call survives on the other
+    // circuit, or (if the relay carried both, e.g. the client's guard)
+    // ends with NetworkLost and is dialled again.
+    let pid = net.kill_relay(0);
+    eprintln!("killed relay0 (pid {pid:?})");
+    b.log.clear();
+    match stream_voice(&mut a, &mut b, ca, cb, 500, 500).await {
+        Ok((got, delay, q)) => {
+            eprintln!(
+                "after the kill the call survived: {got}/500 played, mean send→playout {delay:?}, quality {q:?}; path events at B: {:?}",
+                b.log
+                    .iter()
+                    .filter(|m| matches!(m, Message::PathState(_)))
+                    .collect::<Vec<_>>()
+            );
+            assert!(got >= 450, "{got}/500 after the relay kill");
+            a.send(Terminate { call: ca });
+            b.until_within(Duration::from_secs(30), |m| {
+                matches!(m, Message::Terminated(_)).then_some(())
+            })
+            .await;
+        }
+        Err(t) => {
+            eprintln!("after the kill the call ended ({t:?}); reconnecting");
+            a.until_within(Duration::from_secs(60), |m| {
+                matches!(m, Message::Terminated(_)).then_some(())
+            })
+            .await;
+            let t = Instant::now();
+            let (ca, cb, _) = dial_with_retries(&mut a, &mut b, 50, &addr_b).await;
+            rekey(&mut a, &mut b, ca, cb, 0x78).await;
+            eprintln!("reconnected in {:?}", t.elapsed());
+            let (got, delay, _) = stream_voice(&mut a, &mut b, ca, cb, 250, 0)
+                .await
+                .expect("call ended again");
+            eprintln!("after the reconnection: {got}/250 played, mean send→playout {delay:?}");
+            assert!(got >= 225, "{got}/250 after reconnecting");
+            a.send(Terminate { call: ca });
+            b.until_within(Duration::from_secs(30), |m| {
+                matches!(m, Message::Terminated(_)).then_some(())
+            })
+            .await;
+        }
+    }
+
+    // B calls A (the other direction).
+    let (cb2, ca2, setup2) = dial_with_retries(&mut b, &mut a, 100, &addr_a).await;
+    eprintln!("B → A: set-up {setup2:?}");
+    b.send(peer_data(cb2, 9));
+    let m = a
+        .until_within(Duration::from_secs(30), |m| {
+            matches!(m, Message::PeerData(_)).then(|| m.clone())
+        })
+        .await;
+    assert_eq!(m, peer_data(ca2, 9).into());
+    b.send(Terminate { call: cb2 });
+    eprintln!("total {:?}", t0.elapsed());
+    a.stop().await;
+    b.stop().await;
+    // Let the arti clients store their state before the directory goes.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(net);
+}
