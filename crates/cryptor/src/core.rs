@@ -203,6 +203,7 @@ enum Purpose {
     PeerLookup,
     SendLookup,
     AddContact(Name),
+    CallBack,
 }
 
 struct Pending {
@@ -813,6 +814,45 @@ impl CryptorCore {
                 // Already in the book (key taken) or the book refused: the
                 // received contact is dropped; nothing secret to report.
             }
+            (Purpose::CallBack, StorageAnswer::Contact(c)) => {
+                // Call the caller back at the address we hold for them: over
+                // Tor, only the owner of that onion address can answer, which
+                // binds it to the key just authenticated; the second path
+                // also carries a copy of the voice.
+                if !matches!(c.address, Address::None) {
+                    send(
+                        out,
+                        ModuleId::Transport,
+                        susurro_wire::DoublePath {
+                            call: id,
+                            address: c.address,
+                        },
+                    );
+                }
+            }
+            (Purpose::CallBack, _) => {}
+        }
+    }
+
+    /// Transport switched to `Kt`. The callee of an authenticated call
+    /// from a contact with a stored address now calls them back there
+    /// (`DoublePath`, after `TransportKeyed` as transport requires).
+    fn on_transport_keyed(&mut self, id: CallId, out: &mut Outbox) {
+        let Some(c) = self.find(id) else {
+            return;
+        };
+        let (Direction::Incoming, Some(cid)) = (c.direction, c.peer_contact) else {
+            return;
+        };
+        if let Some(req) = self.request(id, Purpose::CallBack) {
+            send(
+                out,
+                ModuleId::Storage,
+                ContactLookup {
+                    req,
+                    query: ContactQuery::Id(cid),
+                },
+            );
         }
     }
 
@@ -1554,12 +1594,14 @@ impl CryptorCore {
                 }
             }
             Message::PathState(m) => {
-                if m.up
-                    && m.paths >= 2
-                    && let Some(c) = self.find(m.call)
+                if let Some(c) = self.find(m.call)
                     && matches!(&c.phase, Phase::Live(l) if l.talking())
                 {
-                    self.state(c, CallPhase::Doubled, out);
+                    if m.up && m.paths >= 2 {
+                        self.state(c, CallPhase::Doubled, out);
+                    } else if !m.up && m.paths == 1 {
+                        self.state(c, CallPhase::InCall, out);
+                    }
                 }
             }
             Message::NetworkStatus(m) => {
@@ -1569,7 +1611,7 @@ impl CryptorCore {
             m @ (Message::DirectState(_) | Message::LinkQuality(_) | Message::Error(_)) => {
                 send(out, ModuleId::Ui, m)
             }
-            Message::TransportKeyed(_) => {}
+            Message::TransportKeyed(m) => self.on_transport_keyed(m.call, out),
             _ => self.refuse(),
         }
     }

@@ -11,7 +11,7 @@ use susurro_wire::{
     Address, CallId, CallTarget, Contact, ContactAdded, ContactFound, ContactId, ContactNotFound,
     ContactQuery, Direction, EndReason, Envelope, Instant, Message, ModuleId, Name, NetMode,
     ObfuscationOpen, ObfuscationRemote, PathKind, PublicKey, ScalarMultResult, SessionReady,
-    StorageError, StorageErrorCode, Terminated,
+    StorageError, StorageErrorCode, Terminated, TransportKeyed,
 };
 
 use crate::core::{Config, CryptorCore};
@@ -177,6 +177,8 @@ pub struct Party {
     pub kt: Option<[u8; 32]>,
     /// Obfuscation keys the cryptor handed to transport.
     pub obf_key: Option<[u8; 32]>,
+    /// Where the cryptor asked transport to open a second path (call-back).
+    pub double_path: Option<Address>,
     entropy: Drbg,
 }
 
@@ -262,6 +264,7 @@ fn call_of(msg: &Message) -> Option<CallId> {
         Message::PeerData(m) => m.call,
         Message::Voice(m) => m.call,
         Message::TransportKey(m) => m.call,
+        Message::DoublePath(m) => m.call,
         Message::Terminate(m) => m.call,
         _ => return None,
     })
@@ -277,6 +280,7 @@ impl Sim {
             storage: SimStorage::new(k),
             ui: heapless::Deque::new(),
             kt: None,
+            double_path: None,
             obf_key: None,
             entropy: Drbg::from_seed(s),
         };
@@ -463,7 +467,12 @@ impl Sim {
                     );
                 }
             }
-            Message::TransportKey(m) => self.parties[p].kt = Some(*m.kt.expose()),
+            Message::TransportKey(m) => {
+                self.parties[p].kt = Some(*m.kt.expose());
+                // A real transport confirms the switch to Kt.
+                self.inject(p, TransportKeyed { call: m.call });
+            }
+            Message::DoublePath(m) => self.parties[p].double_path = Some(m.address.clone()),
             Message::Terminate(_) => {
                 if let Some((q, c)) = self.peer_of(p, call) {
                     self.inject(

@@ -64,6 +64,30 @@ fn known_parties_authenticate_and_agree() {
     assert_eq!(sim.parties[1].storage.mults, 1);
 }
 
+/// After an authenticated call is keyed, the callee calls the caller back at
+/// the address it holds for them (the caller's claim is proven by who
+/// answers there); the caller never does.
+#[test]
+fn callee_calls_an_authenticated_caller_back_at_the_stored_address() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, true, &mut |_, _| true);
+    assert!(established(&sim, 1).expect("B established").authenticated);
+    assert_eq!(sim.parties[1].double_path, Some(onion(1)));
+    assert_eq!(sim.parties[0].double_path, None);
+}
+
+#[test]
+fn no_call_back_to_an_unknown_caller() {
+    let mut sim = new_sim();
+    let bob = sim.parties[0]
+        .storage
+        .add_contact("Bob", sim.parties[1].storage.public(), onion(2));
+    sim.connect(bob, true, &mut |_, _| true);
+    assert!(!established(&sim, 1).expect("B established").authenticated);
+    assert_eq!(sim.parties[1].double_path, None);
+}
+
 #[test]
 fn unknown_caller_gets_encrypted_unauthenticated_call() {
     let mut sim = new_sim();
