@@ -53,12 +53,12 @@ fn fail(e: &TransportError) -> Stop {
             Stop::End(Some(ErrorCode::BadAddress), EndReason::Unreachable)
         }
         TransportError::Timeout { .. } => {
-            Stop::End(Some(ErrorCode::TransportDown), EndReason::Timeout)
+            Stop::End(Some(ErrorCode::PeerTimeout), EndReason::Timeout)
         }
         TransportError::Protocol(_) => {
             Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError)
         }
-        _ => Stop::End(Some(ErrorCode::TransportDown), EndReason::Unreachable),
+        _ => Stop::End(Some(ErrorCode::PeerUnreachable), EndReason::Unreachable),
     }
 }
 
@@ -67,7 +67,7 @@ fn protocol(_: Error) -> Stop {
 }
 
 const fn timed_out() -> Stop {
-    Stop::End(Some(ErrorCode::TransportDown), EndReason::Timeout)
+    Stop::End(Some(ErrorCode::PeerTimeout), EndReason::Timeout)
 }
 
 /// A call's task.

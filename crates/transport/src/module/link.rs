@@ -240,8 +240,7 @@ impl Link {
         }
     }
 
-    /// Numbers since the last report (with the best path's round trip);
-    /// adapts the jitter target.
+    /// Numbers since the last report (with the best path's round trip).
     pub(super) fn report(&mut self, rtt: Option<Duration>) -> Quality {
         let s = self.jitter.stats();
         let r = self.reported;
@@ -250,14 +249,9 @@ impl Link {
         let missing = s.missing.saturating_sub(r.missing);
         let received = s.received.saturating_sub(r.received);
         let late = s.late.saturating_sub(r.late);
-        // Target: enough frames to cover about three times the jitter.
-        let need = self
-            .jitter_us
-            .saturating_mul(3)
-            .saturating_add(self.frame_us - 1)
-            / self.frame_us;
-        let target = usize::try_from(need).unwrap_or(0).saturating_add(1);
-        self.jitter.set_target_depth(target.max(self.min_target));
+        // The buffer sets its own target from the delay distribution it
+        // measures (a high percentile over a window); only the floor is ours.
+        self.jitter.set_target_depth(self.min_target);
         Quality {
             rtt_ms: rtt.map_or(0, ms_up),
             loss_permille: permille(missing, played.saturating_add(missing)),
