@@ -370,6 +370,7 @@ impl Front {
                 ProcessingConfig::default()
             },
             transport,
+            transport_serial: None,
         }
     }
 
