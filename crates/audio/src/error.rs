@@ -8,9 +8,10 @@ pub enum AudioError {
     /// A configuration value is outside what the engine supports.
     #[error("invalid audio configuration: {0}")]
     InvalidConfig(String),
-    /// The Opus library reported an error.
+    /// The Opus library reported an error (what was asked, and libopus's
+    /// message).
     #[error("opus: {0}")]
-    Opus(#[from] audiopus::Error),
+    Opus(String),
     /// The encoder produced a packet whose size differs from the configured
     /// constant size (this would leak information about the signal).
     #[error("opus produced a {got}-byte packet, expected the constant {expected} bytes")]

@@ -12,7 +12,7 @@ pub mod resample;
 pub mod wav;
 
 pub use apm::{EchoStats, NoiseLevel, ProcessingConfig, Processor, RenderHandle};
-pub use codec::{FrameSource, VoiceDecoder, VoiceEncoder};
+pub use codec::{DECODER_COMPLEXITY, FrameSource, VoiceDecoder, VoiceEncoder, libopus_version};
 pub use config::{Bandwidth, CodecConfig, FrameDuration, PROCESSING_FRAME, PROCESSING_RATE};
 pub use device::{AudioHost, CaptureStream, DeviceChoice, DeviceInfo, PlaybackStream};
 pub use error::{AudioError, Result};

@@ -151,6 +151,11 @@ impl PlaybackPipeline {
         })
     }
 
+    /// Sets the decoder complexity; see [`crate::VoiceDecoder::set_complexity`].
+    pub fn set_decoder_complexity(&mut self, complexity: u8) -> Result<()> {
+        self.playout.set_decoder_complexity(complexity)
+    }
+
     /// Hands over a received packet; see [`Playout::push`].
     pub fn push_packet(&mut self, seq: u32, payload: Vec<u8>) -> PushOutcome {
         self.playout.push(seq, payload)

@@ -104,6 +104,11 @@ impl Playout {
         })
     }
 
+    /// Sets the decoder complexity; see [`VoiceDecoder::set_complexity`].
+    pub fn set_decoder_complexity(&mut self, complexity: u8) -> Result<()> {
+        self.dec.set_complexity(complexity)
+    }
+
     /// Samples per pulled frame (at the output rate).
     pub fn frame_samples(&self) -> usize {
         self.dec.frame_samples()

@@ -424,11 +424,46 @@ fn carries_fec(cfg: &CodecConfig, loss_percent: u8) -> Result<bool, Box<dyn std:
 
 #[test]
 fn libopus_sends_fec_only_with_loss_reported_and_enough_rate() -> R {
-    // libopus 1.3.1 (CBR, wideband) adds LBRR only when told to expect loss
-    // and above roughly 20 kbit/s at 5% (docs/performance.md, "audio").
+    // libopus (1.3.1 and 1.6.1 alike: same thresholds in `decide_fec`; CBR,
+    // wideband) adds LBRR only when told to expect loss and above roughly
+    // 20 kbit/s at 5% (docs/performance.md, "audio").
     let wb32 = CodecConfig::wideband().with_bitrate(32_000);
     assert!(carries_fec(&wb32, 5)?);
     assert!(!carries_fec(&wb32, 0)?);
     assert!(!carries_fec(&CodecConfig::wideband(), 5)?);
+    Ok(())
+}
+
+#[test]
+fn bundled_libopus_with_deep_plc() -> R {
+    // The build links the libopus bundled in opusic-sys, not the system's.
+    assert!(
+        susurro_audio::libopus_version().contains("1.6"),
+        "{}",
+        susurro_audio::libopus_version()
+    );
+    // Deep PLC (decoder complexity >= 5, the default) conceals a lost frame
+    // differently from the classic PLC (complexity 0).
+    let cfg = CodecConfig::wideband();
+    let mut enc = VoiceEncoder::with_input_rate(&cfg, 48_000)?;
+    let n = enc.frame_samples();
+    let x = speechlike(48_000, n * 25);
+    let pk: Vec<Vec<u8>> = x
+        .chunks_exact(n)
+        .map(|f| enc.encode(f))
+        .collect::<Result<_, _>>()?;
+    let mut deep = VoiceDecoder::with_output_rate(&cfg, 48_000)?;
+    let mut classic = VoiceDecoder::with_output_rate(&cfg, 48_000)?;
+    classic.set_complexity(0)?;
+    assert!(classic.set_complexity(11).is_err());
+    for p in &pk {
+        deep.decode(p)?;
+        classic.decode(p)?;
+    }
+    let (a, b) = (deep.conceal()?, classic.conceal()?);
+    assert_eq!(a.len(), n);
+    assert!(a.iter().all(|v| v.is_finite()));
+    assert!(a.iter().zip(&b).any(|(u, v)| (u - v).abs() > 1e-4));
+    assert!(energy(&a) > 0.0);
     Ok(())
 }

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use susurro_audio::{
-    Bandwidth, CapturePipeline, CodecConfig, GilbertElliott, LossModel, NoLoss, PROCESSING_FRAME,
-    PROCESSING_RATE, PlaybackPipeline, ProcessingConfig, Processor, RandomLoss, SeededRng,
-    StreamResampler, read_wav_mono, write_wav_mono,
+    Bandwidth, CapturePipeline, CodecConfig, DECODER_COMPLEXITY, GilbertElliott, LossModel, NoLoss,
+    PROCESSING_FRAME, PROCESSING_RATE, PlaybackPipeline, ProcessingConfig, Processor, RandomLoss,
+    SeededRng, StreamResampler, read_wav_mono, write_wav_mono,
 };
 
 type BoxErr = Box<dyn std::error::Error>;
@@ -44,7 +44,7 @@ fn parse_args() -> Result<Args, BoxErr> {
                     "voice-quality [--venv DIR] [--out DIR] [--quick]\n  \
                      --venv  Python venv with pesq+pystoi (default $SUSURRO_AUDIO_VENV or /tmp/susurro-audio-venv; created if absent)\n  \
                      --out   where WAVs are written (default /tmp/susurro-voice-quality)\n  \
-                     --quick fewer conditions"
+                     --quick only the goal conditions (WB 16k: no loss, 5% random, Gilbert-Elliott bursts; NB 8k: no loss), each through the capture processing and codec only (APM off)"
                 );
                 std::process::exit(0);
             }
@@ -160,11 +160,13 @@ fn run_chain(
     loss: &mut dyn LossModel,
     lookahead: bool,
     reported_loss: u8,
+    decoder_complexity: u8,
 ) -> Result<RunResult, BoxErr> {
     let mic48 = resample(input16, 16_000, PROCESSING_RATE)?;
     let mut cap = CapturePipeline::new(codec, processing)?;
     cap.set_expected_loss(reported_loss)?;
     let mut play = PlaybackPipeline::new(codec)?;
+    play.set_decoder_complexity(decoder_complexity)?;
     let delay_ms = cap.delay_ms()? + play.delay_ms();
     let mut packets = Vec::new();
     cap.push_capture(&mic48, &mut packets)?;
@@ -285,6 +287,7 @@ struct Condition {
     processing: ProcessingConfig,
     loss: LossSpec,
     lookahead: bool,
+    decoder_complexity: u8,
 }
 
 impl Condition {
@@ -295,64 +298,81 @@ impl Condition {
             processing: ProcessingConfig::default(),
             loss,
             lookahead: true,
+            decoder_complexity: DECODER_COMPLEXITY,
         }
     }
 }
 
 fn conditions(quick: bool) -> Vec<Condition> {
-    let losses: Vec<LossSpec> = if quick {
-        vec![NO_LOSS, RANDOM_5]
-    } else {
-        vec![
-            NO_LOSS,
-            LossSpec {
-                make: |s| Box::new(RandomLoss::new(0.01, s)),
-                reported: 1,
-            },
-            RANDOM_5,
-            LossSpec {
-                make: |s| Box::new(RandomLoss::new(0.10, s)),
-                reported: 10,
-            },
-            LossSpec {
-                make: |s| Box::new(RandomLoss::new(0.20, s)),
-                reported: 20,
-            },
-            LossSpec {
-                make: |s| Box::new(GilbertElliott::tor_bursts(s)),
-                reported: (GilbertElliott::tor_bursts(0).mean_loss() * 100.0).round() as u8,
-            },
-        ]
+    let ge = LossSpec {
+        make: |s| Box::new(GilbertElliott::tor_bursts(s)),
+        reported: (GilbertElliott::tor_bursts(0).mean_loss() * 100.0).round() as u8,
     };
+    if quick {
+        // The goal conditions, through the capture processing and codec only.
+        let mut v = Vec::new();
+        for (apm_label, processing) in [
+            ("", ProcessingConfig::default()),
+            (", APM off", ProcessingConfig::bypass()),
+        ] {
+            for (name, codec, losses) in [
+                (
+                    "WB 16k",
+                    CodecConfig::wideband(),
+                    vec![NO_LOSS, RANDOM_5, ge],
+                ),
+                ("NB 8k", CodecConfig::narrowband(), vec![NO_LOSS]),
+            ] {
+                for l in losses {
+                    v.push(Condition {
+                        processing: processing.clone(),
+                        ..Condition::new(&format!("{name}{apm_label}"), codec.clone(), l)
+                    });
+                }
+            }
+        }
+        return v;
+    }
+    let losses: Vec<LossSpec> = vec![
+        NO_LOSS,
+        LossSpec {
+            make: |s| Box::new(RandomLoss::new(0.01, s)),
+            reported: 1,
+        },
+        RANDOM_5,
+        LossSpec {
+            make: |s| Box::new(RandomLoss::new(0.10, s)),
+            reported: 10,
+        },
+        LossSpec {
+            make: |s| Box::new(RandomLoss::new(0.20, s)),
+            reported: 20,
+        },
+        ge,
+    ];
     let wb = CodecConfig::wideband;
-    let codecs: Vec<(&str, CodecConfig)> = if quick {
-        vec![("WB 16k", wb()), ("NB 8k", CodecConfig::narrowband())]
-    } else {
-        vec![
-            ("WB 12k", wb().with_bitrate(12_000)),
-            ("WB 16k", wb()),
-            ("WB 24k", wb().with_bitrate(24_000)),
-            ("WB 32k", wb().with_bitrate(32_000)),
-            ("NB 8k", CodecConfig::narrowband()),
-        ]
-    };
+    let codecs: Vec<(&str, CodecConfig)> = vec![
+        ("WB 12k", wb().with_bitrate(12_000)),
+        ("WB 16k", wb()),
+        ("WB 24k", wb().with_bitrate(24_000)),
+        ("WB 32k", wb().with_bitrate(32_000)),
+        ("NB 8k", CodecConfig::narrowband()),
+    ];
     let mut v = Vec::new();
     for (name, codec) in &codecs {
         for l in &losses {
             v.push(Condition::new(name, codec.clone(), *l));
         }
     }
-    if !quick {
-        // Where libopus 1.3.1 starts to send in-band FEC at 5% loss.
-        for rate in [20_000, 28_000] {
-            let name = format!("WB {}k", rate / 1000);
-            for l in [NO_LOSS, RANDOM_5] {
-                v.push(Condition::new(&name, wb().with_bitrate(rate), l));
-            }
+    // Where libopus starts to send in-band FEC at 5% loss.
+    for rate in [20_000, 28_000] {
+        let name = format!("WB {}k", rate / 1000);
+        for l in [NO_LOSS, RANDOM_5] {
+            v.push(Condition::new(&name, wb().with_bitrate(rate), l));
         }
     }
     // Reference rows: the default codec without (parts of) the capture
-    // processing; 5% loss that the sender is not told about; 5% loss without
+    // processing (codec only: "APM off"); 5% loss that the sender is not told about; 5% loss without
     // the one-frame lookahead (PLC only, no FEC).
     let no_ns = ProcessingConfig {
         noise_suppression: false,
@@ -362,6 +382,16 @@ fn conditions(quick: bool) -> Vec<Condition> {
         gain_control: false,
         ..ProcessingConfig::default()
     };
+    for l in [RANDOM_5, ge] {
+        v.push(Condition {
+            processing: ProcessingConfig::bypass(),
+            ..Condition::new("WB 16k, APM off", wb(), l)
+        });
+    }
+    v.push(Condition {
+        processing: ProcessingConfig::bypass(),
+        ..Condition::new("NB 8k, APM off", CodecConfig::narrowband(), NO_LOSS)
+    });
     for (label, processing) in [
         ("WB 16k, APM off", ProcessingConfig::bypass()),
         ("WB 16k, NS off", no_ns),
@@ -371,6 +401,27 @@ fn conditions(quick: bool) -> Vec<Condition> {
             processing,
             ..Condition::new(label, wb(), NO_LOSS)
         });
+    }
+    // Decoder complexity: 0 = classic PLC, 5 = deep PLC, 7 = deep PLC +
+    // NoLACE (the default is DECODER_COMPLEXITY), through the processing and
+    // codec only.
+    for dc in [0u8, 5, 7] {
+        for (apm_label, processing) in [
+            ("", ProcessingConfig::default()),
+            (", APM off", ProcessingConfig::bypass()),
+        ] {
+            for l in [NO_LOSS, RANDOM_5, ge] {
+                v.push(Condition {
+                    processing: processing.clone(),
+                    decoder_complexity: dc,
+                    ..Condition::new(
+                        &format!("WB 16k{apm_label}, decoder complexity {dc}"),
+                        wb(),
+                        l,
+                    )
+                });
+            }
+        }
     }
     v.push(Condition::new(
         "WB 16k, loss not reported",
@@ -434,9 +485,25 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             loss_name = loss.name();
             let rep = c.loss.reported;
             // Measure alignment on a loss-free run of the same chain.
-            let clean = run_chain(x, &c.codec, &c.processing, &mut NoLoss, c.lookahead, rep)?;
+            let clean = run_chain(
+                x,
+                &c.codec,
+                &c.processing,
+                &mut NoLoss,
+                c.lookahead,
+                rep,
+                c.decoder_complexity,
+            )?;
             let lag = best_lag(x, &clean.out16, 16_000 / 10);
-            let res = run_chain(x, &c.codec, &c.processing, loss.as_mut(), c.lookahead, rep)?;
+            let res = run_chain(
+                x,
+                &c.codec,
+                &c.processing,
+                loss.as_mut(),
+                c.lookahead,
+                rep,
+                c.decoder_complexity,
+            )?;
             let aligned: Vec<f32> = res
                 .out16
                 .iter()
@@ -642,6 +709,12 @@ fn aec_check(args: &Args) -> Result<Vec<(String, AecResult)>, BoxErr> {
 fn main() -> Result<(), BoxErr> {
     let args = parse_args()?;
     std::fs::create_dir_all(&args.out)?;
+    println!(
+        "Opus: {}, decoder complexity {}",
+        susurro_audio::libopus_version(),
+        susurro_audio::DECODER_COMPLEXITY
+    );
+    println!();
     let d = CodecConfig::wideband();
     let cap = CapturePipeline::new(&d, &ProcessingConfig::default())?;
     let play = PlaybackPipeline::new(&d)?;
