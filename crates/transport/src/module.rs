@@ -45,6 +45,34 @@ use net::{BoxStream, Target};
 
 pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
 
+/// Decodes `data` as a session-2 payload the way the module does and, if it
+/// is accepted, checks that encoding it again decodes to the same payload.
+/// Returns whether it was accepted. For the fuzz target; never panics on
+/// any input (a failed re-check is returned as an error).
+///
+/// # Errors
+/// The accepted payload did not survive re-encoding (a codec bug).
+#[doc(hidden)]
+pub fn check_payload(data: &[u8]) -> Result<bool, &'static str> {
+    let again = match link::decode(data) {
+        None => return Ok(false),
+        Some(link::Payload::Ping(t)) => link::encode_control(PING, t).to_vec(),
+        Some(link::Payload::Pong(t)) => link::encode_control(PONG, t).to_vec(),
+        Some(link::Payload::Message(m)) => {
+            let bytes = link::encode_message(&m).ok_or("accepted message does not encode")?;
+            return match link::decode(&bytes) {
+                Some(link::Payload::Message(m2)) if m2 == m => Ok(true),
+                _ => Err("re-encoded message decodes differently"),
+            };
+        }
+    };
+    if again == data {
+        Ok(true)
+    } else {
+        Err("control payload re-encodes differently")
+    }
+}
+
 /// Incoming calls get ids from `INCOMING_CALL_BASE + 1` up (wrapping back
 /// to it); the cryptor numbers its outgoing calls below. The same value as
 /// `susurro_cryptor::INCOMING_CALL_BASE` (transport does not depend on the

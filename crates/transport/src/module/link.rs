@@ -283,6 +283,43 @@ mod tests {
         }
     }
 
+    /// Byte-exact vectors of the session-2 payloads (docs/protocol.md,
+    /// "What session 2 carries (module)").
+    #[test]
+    fn payload_hex_vectors() {
+        let ping = [0x00, 0x01, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01];
+        assert!(matches!(
+            decode(&ping),
+            Some(Payload::Ping(0x0102_0304_0506_0708))
+        ));
+        assert_eq!(encode_control(PING, 0x0102_0304_0506_0708), ping);
+        let pong = [0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(decode(&pong), Some(Payload::Pong(0xff))));
+        // Voice{call 9, seq 5, sealed [aa bb]}: kind 0x70, LE32 call, LE32
+        // seq, LE16 length and the bytes.
+        let v: Message = Voice {
+            call: 9,
+            seq: 5,
+            sealed: Bytes::new(&[0xaa, 0xbb]).unwrap(),
+        }
+        .into();
+        let bytes = encode_message(&v).unwrap();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, VOICE_HEX, "{hex}");
+        match decode(&bytes) {
+            Some(Payload::Message(d)) => assert_eq!(*d, v),
+            other => panic!("{other:?}"),
+        }
+        // A control payload of the wrong length, an unknown sub-kind, and a
+        // message that may not cross are refused.
+        assert!(decode(&ping[..9]).is_none());
+        assert!(decode(&[0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
+        let t = encode_message(&Terminate { call: 1 }.into()).unwrap();
+        assert!(decode(&t).is_none());
+    }
+
+    const VOICE_HEX: &str = "7009000000050000000200aabb";
+
     #[test]
     fn payloads_round_trip_and_others_are_refused() {
         let m: Message = IkeCommit {
