@@ -169,6 +169,12 @@ impl PlaybackPipeline {
         Ok(f.source)
     }
 
+    /// The sequence number the next [`PlaybackPipeline::pull_frame`] plays
+    /// (`None` before the first packet).
+    pub fn next_seq(&self) -> Option<u32> {
+        self.playout.next_seq()
+    }
+
     /// Playout counters.
     pub fn stats(&self) -> PlayoutStats {
         self.playout.stats()

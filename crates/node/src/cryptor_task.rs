@@ -52,6 +52,8 @@ pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;
 
 struct Live {
     call: CallId,
+    /// When a frame was last played.
+    last_play: Option<tokio::time::Instant>,
     capture: CapturePipeline,
     playback: PlaybackPipeline,
     source: Source,
@@ -104,6 +106,9 @@ impl CryptorTask {
         loop {
             if let Some(i) = input.take() {
                 self.core.handle(self.clock.now(), i, &mut out);
+                if let Some(l) = live.as_mut() {
+                    self.play_arrived(l);
+                }
             }
             if !self.flush(&mut out) {
                 break;
@@ -193,25 +198,59 @@ impl CryptorTask {
                 Err(e) => warn!(error = %e, "voice frame not sent"),
             }
         }
-        while let Some(v) = self.core.poll_voice() {
-            if v.call == l.call {
-                // The sealing counter is the codec frame counter (one frame
-                // per packet), so it orders the playout.
-                let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
-                l.playback.push_packet(seq, v.payload.to_vec());
-                l.heard = true;
-            }
-        }
-        if l.heard {
-            let mut speaker = Vec::with_capacity(mic.len());
-            match l.playback.pull_frame(&mut speaker) {
-                Ok(FrameSource::Packet) => l.report.frames_decoded += 1,
-                Ok(_) => l.report.frames_concealed += 1,
-                Err(e) => warn!(error = %e, "playback failed"),
-            }
-            l.sink.write(&speaker);
+        self.play_arrived(l);
+        // Nothing arrived for a frame and a half: conceal one frame (a
+        // packet that comes later is late and dropped by the playout).
+        let period = Duration::from_millis(u64::from(self.codec.frame.millis()));
+        let now = tokio::time::Instant::now();
+        if l.heard && l.last_play.is_none_or(|t| now >= t + period + period / 2) {
+            Self::play_one(l);
+            l.last_play = Some(l.last_play.map_or(now, |t| (t + period).max(now - period)));
         }
         let _ = self.flush(out);
+    }
+
+    /// Plays the frames that have arrived, as soon as they arrive: the
+    /// playout follows transport's jitter buffer instead of a second clock
+    /// (two free-running 20 ms clocks would now and then meet the wrong way
+    /// round and conceal a frame that was merely a few ms late). A gap
+    /// before the new frame is concealed on the way.
+    fn play_arrived(&mut self, l: &mut Live) {
+        while let Some(v) = self.core.poll_voice() {
+            if v.call != l.call {
+                continue;
+            }
+            // The sealing counter is the codec frame counter (one frame per
+            // packet), so it orders the playout.
+            let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
+            l.playback.push_packet(seq, v.payload.to_vec());
+            l.heard = true;
+            // Play up to and including `seq` (a few frames at most).
+            for _ in 0..4 {
+                match l.playback.next_seq() {
+                    Some(n) if (seq.wrapping_sub(n) as i32) >= 0 => Self::play_one(l),
+                    _ => break,
+                }
+            }
+            l.last_play = Some(tokio::time::Instant::now());
+        }
+    }
+
+    fn play_one(l: &mut Live) {
+        let mut speaker = Vec::new();
+        match l.playback.pull_frame(&mut speaker) {
+            Ok(FrameSource::Packet) => l.report.frames_decoded += 1,
+            Ok(source) => {
+                l.report.frames_concealed += 1;
+                tracing::debug!(
+                    ?source,
+                    played = l.report.frames_decoded + l.report.frames_concealed,
+                    "frame concealed"
+                );
+            }
+            Err(e) => warn!(error = %e, "playback failed"),
+        }
+        l.sink.write(&speaker);
     }
 
     fn start(&self, call: CallId, muted: bool, host: Option<&AudioHost>) -> Result<Live> {
@@ -225,6 +264,7 @@ impl CryptorTask {
             playback,
             source: Source::open(&self.audio, host)?,
             sink: Sink::open(&self.audio, host)?,
+            last_play: None,
             report: CallAudio {
                 call,
                 pipeline_delay_ms,

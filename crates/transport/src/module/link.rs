@@ -20,7 +20,7 @@ use susurro_wire::codec::{Reader, Writer};
 use susurro_wire::{CallId, MAX_MESSAGE, Message, Voice};
 use tokio::time::Instant;
 
-use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, Playout};
+use crate::jitter::{AdaptConfig, JitterBuffer, JitterConfig, JitterStats, Playout};
 
 /// First byte of a transport control payload.
 pub const CONTROL: u8 = 0;
@@ -197,7 +197,17 @@ fn ms_up(d: Duration) -> u16 {
 impl Link {
     pub(super) fn new(cfg: JitterConfig, frame_period: Duration) -> Self {
         Self {
-            jitter: JitterBuffer::new(cfg),
+            // Latency drops only past 9 frames above the target: with the
+            // default hysteresis of 1, steady loopback calls lost a frame
+            // about once a second to drops (the pop-clock delay estimate
+            // moved by a frame), while a stall's backlog is still shed.
+            jitter: JitterBuffer::with_adaptation(
+                cfg,
+                AdaptConfig {
+                    hysteresis: 9,
+                    ..AdaptConfig::default()
+                },
+            ),
             min_target: cfg.target_depth.max(1),
             frame_us: i64::try_from(frame_period.as_micros())
                 .unwrap_or(MAX_FRAME_US)
