@@ -843,3 +843,89 @@ pub fn storage_suite_with(ep: &mut dyn Endpoint, t: Timeouts) -> Result<Report, 
 
     Ok(r.report)
 }
+
+/// An [`Endpoint`] on a host linked to a storage module somewhere else (its
+/// own process on a serial link, a USB token, an emulator on a TCP serial
+/// port). It speaks for the ui and the cryptor through one host endpoint,
+/// so answers keep the order storage sent them in, and it skips this host's
+/// own events (link status), which do not come from storage.
+pub struct LinkedStorage {
+    rt: tokio::runtime::Runtime,
+    host: Option<susurro_host::Host>,
+    ep: susurro_host::Endpoint,
+}
+
+impl fmt::Debug for LinkedStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkedStorage")
+    }
+}
+
+impl LinkedStorage {
+    /// Starts a host (named `desktop` in logs) whose link reaches storage
+    /// through `connector`.
+    ///
+    /// # Errors
+    /// The runtime or the host does not start.
+    pub fn connect(connector: impl susurro_host::Connector) -> Result<Self, String> {
+        let rt = tokio::runtime::Runtime::new().map_err(|e| format!("runtime: {e}"))?;
+        let mut host = rt
+            .block_on(async {
+                susurro_host::HostBuilder::new("desktop")
+                    .endpoint_for(&[ModuleId::Ui, ModuleId::Cryptor])
+                    .link(susurro_host::LinkSpec::new(
+                        "storage",
+                        &[ModuleId::Storage],
+                        connector,
+                    ))
+                    .start()
+            })
+            .map_err(|e| format!("host: {e}"))?;
+        let ep = host
+            .endpoint(ModuleId::Ui)
+            .ok_or_else(|| "host: no ui endpoint".to_owned())?;
+        Ok(Self {
+            rt,
+            host: Some(host),
+            ep,
+        })
+    }
+
+    /// Stops the host.
+    ///
+    /// # Errors
+    /// A task of the host panicked.
+    pub fn shutdown(mut self) -> Result<(), String> {
+        match self.host.take() {
+            Some(h) => self
+                .rt
+                .block_on(h.shutdown())
+                .map_err(|e| format!("host: {e}")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Endpoint for LinkedStorage {
+    fn send(&mut self, env: Envelope) {
+        // A stopped host loses the message; the suite's next receive then
+        // times out and reports which check failed.
+        let _ = self.ep.send_envelope(env);
+    }
+
+    fn recv(&mut self, timeout: Duration) -> Option<Envelope> {
+        let ep = &mut self.ep;
+        self.rt.block_on(async {
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                let env = tokio::select! {
+                    e = ep.recv() => e?,
+                    _ = tokio::time::sleep_until(deadline) => return None,
+                };
+                if env.src != ModuleId::Host {
+                    return Some(env);
+                }
+            }
+        })
+    }
+}

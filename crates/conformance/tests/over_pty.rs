@@ -6,46 +6,14 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use susurro_conformance::{Endpoint, Timeouts, storage_suite_with};
-use susurro_host::{Endpoint as HostEndpoint, Host, HostBuilder, LinkSpec, SerialConnector};
-use susurro_wire::message::Envelope;
-use susurro_wire::types::ModuleId;
+use susurro_conformance::{LinkedStorage, Timeouts, storage_suite_with};
+use susurro_host::SerialConnector;
 
 struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-/// Speaks for the ui and the cryptor (one endpoint, so answers keep the
-/// order storage sent them in) on a host linked to the storage node.
-struct OverLink {
-    rt: tokio::runtime::Runtime,
-    host: Option<Host>,
-    ep: HostEndpoint,
-}
-
-impl Endpoint for OverLink {
-    fn send(&mut self, env: Envelope) {
-        self.ep.send_envelope(env).unwrap();
-    }
-    fn recv(&mut self, timeout: Duration) -> Option<Envelope> {
-        let ep = &mut self.ep;
-        self.rt.block_on(async {
-            let deadline = tokio::time::Instant::now() + timeout;
-            loop {
-                let env = tokio::select! {
-                    e = ep.recv() => e?,
-                    _ = tokio::time::sleep_until(deadline) => return None,
-                };
-                // Link status events come from this host, not from storage.
-                if env.src != ModuleId::Host {
-                    return Some(env);
-                }
-            }
-        })
     }
 }
 
@@ -68,25 +36,8 @@ fn storage_suite_passes_over_a_pty_to_a_storage_process() {
             .spawn()
             .unwrap(),
     );
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut host = rt
-        .block_on(async {
-            HostBuilder::new("desktop")
-                .endpoint_for(&[ModuleId::Ui, ModuleId::Cryptor])
-                .link(LinkSpec::new(
-                    "token",
-                    &[ModuleId::Storage],
-                    SerialConnector::new(a.display().to_string(), 115_200),
-                ))
-                .start()
-        })
-        .unwrap();
-    let ep = host.endpoint(ModuleId::Ui).unwrap();
-    let mut ep = OverLink {
-        rt,
-        host: Some(host),
-        ep,
-    };
+    let mut ep =
+        LinkedStorage::connect(SerialConnector::new(a.display().to_string(), 115_200)).unwrap();
     let t = Timeouts {
         kdf: Duration::from_secs(60),
         normal: Duration::from_secs(10),
@@ -96,8 +47,7 @@ fn storage_suite_passes_over_a_pty_to_a_storage_process() {
         Err(f) => panic!("{f}"),
     };
     assert!(report.passed.len() >= 40, "{:?}", report.passed);
-    let host = ep.host.take().unwrap();
-    ep.rt.block_on(host.shutdown()).unwrap();
+    ep.shutdown().unwrap();
     drop(node);
     drop(pty);
 }

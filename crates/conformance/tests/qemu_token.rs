@@ -19,9 +19,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant as StdInstant};
 
-use susurro_conformance::{Endpoint, SUITE_PASSWORD, Timeouts, storage_suite_with};
+use susurro_conformance::{Endpoint, LinkedStorage, SUITE_PASSWORD, Timeouts, storage_suite_with};
 use susurro_crypto::x25519::{Point, SecretKey};
-use susurro_host::{Endpoint as HostEndpoint, Host, HostBuilder, LinkSpec, TcpConnector};
+use susurro_host::TcpConnector;
 use susurro_storage::{FlashStore, HeapMemory, MemFlash, Profile, StorageCore};
 use susurro_wire::message::*;
 use susurro_wire::module::{Input, ModuleCore, Outbox};
@@ -99,34 +99,6 @@ impl Drop for Qemu {
             let _ = c.kill();
             let _ = c.wait();
         }
-    }
-}
-
-/// Speaks for the ui and the cryptor on a host linked to the token.
-struct OverLink {
-    rt: tokio::runtime::Runtime,
-    host: Option<Host>,
-    ep: HostEndpoint,
-}
-
-impl Endpoint for OverLink {
-    fn send(&mut self, env: Envelope) {
-        self.ep.send_envelope(env).unwrap();
-    }
-    fn recv(&mut self, timeout: Duration) -> Option<Envelope> {
-        let ep = &mut self.ep;
-        self.rt.block_on(async {
-            let deadline = tokio::time::Instant::now() + timeout;
-            loop {
-                let env = tokio::select! {
-                    e = ep.recv() => e?,
-                    _ = tokio::time::sleep_until(deadline) => return None,
-                };
-                if env.src != ModuleId::Host {
-                    return Some(env);
-                }
-            }
-        })
     }
 }
 
@@ -342,25 +314,7 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
     );
     let started = StdInstant::now();
     let (qemu, addr) = Qemu::start(&elf);
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut host = rt
-        .block_on(async {
-            HostBuilder::new("desktop")
-                .endpoint_for(&[ModuleId::Ui, ModuleId::Cryptor])
-                .link(LinkSpec::new(
-                    "token",
-                    &[ModuleId::Storage],
-                    TcpConnector::new(addr),
-                ))
-                .start()
-        })
-        .unwrap();
-    let ep = host.endpoint(ModuleId::Ui).unwrap();
-    let mut ep = OverLink {
-        rt,
-        host: Some(host),
-        ep,
-    };
+    let mut ep = LinkedStorage::connect(TcpConnector::new(addr)).unwrap();
     let t = Timeouts {
         kdf: Duration::from_secs(60),
         normal: Duration::from_secs(20),
@@ -418,8 +372,7 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
     );
 
     qemu.check_alive();
-    let host = ep.host.take().unwrap();
-    ep.rt.block_on(host.shutdown()).unwrap();
+    ep.shutdown().unwrap();
     eprintln!("QEMU token test: {:?} in all", started.elapsed());
     eprintln!("QEMU output:\n{}", qemu.log());
     drop(qemu);
