@@ -39,6 +39,13 @@ fn run() -> Result<(), StoreError> {
         if store.book().count() >= 200 {
             let first = store.book().iter().next().map(|c| c.id);
             if let Some(id) = first {
+                // Say what is about to happen: a delete that reaches the
+                // disk before the kill but is not reported is not a loss.
+                {
+                    let mut o = out.lock();
+                    let _ = writeln!(o, "d {id}");
+                    let _ = o.flush();
+                }
                 store.delete(id)?;
                 let mut o = out.lock();
                 let _ = writeln!(o, "D {id}");
