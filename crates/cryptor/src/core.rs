@@ -31,6 +31,15 @@ use crate::sas;
 use crate::session::{CONTROL_TAG_LEN, Lane, Opener, SEQ_LEN, Sealer, SessionError};
 use crate::xfer;
 
+/// Call-back attempts per call (`DoublePath`): the first, retries after a
+/// failed dial, and re-opening after the second path died. Transport
+/// accepts up to 8 extra paths per call.
+pub const CALLBACK_TRIES: u8 = 6;
+/// Pause before the call-back is tried again: an onion service can be
+/// unreachable for a while (descriptor not yet published, a time-period
+/// change, a relay of a circuit gone).
+pub const CALLBACK_RETRY: Duration = Duration::from_secs(10);
+
 /// Calls the core tracks at once (set-up, ringing and live together).
 pub const MAX_CALLS: usize = 4;
 /// Opened voice frames queued for the host's decoder.
@@ -194,6 +203,15 @@ struct Call {
     peer_contact: Option<ContactId>,
     peer_key: Option<Point>,
     obf: Option<EphemeralKeyPair>,
+    /// The call-back of an authenticated incoming call: where, how many
+    /// tries so far, and when the next one is due.
+    callback: Option<CallBack>,
+}
+
+struct CallBack {
+    address: Address,
+    tries: u8,
+    retry_at: Option<Instant>,
 }
 
 #[derive(Clone)]
@@ -512,6 +530,7 @@ impl CryptorCore {
             peer_contact: None,
             peer_key: None,
             obf: None,
+            callback: None,
         };
         let address = match target {
             CallTarget::Contact(cid) => {
@@ -819,7 +838,14 @@ impl CryptorCore {
                 // Tor, only the owner of that onion address can answer, which
                 // binds it to the key just authenticated; the second path
                 // also carries a copy of the voice.
-                if !matches!(c.address, Address::None) {
+                if !matches!(c.address, Address::None)
+                    && let Some(call) = self.find_mut(id)
+                {
+                    call.callback = Some(CallBack {
+                        address: c.address.clone(),
+                        tries: 1,
+                        retry_at: None,
+                    });
                     send(
                         out,
                         ModuleId::Transport,
@@ -853,6 +879,27 @@ impl CryptorCore {
                     query: ContactQuery::Id(cid),
                 },
             );
+        }
+    }
+
+    /// Sends the call-backs that are due again.
+    fn retry_callbacks(&mut self, now: Instant, out: &mut Outbox) {
+        for c in self.calls.iter_mut().flatten() {
+            let Some(cb) = &mut c.callback else {
+                continue;
+            };
+            if cb.retry_at.is_some_and(|t| t <= now) {
+                cb.retry_at = None;
+                cb.tries += 1;
+                send(
+                    out,
+                    ModuleId::Transport,
+                    susurro_wire::DoublePath {
+                        call: c.id,
+                        address: cb.address.clone(),
+                    },
+                );
+            }
         }
     }
 
@@ -897,6 +944,7 @@ impl CryptorCore {
             peer_contact: None,
             peer_key: None,
             obf: None,
+            callback: None,
         });
         if !ok {
             send(out, ModuleId::Transport, Terminate { call: id });
@@ -1594,6 +1642,14 @@ impl CryptorCore {
                 }
             }
             Message::PathState(m) => {
+                // The second path died: call back again, later.
+                if !m.up
+                    && m.paths == 1
+                    && let Some(cb) = self.find_mut(m.call).and_then(|c| c.callback.as_mut())
+                    && cb.tries < CALLBACK_TRIES
+                {
+                    cb.retry_at = Some(now + CALLBACK_RETRY);
+                }
                 if let Some(c) = self.find(m.call)
                     && matches!(&c.phase, Phase::Live(l) if l.talking())
                 {
@@ -1602,6 +1658,19 @@ impl CryptorCore {
                     } else if !m.up && m.paths == 1 {
                         self.state(c, CallPhase::InCall, out);
                     }
+                }
+            }
+            // A call-back that could not reach the caller's address: tried
+            // again after a pause (bounded); the call goes on on one path
+            // meanwhile, and the ui hears nothing of it.
+            Message::Error(m)
+                if matches!(m.code, ErrorCode::PeerUnreachable | ErrorCode::PeerTimeout)
+                    && self.find(m.call).is_some_and(|c| c.callback.is_some()) =>
+            {
+                if let Some(cb) = self.find_mut(m.call).and_then(|c| c.callback.as_mut())
+                    && cb.tries < CALLBACK_TRIES
+                {
+                    cb.retry_at = Some(now + CALLBACK_RETRY);
                 }
             }
             Message::NetworkStatus(m) => {
@@ -1706,12 +1775,18 @@ impl ModuleCore for CryptorCore {
                         self.end(id, EndReason::Timeout, true, true, out);
                     }
                 }
+                self.retry_callbacks(now, out);
             }
             Input::Message(env) => self.on_message(now, env, out),
         }
     }
 
     fn deadline(&self) -> Option<Instant> {
-        self.calls.iter().flatten().filter_map(|c| c.deadline).min()
+        self.calls
+            .iter()
+            .flatten()
+            .flat_map(|c| [c.deadline, c.callback.as_ref().and_then(|b| b.retry_at)])
+            .flatten()
+            .min()
     }
 }

@@ -12,7 +12,10 @@ pub mod session;
 pub mod sim;
 pub mod xfer;
 
-pub use crate::core::{Config, CryptorCore, CryptorError, INCOMING_CALL_BASE, Stats, VoiceFrame};
+pub use crate::core::{
+    CALLBACK_RETRY, CALLBACK_TRIES, Config, CryptorCore, CryptorError, INCOMING_CALL_BASE, Stats,
+    VoiceFrame,
+};
 pub use crate::drbg::Drbg;
 pub use crate::ike::{Established, IkeError, Role, SessionKeys};
 pub use crate::session::{Lane, Opener, Sealer, SessionError};

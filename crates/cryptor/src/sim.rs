@@ -179,6 +179,8 @@ pub struct Party {
     pub obf_key: Option<[u8; 32]>,
     /// Where the cryptor asked transport to open a second path (call-back).
     pub double_path: Option<Address>,
+    /// How many `DoublePath` the cryptor sent.
+    pub double_paths: u32,
     entropy: Drbg,
 }
 
@@ -281,6 +283,7 @@ impl Sim {
             ui: heapless::Deque::new(),
             kt: None,
             double_path: None,
+            double_paths: 0,
             obf_key: None,
             entropy: Drbg::from_seed(s),
         };
@@ -472,7 +475,10 @@ impl Sim {
                 // A real transport confirms the switch to Kt.
                 self.inject(p, TransportKeyed { call: m.call });
             }
-            Message::DoublePath(m) => self.parties[p].double_path = Some(m.address.clone()),
+            Message::DoublePath(m) => {
+                self.parties[p].double_path = Some(m.address.clone());
+                self.parties[p].double_paths += 1;
+            }
             Message::Terminate(_) => {
                 if let Some((q, c)) = self.peer_of(p, call) {
                     self.inject(

@@ -77,6 +77,77 @@ fn callee_calls_an_authenticated_caller_back_at_the_stored_address() {
     assert_eq!(sim.parties[0].double_path, None);
 }
 
+/// A call-back that cannot reach the caller (an onion service not yet
+/// published) is tried again after `CALLBACK_RETRY`, a bounded number of
+/// times, without troubling the ui; a second path that dies is opened
+/// again the same way.
+#[test]
+fn an_unreachable_call_back_is_retried_a_bounded_number_of_times() {
+    use susurro_cryptor::{CALLBACK_RETRY, CALLBACK_TRIES};
+    let retry_ms = u64::try_from(CALLBACK_RETRY.as_millis()).unwrap();
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, true, &mut |_, _| true);
+    let call = sim.parties[1].call().unwrap();
+    assert_eq!(sim.parties[1].double_paths, 1);
+    let ui_before = sim.parties[1].ui.len();
+    let fail = |sim: &mut Sim| {
+        sim.inject(
+            1,
+            Error {
+                call,
+                code: ErrorCode::PeerUnreachable,
+            },
+        );
+        sim.run(&mut |_, _| true);
+    };
+    fail(&mut sim);
+    sim.advance(retry_ms - 1_000);
+    assert_eq!(sim.parties[1].double_paths, 1, "retried too early");
+    sim.advance(1_000);
+    assert_eq!(sim.parties[1].double_paths, 2);
+    assert_eq!(sim.parties[1].double_path, Some(onion(1)));
+    // The second path came up, then died: called back again.
+    sim.inject(
+        1,
+        PathState {
+            call,
+            path: PathKind::Tor,
+            up: true,
+            paths: 2,
+        },
+    );
+    sim.inject(
+        1,
+        PathState {
+            call,
+            path: PathKind::Tor,
+            up: false,
+            paths: 1,
+        },
+    );
+    sim.run(&mut |_, _| true);
+    sim.advance(retry_ms);
+    assert_eq!(sim.parties[1].double_paths, 3);
+    // Failures until the budget is spent; then no more.
+    for _ in 0..10 {
+        fail(&mut sim);
+        sim.advance(retry_ms);
+    }
+    assert_eq!(sim.parties[1].double_paths, u32::from(CALLBACK_TRIES));
+    // The ui heard of no failure; the call is still up.
+    assert!(
+        !sim.parties[1]
+            .ui
+            .iter()
+            .skip(ui_before)
+            .any(|m| matches!(m, Message::Error(_) | Message::CallEnded(_))),
+        "{:?}",
+        sim.parties[1].ui
+    );
+    assert!(sim.parties[1].core.is_talking(call));
+}
+
 #[test]
 fn no_call_back_to_an_unknown_caller() {
     let mut sim = new_sim();

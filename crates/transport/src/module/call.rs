@@ -29,7 +29,7 @@ use crate::session2::{Channel, Incoming, Session2Initiator, extra_path_outcome};
 
 /// Extra paths a call may open (or accept) over its life: the call-back
 /// and reconnections after a path dies.
-pub(super) const MAX_EXTRA_PATHS: u32 = 4;
+pub(super) const MAX_EXTRA_PATHS: u32 = 8;
 
 /// Frames queued for one path's writer (1 s of voice at 20 ms). A path
 /// whose queue is full skips voice (the other path carries it) and is
