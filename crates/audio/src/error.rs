@@ -27,6 +27,9 @@ pub enum AudioError {
     /// The WebRTC audio processing module reported an error.
     #[error("audio processing (webrtc): {0}")]
     Processing(String),
+    /// Speech could not be scored (`quality`).
+    #[error("scoring: {0}")]
+    Quality(String),
     /// The resampler could not be built or failed.
     #[error("resampler: {0}")]
     Resample(String),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod loss;
 pub mod pipeline;
 pub mod playout;
+pub mod quality;
 pub mod resample;
 pub mod wav;
 

@@ -390,25 +390,42 @@ fn decode_address(v: &str) -> Result<Address, UriError> {
         Ok(Address::Tcp { host, port })
     } else if let Some(rest) = v.strip_prefix("onion:") {
         let (onion, port) = rest.split_once(':').ok_or(UriError::BadPort)?;
-        let full = decode_base32::<35>(onion, ONION_CHARS).ok_or(UriError::BadOnion)?;
-        if full[34] != ONION_VERSION {
-            return Err(UriError::BadOnion);
-        }
-        let mut key = [0u8; 32];
-        key.copy_from_slice(&full[..32]);
-        if full[32..34] != onion_checksum(&key) {
-            return Err(UriError::OnionChecksum);
-        }
-        // A correct checksum over a key that is no ed25519 point of the
-        // prime-order subgroup names no onion service Tor would reach.
-        if !susurro_crypto::onion_key_is_valid(&key) {
-            return Err(UriError::BadOnion);
-        }
+        let key = decode_onion(onion)?;
         let port = parse_port(port)?;
         Ok(Address::Onion { key, port })
     } else {
         Err(UriError::BadAddressKind)
     }
+}
+
+/// The key of a 56-character v3 onion name (no `.onion`), checked:
+/// version, checksum, and a point Tor would reach.
+fn decode_onion(onion: &str) -> Result<[u8; 32], UriError> {
+    let full = decode_base32::<35>(onion, ONION_CHARS).ok_or(UriError::BadOnion)?;
+    if full[34] != ONION_VERSION {
+        return Err(UriError::BadOnion);
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&full[..32]);
+    if full[32..34] != onion_checksum(&key) {
+        return Err(UriError::OnionChecksum);
+    }
+    // A correct checksum over a key that is no ed25519 point of the
+    // prime-order subgroup names no onion service Tor would reach.
+    if !susurro_crypto::onion_key_is_valid(&key) {
+        return Err(UriError::BadOnion);
+    }
+    Ok(key)
+}
+
+/// The key of an onion address, `<56 base32>` or `<56 base32>.onion`
+/// (lower case), checked as a card's address is; the inverse of
+/// [`onion_name`].
+///
+/// # Errors
+/// Not a valid v3 onion address.
+pub fn parse_onion_name(s: &str) -> Result<[u8; 32], UriError> {
+    decode_onion(s.strip_suffix(".onion").unwrap_or(s))
 }
 
 /// A host is a name or IPv4 literal of `A-Z a-z 0-9 - . _`, or an IPv6

@@ -94,6 +94,20 @@ fn real_onion_address_decodes() {
 }
 
 #[test]
+fn onion_names_parse_with_or_without_the_suffix() {
+    let onion = "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad";
+    let key = uri::parse_onion_name(onion).unwrap();
+    assert_eq!(onion_name(&key).as_str(), onion);
+    assert_eq!(uri::parse_onion_name(&format!("{onion}.onion")), Ok(key));
+    assert_eq!(uri::parse_onion_name(ONION), Ok(onion_key()));
+    // One character changed: the checksum catches it.
+    let typo = onion.replacen('x', "y", 1);
+    assert_eq!(uri::parse_onion_name(&typo), Err(UriError::OnionChecksum));
+    assert_eq!(uri::parse_onion_name("abc.onion"), Err(UriError::BadOnion));
+    assert_eq!(uri::parse_onion_name(""), Err(UriError::BadOnion));
+}
+
+#[test]
 fn scheme_is_case_insensitive_checksum_covers_lower_case() {
     let s = "SuSuRRo:x?k=aebagbafaydqqcikbmga2dqpcaireeyuculbogazdinryhi6d4qa&c=42f0c188";
     assert_eq!(decode(s).unwrap(), card("x", Address::None));
