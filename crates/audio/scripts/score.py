@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Score degraded speech against references with PESQ (WB and NB) and STOI.
 
-Usage: score.py REF1.wav DEG1.wav [REF2.wav DEG2.wav ...]
+Usage: score.py [--wb-only] REF1.wav DEG1.wav [REF2.wav DEG2.wav ...]
+       score.py [--wb-only] --list PAIRS.txt
+Batch mode (--list): PAIRS.txt holds one pair a line, the two paths
+separated by a tab, so one process scores any number of pairs.
 Both files of a pair must be mono 16 kHz WAV and time-aligned (STOI needs
 alignment; PESQ aligns by itself). PESQ-WB (P.862.2) is computed at 16 kHz;
 PESQ-NB (P.862) at 8 kHz, both files converted with a long polyphase filter.
 Prints one line per pair:
     pesq_wb pesq_nb stoi
-with "nan" for a score that could not be computed (and the reason on stderr).
+(only pesq_wb with --wb-only), with "nan" for a score that could not be
+computed (and the reason on stderr).
 Needs: pesq, pystoi, numpy, scipy (see scripts/setup-audio-venv.sh).
 """
 import sys
@@ -40,14 +44,31 @@ def safe(fn, what):
         return float("nan")
 
 
-def main(argv):
+def pairs_from(argv):
+    if argv[:1] == ["--list"] and len(argv) == 2:
+        with open(argv[1], encoding="utf-8") as f:
+            lines = [line.rstrip("\n") for line in f if line.strip()]
+        pairs = [tuple(line.split("\t")) for line in lines]
+        if any(len(p) != 2 for p in pairs):
+            raise SystemExit(f"{argv[1]}: each line must be REF<tab>DEG")
+        return pairs
     if len(argv) < 2 or len(argv) % 2:
         raise SystemExit(__doc__)
-    for ref_p, deg_p in zip(argv[0::2], argv[1::2]):
+    return list(zip(argv[0::2], argv[1::2]))
+
+
+def main(argv):
+    wb_only = argv[:1] == ["--wb-only"]
+    if wb_only:
+        argv = argv[1:]
+    for ref_p, deg_p in pairs_from(argv):
         ref, deg = load(ref_p), load(deg_p)
         n = min(len(ref), len(deg))
         ref, deg = ref[:n], deg[:n]
         wb = safe(lambda: pesq(16000, ref, deg, "wb"), f"PESQ-WB {deg_p}")
+        if wb_only:
+            print(f"{wb:.3f}", flush=True)
+            continue
         ref8, deg8 = resample_poly(ref, 1, 2), resample_poly(deg, 1, 2)
         nb = safe(lambda: pesq(8000, ref8, deg8, "nb"), f"PESQ-NB {deg_p}")
         st = safe(lambda: stoi(ref, deg, 16000, extended=False), f"STOI {deg_p}")

@@ -2,9 +2,14 @@
 #![forbid(unsafe_code)]
 
 pub mod audio_io;
+pub mod config;
 pub mod cryptor_task;
 pub mod node;
 
 pub use crate::audio_io::AudioSpec;
 pub use crate::cryptor_task::{AudioLog, CallAudio, CryptorTask};
+/// Whether this build carries the embedded Tor client (feature `tor`).
+pub const TOR: bool = cfg!(feature = "tor");
+
+pub use crate::config::{Config, Home, Mode};
 pub use crate::node::{Node, NodeConfig, StorageSpec, spawn_transport, storage_core};

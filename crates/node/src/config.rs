@@ -1,0 +1,438 @@
+//! `config.toml` and the data locations, shared by the CLI and the desktop
+//! (both read and write the same file).
+//!
+//! Without a home directory given: the configuration in
+//! `$XDG_CONFIG_HOME/susurro` (~/.config/susurro) and the data (store file,
+//! transport state) in `$XDG_DATA_HOME/susurro` (~/.local/share/susurro).
+//! With one (`--home DIR`): both in `DIR`.
+//!
+//! ```toml
+//! name = "alice"
+//!
+//! [network]
+//! mode = "tor"          # "tor" (onion services) or "direct" (TCP)
+//! host = "127.0.0.1"    # direct: the host others reach you at (your card)
+//! port = 47000          # direct: TCP port; tor: the onion service's port
+//! listen = "127.0.0.1"  # direct: the address the listener binds
+//! onion = "….onion"     # tor: your onion address, recorded once known
+//!
+//! [tor]                 # only for a private Tor network (tests)
+//! authorities = ["<40 hex: v3 identity>"]
+//! fallbacks = [{ rsa = "<40 hex>", ed = "<64 hex>", or_port = "127.0.0.1:5000" }]
+//! net_params = { hsdir_interval = 8 }
+//! local_network = true
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use susurro_transport::tor::{TorFallback, TorSettings};
+use susurro_wire::NetMode;
+
+/// Default port: direct TCP calls and the onion service's virtual port.
+pub const DEFAULT_PORT: u16 = 47_000;
+
+/// Where things live.
+#[derive(Debug, Clone)]
+pub struct Home {
+    /// Configuration directory.
+    pub config_dir: PathBuf,
+    /// Data directory (the store file, the transport's state).
+    pub data_dir: PathBuf,
+}
+
+impl Home {
+    /// `home`, or the XDG directories.
+    ///
+    /// # Errors
+    /// No home directory is known (no `HOME`).
+    pub fn locate(home: Option<&Path>) -> Result<Self> {
+        if let Some(h) = home {
+            return Ok(Self {
+                config_dir: h.to_owned(),
+                data_dir: h.to_owned(),
+            });
+        }
+        let dirs = directories::ProjectDirs::from("", "", "susurro")
+            .ok_or_else(|| anyhow!("no home directory found: set HOME or pass --home"))?;
+        Ok(Self {
+            config_dir: dirs.config_dir().to_owned(),
+            data_dir: dirs.data_dir().to_owned(),
+        })
+    }
+
+    /// The configuration file.
+    #[must_use]
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// The store file (identity and contacts, encrypted).
+    #[must_use]
+    pub fn store_file(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    /// The transport's own directory: Tor's state and cache, and the
+    /// onion service's key (in arti's keystore).
+    #[must_use]
+    pub fn transport_dir(&self) -> PathBuf {
+        self.data_dir.join("transport")
+    }
+
+    /// Reads the configuration; `None` when there is none yet.
+    ///
+    /// # Errors
+    /// The file cannot be read or is not valid.
+    pub fn load(&self) -> Result<Option<Config>> {
+        let path = self.config_file();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let cfg: Config =
+            toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
+        // Check the Tor section now rather than at the first call.
+        cfg.tor_settings()
+            .with_context(|| format!("{} is not valid", path.display()))?;
+        Ok(Some(cfg))
+    }
+
+    /// Writes the configuration (creating the directories), atomically.
+    ///
+    /// # Errors
+    /// A directory or the file cannot be written.
+    pub fn save(&self, cfg: &Config) -> Result<()> {
+        std::fs::create_dir_all(&self.config_dir)
+            .with_context(|| format!("cannot create {}", self.config_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        let text = toml::to_string(cfg).context("cannot write the configuration")?;
+        let path = self.config_file();
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+/// `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Your name on your contact card.
+    pub name: String,
+    /// Network settings.
+    pub network: Network,
+    /// Audio settings.
+    #[serde(default)]
+    pub audio: Audio,
+    /// Storage settings.
+    #[serde(default)]
+    pub storage: Storage,
+    /// A private Tor network instead of the public one (tests).
+    #[serde(default, skip_serializing_if = "Tor::is_public")]
+    pub tor: Tor,
+}
+
+/// How calls travel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Over Tor onion services (embedded Tor client).
+    Tor,
+    /// Direct TCP (a configuration written before `mode` existed).
+    #[default]
+    Direct,
+}
+
+impl Mode {
+    /// The wire's network mode.
+    #[must_use]
+    pub fn net_mode(self) -> NetMode {
+        match self {
+            Self::Tor => NetMode::Tor,
+            Self::Direct => NetMode::Direct,
+        }
+    }
+
+    /// The mode a new identity gets: Tor when this build has it.
+    #[must_use]
+    pub fn preferred() -> Self {
+        if crate::TOR { Self::Tor } else { Self::Direct }
+    }
+}
+
+/// `[network]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Tor or direct TCP.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Direct: host name or address others use to reach you (on your card).
+    pub host: String,
+    /// Direct: TCP port; Tor: the onion service's virtual port.
+    pub port: u16,
+    /// Direct: address the listener binds.
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Tor: your onion address (`<56 base32>.onion`), recorded the first
+    /// time the onion service runs, for your contact card. The service's
+    /// key itself lives in the transport's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onion: Option<String>,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Self {
+            mode: Mode::preferred(),
+            host: "127.0.0.1".to_owned(),
+            port: DEFAULT_PORT,
+            listen: default_listen(),
+            onion: None,
+        }
+    }
+}
+
+fn default_listen() -> String {
+    "127.0.0.1".to_owned()
+}
+
+/// `[audio]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audio {
+    /// Opus bitrate, bit/s (default 16000).
+    pub bitrate: Option<u32>,
+    /// Capture device name (default: the system's).
+    pub input_device: Option<String>,
+    /// Playback device name (default: the system's).
+    pub output_device: Option<String>,
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// Serial device of a storage token (default: the store file).
+    pub serial: Option<String>,
+    /// Key-derivation profile used at `init` ("host" or "test-only-insecure").
+    pub profile: Option<String>,
+}
+
+/// `[tor]`: a private Tor network. Empty: the public Tor network.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tor {
+    /// The directory authorities' v3 identities, 40 hex digits each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorities: Vec<String>,
+    /// Directory caches to contact first (needed with `authorities`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<Fallback>,
+    /// Consensus parameters to override, e.g. `hsdir_interval`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub net_params: BTreeMap<String, i32>,
+    /// Relays on 127.0.0.1: every address counts as distinct, local
+    /// addresses are allowed, permission checks are off.
+    #[serde(default)]
+    pub local_network: bool,
+}
+
+/// A fallback directory cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fallback {
+    /// RSA identity (relay fingerprint), 40 hex digits.
+    pub rsa: String,
+    /// Ed25519 identity, 64 hex digits.
+    pub ed: String,
+    /// `ORPort`.
+    pub or_port: SocketAddr,
+}
+
+impl Tor {
+    /// True for the public Tor network (nothing set).
+    #[must_use]
+    pub fn is_public(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// The section describing `s` (a private network's settings).
+    #[must_use]
+    pub fn from_settings(s: &TorSettings) -> Self {
+        Self {
+            authorities: s.authorities.iter().map(hex::encode).collect(),
+            fallbacks: s
+                .fallbacks
+                .iter()
+                .map(|f| Fallback {
+                    rsa: hex::encode(f.rsa_identity),
+                    ed: hex::encode(f.ed_identity),
+                    or_port: f.or_port,
+                })
+                .collect(),
+            net_params: s.net_params.iter().cloned().collect(),
+            local_network: s.allow_local_addrs,
+        }
+    }
+}
+
+fn hex_array<const N: usize>(what: &str, s: &str) -> Result<[u8; N]> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(s.trim(), &mut out)
+        .map_err(|_| anyhow!("[tor] {what} must be {} hex digits: {s:?}", 2 * N))?;
+    Ok(out)
+}
+
+impl Config {
+    /// The Tor client's settings.
+    ///
+    /// # Errors
+    /// An identity in `[tor]` is malformed, or authorities are given
+    /// without fallbacks.
+    pub fn tor_settings(&self) -> Result<TorSettings> {
+        let t = &self.tor;
+        let mut s = if t.local_network {
+            TorSettings::test_network()
+        } else {
+            TorSettings::default()
+        };
+        for a in &t.authorities {
+            s.authorities.push(hex_array("authorities", a)?);
+        }
+        for f in &t.fallbacks {
+            s.fallbacks.push(TorFallback {
+                rsa_identity: hex_array("fallbacks.rsa", &f.rsa)?,
+                ed_identity: hex_array("fallbacks.ed", &f.ed)?,
+                or_port: f.or_port,
+            });
+        }
+        if !s.authorities.is_empty() && s.fallbacks.is_empty() {
+            bail!("[tor] authorities need fallbacks (directory caches to reach first)");
+        }
+        if s.authorities.is_empty() && !s.fallbacks.is_empty() {
+            bail!(
+                "[tor] fallbacks without authorities: give both, or neither for the public Tor network"
+            );
+        }
+        s.net_params = t.net_params.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        if t.local_network {
+            // A private network is fast: give up on a connection sooner.
+            s.connect_timeout = Duration::from_secs(60);
+        }
+        Ok(s)
+    }
+
+    /// The transport module's settings for this configuration, with its
+    /// state under `home`.
+    ///
+    /// # Errors
+    /// As [`Config::tor_settings`].
+    pub fn transport(&self, home: &Home) -> Result<susurro_transport::module::ModuleConfig> {
+        let mut t = susurro_transport::module::ModuleConfig {
+            listen_host: self.network.listen.clone(),
+            state_dir: Some(home.transport_dir()),
+            ..susurro_transport::module::ModuleConfig::default()
+        };
+        if self.network.mode == Mode::Tor {
+            t.tor = Some(self.tor_settings()?);
+            // Tor's delay varies far more than a LAN's: start deeper
+            // (5 × 20 ms); the buffer adapts from there.
+            t.jitter.target_depth = 5;
+            t.driver.connect_timeout = Duration::from_secs(120);
+            t.driver.handshake_timeout = Duration::from_secs(60);
+            t.step_timeout = Duration::from_secs(30);
+        }
+        Ok(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const FULL: &str = r#"
+name = "alice"
+
+[network]
+mode = "tor"
+host = "127.0.0.1"
+port = 47000
+onion = "abc.onion"
+
+[tor]
+authorities = ["4911952DB6ECCEDDC216915763CF9DB5566D1958"]
+fallbacks = [{ rsa = "4911952db6ecceddc216915763cf9db5566d1958", ed = "7af5ef42beeb3ce0621944b0953 47ef1f2bcb6209dda4d82aa82a449381b4441", or_port = "127.0.0.1:5000" }]
+net_params = { hsdir_interval = 8 }
+local_network = true
+"#;
+
+    #[test]
+    fn private_network_round_trip() {
+        let text = FULL.replace("0953 47", "095347");
+        let cfg: Config = toml::from_str(&text).unwrap();
+        assert_eq!(cfg.network.mode, Mode::Tor);
+        assert_eq!(cfg.network.onion.as_deref(), Some("abc.onion"));
+        let s = cfg.tor_settings().unwrap();
+        assert_eq!(s.authorities[0][0], 0x49);
+        assert_eq!(s.fallbacks[0].ed_identity[0], 0x7a);
+        assert_eq!(s.net_params, vec![("hsdir_interval".to_owned(), 8)]);
+        assert_eq!(s.subnet_prefixes, Some((33, 129)));
+        // What a test writes from a TestNet's settings reads back the same.
+        let again = Tor::from_settings(&s);
+        assert_eq!(again.authorities[0], cfg.tor.authorities[0].to_lowercase());
+        let cfg2 = Config {
+            tor: again,
+            ..cfg.clone()
+        };
+        let back: Config = toml::from_str(&toml::to_string(&cfg2).unwrap()).unwrap();
+        assert_eq!(back.tor_settings().unwrap(), s);
+    }
+
+    #[test]
+    fn malformed_tor_sections_are_refused_with_the_field_named() {
+        let cfg: Config = toml::from_str(FULL).unwrap();
+        let e = cfg.tor_settings().unwrap_err().to_string();
+        assert!(e.contains("fallbacks.ed"), "{e}");
+        let mut c = cfg.clone();
+        c.tor.fallbacks.clear();
+        let e = c.tor_settings().unwrap_err().to_string();
+        assert!(e.contains("need fallbacks"), "{e}");
+        let t: Result<Config, _> = toml::from_str(&FULL.replace("\"tor\"", "\"onion\""));
+        assert!(t.is_err());
+    }
+
+    #[test]
+    fn a_configuration_without_mode_is_direct_and_the_public_network() {
+        let cfg: Config =
+            toml::from_str("name = \"bob\"\n[network]\nhost = \"h\"\nport = 1\n").unwrap();
+        assert_eq!(cfg.network.mode, Mode::Direct);
+        assert!(cfg.tor.is_public());
+        assert_eq!(cfg.tor_settings().unwrap(), TorSettings::default());
+        // The public network writes no [tor] section.
+        assert!(!toml::to_string(&cfg).unwrap().contains("[tor]"));
+    }
+
+    #[test]
+    fn transport_settings_follow_the_mode() {
+        let home = Home::locate(Some(Path::new("/x"))).unwrap();
+        let mut cfg: Config =
+            toml::from_str("name = \"bob\"\n[network]\nhost = \"h\"\nport = 1\n").unwrap();
+        let t = cfg.transport(&home).unwrap();
+        assert!(t.tor.is_none());
+        assert_eq!(t.state_dir.as_deref(), Some(Path::new("/x/transport")));
+        cfg.network.mode = Mode::Tor;
+        let t = cfg.transport(&home).unwrap();
+        assert_eq!(t.tor, Some(TorSettings::default()));
+        assert_eq!(t.jitter.target_depth, 5);
+    }
+}
