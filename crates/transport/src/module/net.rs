@@ -91,6 +91,10 @@ impl Target {
     }
 }
 
+/// Pause between two attempts to open an onion stream.
+#[cfg(feature = "tor")]
+const ONION_RETRY: Duration = Duration::from_secs(3);
+
 /// Circuit isolation of one path: each path of each call gets its own
 /// token, so two paths never share a Tor circuit. Session 1 and session 2
 /// of a path share it (session 2 reuses the rendezvous circuit).
@@ -141,17 +145,35 @@ pub(super) async fn open(
                     source: std::io::Error::other("Tor is not configured (NetworkConfig mode Tor)"),
                 });
             };
-            match timeout(after, crate::tor::connect(&client, key, *port, iso.token)).await {
-                Err(_) => Err(TransportError::Timeout {
+            // A failed attempt is tried again until the open timeout: arti
+            // returns at once when, say, the guard it starts from has
+            // died, and only picks another one for the next attempt; an
+            // onion service may also be unreachable for a while after it
+            // starts or after a time-period change.
+            let deadline = tokio::time::Instant::now() + after;
+            let mut last = None;
+            loop {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                match timeout(left, crate::tor::connect(&client, key, *port, iso.token)).await {
+                    Err(_) => break,
+                    Ok(Ok(s)) => return Ok(Box::new(s)),
+                    Ok(Err(e)) => last = Some(e.to_string()),
+                }
+                if deadline.saturating_duration_since(tokio::time::Instant::now()) <= ONION_RETRY {
+                    break;
+                }
+                tokio::time::sleep(ONION_RETRY).await;
+            }
+            Err(match last {
+                Some(e) => TransportError::Unreachable {
+                    target: t.describe(),
+                    source: std::io::Error::other(e),
+                },
+                None => TransportError::Timeout {
                     what: "onion connect",
                     after,
-                }),
-                Ok(Ok(s)) => Ok(Box::new(s)),
-                Ok(Err(e)) => Err(TransportError::Unreachable {
-                    target: t.describe(),
-                    source: std::io::Error::other(e.to_string()),
-                }),
-            }
+                },
+            })
         }
         #[cfg(not(feature = "tor"))]
         Target::Onion { .. } => {
