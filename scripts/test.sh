@@ -17,6 +17,9 @@ SUDO=""
 
 step "system packages"
 packages=(socat pkg-config)
+# A private Tor network for the onion-service tests (started by the tests,
+# on 127.0.0.1 only; the package starts no daemon without an init system).
+packages+=(tor)
 # The desktop GUI: X11/GL to build and run it, Xvfb for the window test,
 # Mesa's lavapipe for headless snapshot rendering.
 packages+=(libxkbcommon-dev libxkbcommon-x11-0 libx11-dev libxcursor-dev libxrandr-dev

@@ -16,7 +16,7 @@ use susurro_wire::{
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
 
-use crate::config::{Config, Home, Network};
+use crate::config::{self, Config, Home, Mode, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
 use crate::{CallOpts, Global, ProfileArg};
@@ -159,8 +159,8 @@ async fn wait_unlocked(front: &mut Front, what: &str) -> Result<(), Failure> {
 
 /// Starts a node with storage and the ui (no calls), unlocked.
 async fn open(g: &Global) -> Result<(Node, Front, Config, Home), Failure> {
-    let home = Home::locate(g.home.as_deref())?;
-    let cfg = home.load()?;
+    let home = config::locate(g.home.as_deref())?;
+    let cfg = config::load(&home)?;
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
     let mut node = Node::start(node_config(spec, false))?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
@@ -201,11 +201,17 @@ async fn lock(front: &mut Front) {
 pub async fn init(
     g: &Global,
     name: String,
+    mode: Mode,
     host: String,
     port: u16,
     profile: ProfileArg,
 ) -> Result<(), Failure> {
-    let home = Home::locate(g.home.as_deref())?;
+    if mode == Mode::Tor && !susurro_node::TOR {
+        return Err(Failure::usage(
+            "this susurro-cli was built without Tor: use --network direct, or build with `--features tor`",
+        ));
+    }
+    let home = config::locate(g.home.as_deref())?;
     if home.config_file().exists() {
         return Err(Failure::usage(format!(
             "an identity already exists in {} (remove it or use --home)",
@@ -216,10 +222,13 @@ pub async fn init(
     let cfg = Config {
         name,
         network: Network {
+            mode,
             host,
             port,
             listen: "127.0.0.1".to_owned(),
+            onion: None,
         },
+        tor: crate::config::Tor::default(),
         audio: crate::config::Audio::default(),
         storage: crate::config::Storage {
             serial: None,
@@ -254,11 +263,22 @@ pub async fn init(
     drop(pw);
     wait_unlocked(&mut front, "creating the identity").await?;
     let fp = own_fingerprint(&mut front).await?;
-    home.save(&cfg)?;
+    config::save(&home, &cfg)?;
     out(
         g,
         json!({"event": "initialised", "name": cfg.name, "fingerprint": fp, "home": home.config_dir}),
-        || format!("Identity created for {}. Fingerprint: {fp}", cfg.name),
+        || {
+            let how = match mode {
+                Mode::Tor => {
+                    "Calls go over Tor. Your card gets its onion address the first time you run `listen` or `call`."
+                }
+                Mode::Direct => "Calls go over direct TCP.",
+            };
+            format!(
+                "Identity created for {}. Fingerprint: {fp}\n{how}",
+                cfg.name
+            )
+        },
     );
     close(node, front).await
 }
@@ -287,8 +307,18 @@ pub async fn status(g: &Global) -> Result<(), Failure> {
     let card = own_card(&mut front, &cfg).await?;
     out(
         g,
-        json!({"event": "status", "name": cfg.name, "fingerprint": fp, "uri": card, "home": home.config_dir}),
-        || format!("{}\n  fingerprint {fp}\n  card        {card}", cfg.name),
+        json!({"event": "status", "name": cfg.name, "fingerprint": fp, "uri": card, "network": network_name(cfg.network.mode), "home": home.config_dir}),
+        || {
+            let mut t = format!(
+                "{}\n  fingerprint {fp}\n  network     {}\n  card        {card}",
+                cfg.name,
+                network_name(cfg.network.mode)
+            );
+            if cfg.network.mode == Mode::Tor && cfg.network.onion.is_none() {
+                t.push_str("\n  (your card has no address yet: run `susurro-cli listen` once to start your onion service)");
+            }
+            t
+        },
     );
     close(node, front).await
 }
@@ -298,11 +328,40 @@ async fn own_card(front: &mut Front, cfg: &Config) -> Result<String, Failure> {
     let card = ContactCard {
         name: Name::new(&cfg.name).map_err(|_| Failure::usage("the configured name is invalid"))?,
         key,
-        address: tcp_address(&cfg.network.host, cfg.network.port)?,
+        address: own_address(cfg)?,
     };
     let mut s = heapless::String::<{ uri::MAX_URI }>::new();
     uri::encode(&card, &mut s).map_err(|e| Failure::usage(e.message()))?;
     Ok(s.as_str().to_owned())
+}
+
+fn network_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Tor => "tor",
+        Mode::Direct => "direct",
+    }
+}
+
+/// The address on our card: the onion service in Tor mode (none until it
+/// first ran), else the configured host and port.
+fn own_address(cfg: &Config) -> Result<Address, Failure> {
+    match cfg.network.mode {
+        Mode::Direct => tcp_address(&cfg.network.host, cfg.network.port),
+        Mode::Tor => Ok(
+            match cfg
+                .network
+                .onion
+                .as_deref()
+                .and_then(|o| uri::parse_onion_name(o).ok())
+            {
+                Some(key) => Address::Onion {
+                    key,
+                    port: cfg.network.port,
+                },
+                None => Address::None,
+            },
+        ),
+    }
 }
 
 fn tcp_address(host: &str, port: u16) -> Result<Address, Failure> {
@@ -494,8 +553,8 @@ pub async fn contacts_export(g: &Global, qr: bool) -> Result<(), Failure> {
 
 /// `backup` (the store file only: a token backs up on the token).
 pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
-    let home = Home::locate(g.home.as_deref())?;
-    let cfg = home.load()?;
+    let home = config::locate(g.home.as_deref())?;
+    let cfg = config::load(&home)?;
     if g.storage_serial.is_some() || cfg.storage.serial.is_some() {
         return Err(Failure::usage(
             "backup works on the store file of this computer; a storage token keeps its key inside and is not backed up over the link",
@@ -532,8 +591,8 @@ pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
 
 /// `restore`.
 pub async fn restore(g: &Global, file: &Path) -> Result<(), Failure> {
-    let home = Home::locate(g.home.as_deref())?;
-    let cfg = home.load()?;
+    let home = config::locate(g.home.as_deref())?;
+    let cfg = config::load(&home)?;
     if !file.exists() {
         return Err(Failure::usage(format!("{} does not exist", file.display())));
     }
@@ -578,10 +637,14 @@ pub async fn remote_ui(g: &Global, link: LinkSpec) -> Result<(), Failure> {
     r
 }
 
+/// Time allowed for Tor to bootstrap and our onion service to come up
+/// (the public network usually needs well under a minute).
+const TOR_WAIT: Duration = Duration::from_secs(300);
+
 /// `listen` (target `None`) and `call`.
 pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<(), Failure> {
-    let home = Home::locate(g.home.as_deref())?;
-    let cfg = home.load()?;
+    let home = config::locate(g.home.as_deref())?;
+    let mut cfg = config::load(&home)?;
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
     let mut nc = node_config(spec, true);
     nc.audio = AudioSpec {
@@ -597,20 +660,66 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
     if opts.no_processing || opts.input.is_some() {
         nc.processing = ProcessingConfig::bypass();
     }
-    nc.transport.listen_host = cfg.network.listen.clone();
+    nc.transport = cfg
+        .transport(&home)
+        .map_err(|e| Failure::usage(format!("{e:#}")))?;
     nc.transport_serial = g.transport_serial.clone();
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
     let mut front = Front::start(ep, node.clock)?;
     unlock(g, &mut front).await?;
+    let target = match target {
+        Some(t) => Some(resolve_target(&mut front, &t).await?),
+        None => None,
+    };
+    // The target's address decides how to reach it; listening follows the
+    // configuration.
+    let mode = match &target {
+        Some((_, Address::Onion { .. })) => NetMode::Tor,
+        Some((_, Address::Tcp { .. })) => NetMode::Direct,
+        Some((_, Address::None)) | None => cfg.network.mode.net_mode(),
+    };
+    if mode == NetMode::Tor && !susurro_node::TOR {
+        return Err(Failure::usage(
+            "this susurro-cli was built without Tor: rebuild with `--features tor`, or use direct calls (`init --network direct`)",
+        ));
+    }
     let port = opts.port.unwrap_or(cfg.network.port);
-    let listen = target.is_none();
+    // Over Tor we always run our onion service: it is who we are, and the
+    // callee of our call proves our address by calling it back.
+    let listen = target.is_none() || mode == NetMode::Tor;
     front.act(Action::SetNetwork {
-        mode: NetMode::Direct,
+        mode,
         listen,
         port: if listen { port } else { 0 },
     })?;
-    if listen {
+    if mode == NetMode::Tor {
+        let address = tor_up(g, &mut front).await?;
+        let onion = match &address {
+            Address::Onion { key, .. } => Some(format!("{}.onion", uri::onion_name(key))),
+            _ => None,
+        };
+        if onion.is_some() && cfg.network.onion != onion {
+            // Our card carries it from now on (`status`, `contacts export`).
+            cfg.network.onion = onion;
+            if cfg.network.mode == Mode::Tor {
+                config::save(&home, &cfg)?;
+            }
+        }
+        if target.is_none() {
+            let card = own_card(&mut front, &cfg).await?;
+            let addr = address_text(&address);
+            out(
+                g,
+                json!({"event": "listening", "address": addr, "uri": card}),
+                || {
+                    format!(
+                        "Listening for calls on your onion service {addr}.\nYour card: {card}\nCtrl-C to stop."
+                    )
+                },
+            );
+        }
+    } else if listen {
         front
             .wait_for(Duration::from_secs(10), "the listener", |v, ev| {
                 if let Some(UiEvent::Error(e)) = ev {
@@ -624,33 +733,72 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
             format!("Listening for calls on {addr}. Ctrl-C to stop.")
         });
     }
-    let target = match target {
-        Some(t) => Some(resolve_target(&mut front, &t).await?),
-        None => None,
-    };
     let so = SessionOpts {
         auto_accept: opts.auto_accept,
         hangup_after: opts.hangup_after.map(Duration::from_secs_f64),
         once: opts.once || target.is_some(),
     };
+    let target = target.map(|(t, _)| (t, mode));
     let r = session(g, &mut front, target, &so, Some(&node)).await;
     let stop = close(node, front).await;
     r.and(stop)
 }
 
-async fn resolve_target(front: &mut Front, t: &str) -> Result<CallTarget, Failure> {
+/// Waits (bounded) for Tor to bootstrap and our onion service to run,
+/// showing the progress; returns our onion address. Failures on the way
+/// (a bootstrap attempt that failed) are shown; the transport retries.
+async fn tor_up(g: &Global, front: &mut Front) -> Result<Address, Failure> {
+    let mut shown: Option<(u8, bool, bool)> = None;
+    let t0 = Instant::now();
+    front
+        .wait_for(TOR_WAIT, "Tor", |v, ev| {
+            let n = &v.network;
+            if let Some(UiEvent::Error(e)) = ev {
+                out(g, json!({"event": "error", "message": e.to_string()}), || {
+                    format!("Tor: {e} (retrying)")
+                });
+            }
+            let now = (n.bootstrap_percent, n.listening, n.onion_published);
+            if n.known && shown != Some(now) {
+                shown = Some(now);
+                let secs = t0.elapsed().as_secs_f64();
+                out(
+                    g,
+                    json!({"event": "tor", "bootstrap_percent": n.bootstrap_percent, "onion_service": n.listening, "published": n.onion_published, "elapsed_s": secs}),
+                    || match now {
+                        (p, false, _) if p < 100 => format!("Tor: connecting to the network… {p} %"),
+                        (_, false, _) => "Tor: connected; starting your onion service…".to_owned(),
+                        (_, true, false) => "Tor: your onion service is running; publishing its address…".to_owned(),
+                        (_, true, true) => "Tor: your onion service is published.".to_owned(),
+                    },
+                );
+            }
+            (n.listening && matches!(n.address, Address::Onion { .. }))
+                .then(|| Ok(n.address.clone()))
+        })
+        .await
+}
+
+/// Whom `t` names, and the address used to pick the network (none for a
+/// contact without one).
+async fn resolve_target(front: &mut Front, t: &str) -> Result<(CallTarget, Address), Failure> {
     if t.to_ascii_lowercase().starts_with("susurro:") {
         let card = uri::decode(t)
             .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
-        return Ok(CallTarget::Address(card.address));
+        return Ok((CallTarget::Address(card.address.clone()), card.address));
     }
     if let Some((host, port)) = t.rsplit_once(':')
         && let Ok(port) = port.parse::<u16>()
     {
-        return Ok(CallTarget::Address(tcp_address(host, port)?));
+        let a = if let Ok(key) = uri::parse_onion_name(host) {
+            Address::Onion { key, port }
+        } else {
+            tcp_address(host, port)?
+        };
+        return Ok((CallTarget::Address(a.clone()), a));
     }
     let c = find_contact(front, t).await?;
-    Ok(CallTarget::Contact(c.id))
+    Ok((CallTarget::Contact(c.id), c.address))
 }
 
 #[derive(Debug, Default)]
@@ -666,7 +814,7 @@ const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified
 async fn session(
     g: &Global,
     front: &mut Front,
-    target: Option<CallTarget>,
+    target: Option<(CallTarget, NetMode)>,
     so: &SessionOpts,
     node: Option<&Node>,
 ) -> Result<(), Failure> {
@@ -674,11 +822,8 @@ async fn session(
     let mut stdin_open = true;
     let mut called_at = None;
     let mut hangup_at: Option<Instant> = None;
-    if let Some(t) = target {
-        front.act(Action::Call {
-            target: t,
-            mode: NetMode::Direct,
-        })?;
+    if let Some((t, mode)) = target {
+        front.act(Action::Call { target: t, mode })?;
         called_at = Some(Instant::now());
     } else if !g.json {
         print_line(HELP);

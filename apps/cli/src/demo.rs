@@ -18,7 +18,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde::Serialize;
 use serde_json::Value;
-use susurro_audio::read_wav_mono;
+use susurro_audio::{quality, read_wav_mono};
 use susurro_host::testing::PtyPair;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
@@ -30,8 +30,6 @@ use crate::exit::Failure;
 
 /// The speech Alice plays (CC BY-SA 3.0, see crates/audio/testdata/LICENSE.md).
 const SPEECH: &[u8] = include_bytes!("../../../crates/audio/testdata/natural-allison-16k.wav");
-/// The PESQ/STOI scorer of the audio crate.
-const SCORE_PY: &str = include_str!("../../../crates/audio/scripts/score.py");
 
 /// Options of `demo`.
 #[derive(Debug, Clone, Args)]
@@ -206,7 +204,7 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
         let port_arg = if p.name == "bob" { port } else { port + 1 };
         run_json(
             cli(p)
-                .args(["init", "--name", p.name, "--port"])
+                .args(["init", "--name", p.name, "--network", "direct", "--port"])
                 .arg(port_arg.to_string())
                 .args(["--profile", profile]),
             "init",
@@ -344,12 +342,12 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     // Alice's input started at `in0`; Bob's output at `out0`.
     let a_in0 = alice_audio_start(&alice_p);
     if let (Some(in0), Some(out0)) = (a_in0, audio["output_started_us"].as_u64())
-        && let Some(lag) = best_lag(&said, &heard, heard_rate as usize * 2)
+        && let Some(lag) = quality::best_lag(&said, &heard, heard_rate as usize * 2)
     {
         let d = (out0 as f64 - in0 as f64) / 1000.0 + lag as f64 * 1000.0 / f64::from(heard_rate);
         report.one_way_delay_ms = Some(d);
         // Align for PESQ.
-        let aligned = align(&heard, lag, said.len());
+        let aligned = quality::align(&heard, lag, said.len());
         let al_path = dir.join("bob-heard-aligned.wav");
         let ref_path = dir.join("alice-said-16k.wav");
         susurro_audio::write_wav_mono(&al_path, heard_rate, &aligned)?;
@@ -540,80 +538,18 @@ fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     Ok(out)
 }
 
-/// The lag (samples, `heard[j] ≈ said[j - lag]`) in `0..max` maximising the
-/// normalised cross-correlation: a coarse search on 8× decimated signals,
-/// then a fine one around the best coarse lag.
-fn best_lag(said: &[f32], heard: &[f32], max: usize) -> Option<usize> {
-    const D: usize = 8;
-    let dec = |x: &[f32]| -> Vec<f32> {
-        x.chunks(D)
-            .map(|c| c.iter().sum::<f32>() / D as f32)
-            .collect()
-    };
-    let (s8, h8) = (dec(said), dec(heard));
-    let coarse = lag_search(&s8, &h8, 0..max / D)?;
-    let lo = (coarse * D).saturating_sub(2 * D);
-    lag_search(said, heard, lo..(coarse * D + 2 * D).min(max))
-}
-
-fn lag_search(said: &[f32], heard: &[f32], lags: std::ops::Range<usize>) -> Option<usize> {
-    let n = said.len().min(heard.len());
-    let mut best = None;
-    let mut best_c = 0.0f64;
-    for lag in lags.start..lags.end.min(n) {
-        let (mut c, mut e) = (0.0f64, 0.0f64);
-        for j in lag..n {
-            let (a, b) = (f64::from(said[j - lag]), f64::from(heard[j]));
-            c += a * b;
-            e += b * b;
-        }
-        if e > 0.0 {
-            let c = c / e.sqrt();
-            if c > best_c {
-                best_c = c;
-                best = Some(lag);
-            }
-        }
-    }
-    best
-}
-
-fn align(heard: &[f32], lag: usize, len: usize) -> Vec<f32> {
-    let mut v: Vec<f32> = heard.iter().skip(lag).copied().take(len).collect();
-    v.resize(len, 0.0);
-    v
-}
-
 fn pesq(args: &DemoArgs, reference: &Path, degraded: &Path, dir: &Path) -> Result<f64> {
     let venv = args
         .venv
         .clone()
         .or_else(|| std::env::var_os("SUSURRO_AUDIO_VENV").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"));
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        bail!(
-            "no scorer: create it with scripts/setup-audio-venv.sh {}",
-            venv.display()
-        );
-    }
-    let script = dir.join("score.py");
-    std::fs::write(&script, SCORE_PY)?;
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .arg(reference)
-        .arg(degraded)
-        .output()
-        .context("running the scorer")?;
-    if !out.status.success() {
-        bail!("scorer failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace()
-        .next()
-        .and_then(|t| t.parse::<f64>().ok())
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| anyhow!("scorer printed {text:?}"))
+    Ok(quality::pesq_wb(
+        &venv.join("bin/python"),
+        reference,
+        degraded,
+        dir,
+    )?)
 }
 
 fn print_report(r: &Report) {

@@ -82,10 +82,14 @@ enum Command {
         /// Your name as it appears on your contact card.
         #[arg(long)]
         name: String,
-        /// TCP port to listen on for direct calls.
+        /// How your calls travel: `tor` (onion services; the default when
+        /// this build has Tor) or `direct` (TCP to --host:--port).
+        #[arg(long, value_enum)]
+        network: Option<NetworkArg>,
+        /// Direct: TCP port to listen on. Tor: your onion service's port.
         #[arg(long, default_value_t = config::DEFAULT_PORT)]
         port: u16,
-        /// Host name or IP address others use to reach you directly.
+        /// Direct: host name or IP address others use to reach you.
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
         /// Key-derivation strength for the password (test-only-insecure is
@@ -200,6 +204,25 @@ enum ContactsCmd {
     },
 }
 
+/// How calls travel.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NetworkArg {
+    /// Tor onion services: no address of yours is revealed to anyone.
+    Tor,
+    /// Direct TCP: faster, but the other side sees your IP address.
+    Direct,
+}
+
+impl NetworkArg {
+    /// The configuration's mode.
+    pub fn mode(self) -> config::Mode {
+        match self {
+            NetworkArg::Tor => config::Mode::Tor,
+            NetworkArg::Direct => config::Mode::Direct,
+        }
+    }
+}
+
 /// Key-derivation profile of a new identity.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ProfileArg {
@@ -244,10 +267,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Init {
             name,
+            network,
             port,
             host,
             profile,
-        } => commands::init(&g, name, host, port, profile).await,
+        } => {
+            let mode = network.map_or_else(config::Mode::preferred, NetworkArg::mode);
+            commands::init(&g, name, mode, host, port, profile).await
+        }
         Command::Status => commands::status(&g).await,
         Command::Contacts(c) => match c {
             ContactsCmd::List => commands::contacts_list(&g).await,

@@ -66,7 +66,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
         ModuleName::Storage => {
             let store = match &a.store {
                 Some(s) => s.clone(),
-                None => crate::config::Home::locate(g.home.as_deref())?.store_file(),
+                None => crate::config::locate(g.home.as_deref())?.store_file(),
             };
             if let Some(dir) = store.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| {

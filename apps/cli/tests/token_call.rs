@@ -110,7 +110,15 @@ fn a_call_with_the_emulated_token_as_alices_storage() {
         port: free_port(),
     };
     let t0 = Instant::now();
-    let out = alice.run(&["init", "--name", "alice", "--port", &alice.port.to_string()]);
+    let out = alice.run(&[
+        "init",
+        "--name",
+        "alice",
+        "--network",
+        "direct",
+        "--port",
+        &alice.port.to_string(),
+    ]);
     assert!(
         out.status.success(),
         "init on the token: {}\nQEMU: {}",

@@ -35,8 +35,13 @@ pub struct Party {
 }
 
 impl Party {
-    /// Starts the storage process and creates the identity.
+    /// Starts the storage process and creates the identity (direct TCP).
     pub fn new(dir: &Path, name: &'static str) -> Self {
+        Self::with_network(dir, name, "direct")
+    }
+
+    /// As [`Party::new`] with `init --network <network>`.
+    pub fn with_network(dir: &Path, name: &'static str, network: &str) -> Self {
         let home = dir.join(name);
         std::fs::create_dir_all(&home).unwrap();
         let pty = PtyPair::lasting(&format!("e2e-{name}-{}", free_port())).unwrap();
@@ -52,6 +57,8 @@ impl Party {
             "init",
             "--name",
             name,
+            "--network",
+            network,
             "--port",
             &p.port.to_string(),
             "--profile",
@@ -132,7 +139,19 @@ impl Party {
     pub fn spawn(&self, args: &[&str]) -> Proc {
         let mut c = self.cmd();
         c.args(args);
-        Proc::spawn(c)
+        Proc::spawn(c, Stdio::null())
+    }
+
+    /// As [`Party::spawn`], with `-v` and the log (stderr) appended to `log`.
+    pub fn spawn_logged(&self, args: &[&str], log: &Path) -> Proc {
+        let mut c = self.cmd();
+        c.arg("-v").args(args);
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .unwrap();
+        Proc::spawn(c, Stdio::from(f))
     }
 }
 
@@ -188,22 +207,28 @@ pub struct Proc {
 }
 
 impl Proc {
-    fn spawn(mut c: Command) -> Self {
+    fn spawn(mut c: Command, stderr: Stdio) -> Self {
         let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = channel();
+        let t0 = Instant::now();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Ok(v) = serde_json::from_str::<Value>(&line)
-                    && tx.send(v).is_err()
-                {
+                let Ok(mut v) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                // When the line arrived, seconds after the start.
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("_t".to_owned(), t0.elapsed().as_secs_f64().into());
+                }
+                if tx.send(v).is_err() {
                     break;
                 }
             }
