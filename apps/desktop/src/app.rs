@@ -10,7 +10,7 @@ use eframe::egui::{
 };
 use susurro_ui::text::fingerprint_text;
 use susurro_ui::uri::{self, ContactCard};
-use susurro_ui::view::CallView;
+use susurro_ui::view::{CallView, NetworkView};
 use susurro_ui::{Phase, View};
 use susurro_wire::{
     Address, CompareOutcome, Contact, ContactId, Direction, Name, NetMode, StoreState, Text,
@@ -19,7 +19,7 @@ use susurro_wire::{
 use zeroize::Zeroizing;
 
 use crate::backend::{Handle, Request, Snapshot};
-use crate::config::{Config, Desktop};
+use crate::config::{Config, Desktop, Mode};
 use crate::qr::Qr;
 use crate::words;
 
@@ -114,6 +114,8 @@ struct Forms {
     backup_path: String,
     backup_password: Zeroizing<String>,
     restore: bool,
+    /// Tor or direct, chosen at onboarding (`None`: as configured).
+    mode: Option<Mode>,
     restore_path: String,
     restore_password: Zeroizing<String>,
     problem: Option<String>,
@@ -313,6 +315,19 @@ impl App {
                     }
                     "network" => self.network_step(ui),
                     "call" => self.call(ui),
+                    "settings" => self.settings(ui),
+                    s @ ("contacts" | "card") if tor_pending(&self.snap.view.network) => {
+                        egui::Frame::group(ui.style()).show(ui, |ui| {
+                            ui.set_width(ui.available_width());
+                            tor_progress(ui, &self.snap.view.network);
+                        });
+                        ui.add_space(8.0);
+                        if s == "contacts" {
+                            self.contacts(ui);
+                        } else {
+                            self.my_card(ui);
+                        }
+                    }
                     "contacts" => self.contacts(ui),
                     "card" => self.my_card(ui),
                     _ => self.settings(ui),
@@ -376,6 +391,7 @@ impl App {
             Some(NetMode::Tor) if n.bootstrap_percent < 100 => {
                 format!("Tor: connecting {} %", n.bootstrap_percent)
             }
+            Some(NetMode::Tor) if !n.listening => "Tor: starting your onion service…".to_owned(),
             Some(NetMode::Tor) if !n.onion_published => "Tor: publishing your address…".to_owned(),
             m if n.listening => format!("Ready for calls ({})", words::mode(m)),
             m => format!("Not listening ({})", words::mode(m)),
@@ -414,6 +430,34 @@ impl App {
         }
     }
 
+    /// The mode chosen at onboarding: as configured unless changed.
+    fn chosen_mode(&self) -> Mode {
+        self.forms.mode.unwrap_or(self.snap.config.network.mode)
+    }
+
+    /// Tor or direct TCP, for a new (or restored) identity.
+    fn mode_choice(&mut self, ui: &mut Ui) {
+        let mut mode = self.chosen_mode();
+        ui.label(RichText::new("How your calls travel").strong());
+        if susurro_node::TOR {
+            ui.radio_value(
+                &mut mode,
+                Mode::Tor,
+                "Over Tor (recommended): nobody on the way learns who calls whom; needs a minute to connect",
+            );
+            ui.radio_value(
+                &mut mode,
+                Mode::Direct,
+                "Direct TCP: faster, but the people you call see your IP address",
+            );
+        } else {
+            mode = Mode::Direct;
+            ui.label("Direct TCP (this build of Susurro has no Tor).");
+        }
+        self.forms.mode = Some(mode);
+        ui.add_space(4.0);
+    }
+
     fn onboarding(&mut self, ui: &mut Ui) {
         ui.heading("Welcome to Susurro");
         ui.label(
@@ -444,14 +488,19 @@ impl App {
         let r2 = field(ui, "Password again", &mut self.forms.password2, true);
         let enter = r2.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
         ui.add_space(4.0);
+        self.mode_choice(ui);
         ui.horizontal(|ui| {
             if ui.button("Create my identity").clicked() || enter {
                 self.create();
             }
-            if ui.button("Restore a backup instead").clicked() {
-                self.forms.restore = true;
-            }
         });
+        ui.add_space(8.0);
+        ui.separator();
+        ui.label("Had Susurro on another computer? Bring your identity and contacts here:");
+        if ui.button("Restore from a backup").clicked() {
+            self.forms.restore = true;
+            self.focus_next = true;
+        }
     }
 
     fn create(&mut self) {
@@ -472,12 +521,22 @@ impl App {
             let password = std::mem::take(&mut f.password);
             f.password2 = Zeroizing::default();
             self.onboarding_network = true;
-            self.handle.send(Request::CreateIdentity { name, password });
+            let mode = self.chosen_mode();
+            self.handle.send(Request::CreateIdentity {
+                name,
+                password,
+                mode,
+            });
         }
     }
 
     fn restore_form(&mut self, ui: &mut Ui) {
-        ui.label("Restore your identity and contacts from a backup file.");
+        ui.label(RichText::new("Restore from a backup").size(18.0).strong());
+        ui.label(
+            "Bring back your identity and contacts from a backup file written by Susurro \
+             (Settings, Backup, or susurro-cli backup). The backup's password opens it, \
+             and stays your password here.",
+        );
         let r = field(ui, "Backup file", &mut self.forms.restore_path, false);
         self.focus(&r);
         field(
@@ -492,16 +551,22 @@ impl App {
             &mut self.forms.name,
             false,
         );
+        ui.add_space(4.0);
+        self.mode_choice(ui);
         ui.horizontal(|ui| {
             if ui.button("Restore").clicked() {
                 let path = self.forms.restore_path.trim();
                 if path.is_empty() {
                     self.forms.problem = Some("Enter the backup file's path.".to_owned());
+                } else if self.forms.restore_password.is_empty() {
+                    self.forms.problem = Some("Enter the backup's password.".to_owned());
                 } else {
+                    let mode = self.chosen_mode();
                     self.handle.send(Request::Restore {
                         path: path.into(),
                         password: std::mem::take(&mut self.forms.restore_password),
                         name: self.forms.name.trim().to_owned(),
+                        mode,
                     });
                 }
             }
@@ -539,37 +604,33 @@ impl App {
             ui.label(format!("Fingerprint: {}", fingerprint_text(&k.fingerprint)));
         }
         ui.add_space(8.0);
-        ui.label(RichText::new("Connecting to the network").strong());
         let n = &v.network;
-        let pct = if n.known { n.bootstrap_percent } else { 0 };
-        ui.add(
-            egui::ProgressBar::new(f32::from(pct) / 100.0)
-                .text(format!("Network {pct} %"))
-                .desired_width(360.0),
-        );
-        let (tor, label) = match n.mode {
-            Some(NetMode::Tor) => (
-                true,
-                if n.onion_published {
-                    "Your onion address is published: others can call you."
-                } else {
-                    "Publishing your onion address…"
-                },
-            ),
-            _ => (
-                false,
-                if n.listening {
-                    "Direct TCP: listening for calls."
-                } else {
-                    "Opening the direct TCP listener…"
-                },
-            ),
-        };
-        ui.label(label);
-        if !tor {
+        if n.mode == Some(NetMode::Tor) {
+            tor_progress(ui, n);
+            if !n.onion_published {
+                ui.label(
+                    RichText::new(
+                        "You can continue now: this goes on in the background, and the top bar shows how far it is.",
+                    )
+                    .weak(),
+                );
+            }
+        } else {
+            ui.label(RichText::new("Connecting to the network").strong());
+            let pct = if n.known { n.bootstrap_percent } else { 0 };
+            ui.add(
+                egui::ProgressBar::new(f32::from(pct) / 100.0)
+                    .text(format!("Network {pct} %"))
+                    .desired_width(360.0),
+            );
+            ui.label(if n.listening {
+                "Direct TCP: listening for calls."
+            } else {
+                "Opening the direct TCP listener…"
+            });
             ui.label(
                 RichText::new(
-                    "This build calls over direct TCP; Tor (embedded) becomes the default once the Tor transport is merged.",
+                    "Calls go directly: the people you call see your IP address. You can switch to Tor under Settings.",
                 )
                 .weak(),
             );
@@ -661,17 +722,20 @@ impl App {
             self.handle.send(Request::RefreshContacts);
         }
         ui.separator();
-        ui.label("Call an address directly (host:port):");
+        ui.label("Call an address (an onion address goes over Tor, host:port directly):");
         ui.horizontal(|ui| {
             let l = ui.label("Address");
-            ui.add(TextEdit::singleline(&mut self.forms.address).hint_text("192.0.2.7:47000"))
-                .labelled_by(l.id);
+            ui.add(
+                TextEdit::singleline(&mut self.forms.address)
+                    .hint_text("….onion:47000 or 192.0.2.7:47000"),
+            )
+            .labelled_by(l.id);
             if ui.button("Call address").clicked() {
-                match crate::parse_host_port(&self.forms.address) {
+                match crate::parse_address(&self.forms.address) {
                     Some(a) => self.handle.send(Request::CallAddress(a)),
                     None => {
                         self.forms.problem = Some(
-                            "Write the address as host:port, for example 192.0.2.7:47000."
+                            "Write the address as name.onion:port or host:port, for example 192.0.2.7:47000."
                                 .to_owned(),
                         );
                     }
@@ -765,18 +829,43 @@ impl App {
         });
     }
 
-    /// Our card as a URI (the onion address once Tor published it, else
-    /// the configured host and port).
+    /// Whether our card goes over Tor: the network's mode once set, else
+    /// the configured one.
+    fn card_is_tor(&self) -> bool {
+        match self.snap.view.network.mode {
+            Some(m) => m == NetMode::Tor,
+            None => self.snap.config.network.mode == Mode::Tor,
+        }
+    }
+
+    /// Our onion address: the one the transport reports, else the one
+    /// recorded in `config.toml`; `None` before our onion service first ran.
+    fn own_onion(&self) -> Option<Address> {
+        let n = &self.snap.view.network;
+        if let a @ Address::Onion { .. } = &n.address {
+            return Some(a.clone());
+        }
+        let cfg = &self.snap.config.network;
+        let key = uri::parse_onion_name(cfg.onion.as_deref()?).ok()?;
+        Some(Address::Onion {
+            key,
+            port: cfg.port,
+        })
+    }
+
+    /// Our card as a URI: in Tor mode with our onion address (`None` until
+    /// it is known), else with the configured host and port.
     pub fn own_card(&self) -> Option<String> {
         let v = &self.snap.view;
         let key = v.own_key?.key;
         let cfg = &self.snap.config;
-        let address = match &v.network.address {
-            a @ Address::Onion { .. } => a.clone(),
-            _ => Address::Tcp {
+        let address = if self.card_is_tor() {
+            self.own_onion()?
+        } else {
+            Address::Tcp {
                 host: Text::new(&cfg.network.host).ok()?,
                 port: cfg.network.port,
-            },
+            }
         };
         let name = if cfg.name.is_empty() { "Me" } else { &cfg.name };
         let card = ContactCard {
@@ -792,10 +881,24 @@ impl App {
     fn my_card(&mut self, ui: &mut Ui) {
         ui.heading("My contact card");
         let Some(card) = self.own_card() else {
-            ui.spinner();
+            if self.snap.view.own_key.is_some() && self.card_is_tor() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Starting your onion service…");
+                });
+                ui.label(
+                    "Your card needs your onion address, and it is not known yet: it appears here \
+                     as soon as your onion service runs (the first time, this takes a minute or two).",
+                );
+            } else {
+                ui.spinner();
+            }
             return;
         };
         ui.label("Send this card to people who should be able to call you. It holds your public key and address: nothing secret.");
+        if self.card_is_tor() {
+            ui.label("Your address is your onion service: it does not reveal where you are.");
+        }
         if let Some(k) = self.snap.view.own_key {
             ui.label(format!("Fingerprint: {}", fingerprint_text(&k.fingerprint)));
         }
@@ -1041,23 +1144,28 @@ impl App {
         if let Some((cfg, desk, port)) = &mut self.draft {
             ui.heading("Network");
             ui.horizontal(|ui| {
-                ui.radio_value(&mut desk.tor, true, "Tor (hidden, slower)");
+                ui.add_enabled_ui(susurro_node::TOR || cfg.network.mode == Mode::Tor, |ui| {
+                    ui.radio_value(&mut cfg.network.mode, Mode::Tor, "Tor (hidden, slower)");
+                });
                 ui.radio_value(
-                    &mut desk.tor,
-                    false,
+                    &mut cfg.network.mode,
+                    Mode::Direct,
                     "Direct TCP (fast, shows your address)",
                 );
             });
-            if network.mode == Some(NetMode::Tor) {
-                ui.add(
-                    egui::ProgressBar::new(f32::from(network.bootstrap_percent) / 100.0)
-                        .text(format!("Tor {} %", network.bootstrap_percent))
-                        .desired_width(300.0),
-                );
+            if !susurro_node::TOR {
+                ui.label(RichText::new("This build of Susurro has no Tor.").weak());
             }
-            field(ui, "Listen port", port, false);
-            field(ui, "Host name on my card", &mut cfg.network.host, false);
-            field(ui, "Listen on address", &mut cfg.network.listen, false);
+            if network.mode == Some(NetMode::Tor) {
+                tor_progress(ui, &network);
+            }
+            if cfg.network.mode == Mode::Tor {
+                field(ui, "Onion service port", port, false);
+            } else {
+                field(ui, "Listen port", port, false);
+                field(ui, "Host name on my card", &mut cfg.network.host, false);
+                field(ui, "Listen on address", &mut cfg.network.listen, false);
+            }
             ui.heading("Sound");
             device_combo(ui, "Microphone", &mut cfg.audio.input_device, &inputs);
             device_combo(ui, "Speaker", &mut cfg.audio.output_device, &outputs);
@@ -1104,6 +1212,66 @@ impl App {
             }
         }
     }
+}
+
+/// Tor is on but our onion service is not published yet.
+fn tor_pending(n: &NetworkView) -> bool {
+    n.mode == Some(NetMode::Tor) && !n.onion_published
+}
+
+/// Tor's progress in three steps a person can follow: the bootstrap bar
+/// with its percent, then starting the onion service, then publishing it.
+fn tor_progress(ui: &mut Ui, n: &NetworkView) {
+    let pct = if n.known {
+        n.bootstrap_percent.min(100)
+    } else {
+        0
+    };
+    ui.label(RichText::new("Connecting to Tor").strong());
+    ui.add(
+        egui::ProgressBar::new(f32::from(pct) / 100.0)
+            .text(format!("Tor network {pct} %"))
+            .desired_width(360.0),
+    );
+    let step = |ui: &mut Ui, done: bool, now: bool, text: &str| {
+        let (mark, color) = if done {
+            ("done", GREEN)
+        } else if now {
+            ("now", ui.visuals().strong_text_color())
+        } else {
+            ("next", ui.visuals().weak_text_color())
+        };
+        ui.colored_label(color, format!("[{mark}] {text}"));
+    };
+    let connected = pct >= 100;
+    step(
+        ui,
+        connected,
+        !connected,
+        &format!("1. Connect to the Tor network ({pct} %)"),
+    );
+    step(
+        ui,
+        n.listening,
+        connected && !n.listening,
+        if connected && !n.listening {
+            "2. Starting your onion service…"
+        } else {
+            "2. Start your onion service"
+        },
+    );
+    step(
+        ui,
+        n.onion_published,
+        n.listening && !n.onion_published,
+        if n.onion_published {
+            "3. Published: others can call you"
+        } else if n.listening {
+            "3. Publishing your onion address… (you can already call out)"
+        } else {
+            "3. Publish your onion address"
+        },
+    );
 }
 
 fn field(ui: &mut Ui, label: &str, value: &mut String, password: bool) -> egui::Response {

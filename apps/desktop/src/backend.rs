@@ -20,7 +20,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep_until};
 use zeroize::Zeroizing;
 
-use crate::config::{Config, Desktop, Home};
+use crate::config::{self, Config, Desktop, Home, Mode};
 
 /// A secret typed by the user (wiped when dropped).
 pub type Secret = Zeroizing<String>;
@@ -34,6 +34,8 @@ pub enum Request {
         name: String,
         /// New password.
         password: Secret,
+        /// How calls travel (Tor by default when this build has it).
+        mode: Mode,
     },
     /// Unlock.
     Unlock(Secret),
@@ -103,6 +105,8 @@ pub enum Request {
         password: Secret,
         /// Name for the contact card.
         name: String,
+        /// How calls travel from now on.
+        mode: Mode,
     },
     /// Lock and stop everything.
     Shutdown,
@@ -207,8 +211,6 @@ pub struct Launch {
     pub input: Option<PathBuf>,
     /// Write what we hear to this WAV file.
     pub output: Option<PathBuf>,
-    /// Transport settings (listen host is taken from the config).
-    pub transport: susurro_transport::module::ModuleConfig,
     /// Unlock with this password at start (scripts, measurements).
     pub password: Option<Secret>,
     /// Call this contact (by name) or `host:port` once unlocked.
@@ -232,7 +234,7 @@ impl Handle {
     pub fn spawn(launch: Launch) -> (Self, JoinHandle<()>) {
         let waker = Waker::default();
         let config = launch.home.load();
-        let desktop = launch.home.load_desktop();
+        let desktop = config::load_desktop(&launch.home);
         let (config, fatal) = match config {
             Ok(c) => (c.unwrap_or_default(), None),
             Err(e) => (Config::default(), Some(format!("{e:#}"))),
@@ -336,7 +338,7 @@ impl Front {
         }
     }
 
-    fn node_config(&self) -> NodeConfig {
+    fn node_config(&self) -> Result<NodeConfig> {
         let cfg = &self.snap.config;
         let storage = match &cfg.storage.serial {
             Some(device) => StorageSpec::Serial {
@@ -351,9 +353,11 @@ impl Front {
         if let Some(b) = cfg.audio.bitrate {
             codec = codec.with_bitrate(b);
         }
-        let mut transport = self.launch.transport.clone();
-        transport.listen_host = cfg.network.listen.clone();
-        NodeConfig {
+        // Tor's settings (a private network from `[tor]`, the state
+        // directory, Tor's longer timeouts and deeper jitter buffer in Tor
+        // mode), as the CLI uses them.
+        let transport = cfg.transport(&self.launch.home)?;
+        Ok(NodeConfig {
             storage,
             calls: true,
             audio: AudioSpec {
@@ -371,7 +375,7 @@ impl Front {
             },
             transport,
             transport_serial: None,
-        }
+        })
     }
 
     fn start_node(&mut self) {
@@ -382,7 +386,7 @@ impl Front {
             ));
             return;
         }
-        match Node::start(self.node_config()) {
+        match self.node_config().and_then(Node::start) {
             Ok(node) => {
                 self.core = UiCore::default();
                 self.out = Outbox::new(ModuleId::Ui);
@@ -487,11 +491,70 @@ impl Front {
         }
     }
 
+    /// The configured network mode (direct TCP in a build without Tor).
     fn mode(&self) -> NetMode {
-        if self.snap.desktop.tor {
-            NetMode::Tor
-        } else {
-            NetMode::Direct
+        match self.snap.config.network.mode {
+            Mode::Tor if susurro_node::TOR => NetMode::Tor,
+            _ => NetMode::Direct,
+        }
+    }
+
+    /// How to reach `address`: an onion address over Tor, a TCP one
+    /// directly, none (a contact without address) as configured.
+    fn call_mode(&self, address: Option<&Address>) -> NetMode {
+        match address {
+            Some(Address::Onion { .. }) => NetMode::Tor,
+            Some(Address::Tcp { .. }) => NetMode::Direct,
+            Some(Address::None) | None => self.mode(),
+        }
+    }
+
+    /// Calls `target`, over the network its address asks for.
+    fn call(&mut self, target: CallTarget) {
+        let address = match &target {
+            CallTarget::Contact(id) => self
+                .core
+                .view()
+                .contacts
+                .get(*id)
+                .map(|c| c.address.clone()),
+            CallTarget::Address(a) => Some(a.clone()),
+        };
+        let mode = self.call_mode(address.as_ref());
+        if mode == NetMode::Tor && !susurro_node::TOR {
+            self.snap.notice = Some(Notice::error(
+                "This is an onion address, and this build of Susurro has no Tor: it can only call host:port addresses directly.",
+            ));
+            return;
+        }
+        self.act(Action::Call { target, mode });
+    }
+
+    /// Records our onion address in `config.toml` once the transport
+    /// reports it (the card carries it from then on, as the CLI's).
+    fn record_onion(&mut self) {
+        let n = &self.core.view().network;
+        if n.mode != Some(NetMode::Tor) || self.snap.config.network.mode != Mode::Tor {
+            return;
+        }
+        let Address::Onion { key, .. } = &n.address else {
+            return;
+        };
+        let onion = format!("{}.onion", susurro_ui::uri::onion_name(key));
+        if self.snap.config.network.onion.as_deref() == Some(onion.as_str()) {
+            return;
+        }
+        let mut cfg = self.snap.config.clone();
+        cfg.network.onion = Some(onion);
+        match self.launch.home.save(&cfg) {
+            Ok(()) => self.snap.config = cfg,
+            Err(e) => {
+                // Keep it for this session; say why the card may lose it.
+                self.snap.config = cfg;
+                self.snap.notice = Some(Notice::error(format!(
+                    "Could not record your onion address in the settings: {e:#}"
+                )));
+            }
         }
     }
 
@@ -509,6 +572,7 @@ impl Front {
     /// unlock and call.
     fn after_input(&mut self) {
         while self.core.poll_event().is_some() {}
+        self.record_onion();
         let state = self.core.view().store.state;
         let busy = self.core.view().store.busy;
         if state == Some(StoreState::Locked) && !busy && !self.auto_unlock_done {
@@ -532,13 +596,10 @@ impl Front {
         {
             let target = match v.contacts.entries.iter().find(|c| c.name.as_str() == t) {
                 Some(c) => Some(CallTarget::Contact(c.id)),
-                None => crate::parse_host_port(&t).map(CallTarget::Address),
+                None => crate::parse_address(&t).map(CallTarget::Address),
             };
             match target {
-                Some(target) => {
-                    let mode = self.mode();
-                    self.act(Action::Call { target, mode });
-                }
+                Some(target) => self.call(target),
                 None => {
                     self.snap.notice = Some(Notice::error(format!(
                         "There is no contact named \"{t}\" to call."
@@ -570,9 +631,14 @@ impl Front {
     async fn request(&mut self, r: Option<Request>) -> bool {
         let Some(r) = r else { return false };
         match r {
-            Request::CreateIdentity { name, password } => {
+            Request::CreateIdentity {
+                name,
+                password,
+                mode,
+            } => {
                 let mut cfg = self.snap.config.clone();
                 cfg.name = name;
+                cfg.network.mode = mode;
                 if cfg.storage.profile.is_none()
                     && self.launch.profile == Profile::TEST_ONLY_INSECURE
                 {
@@ -615,20 +681,8 @@ impl Front {
             Request::RefreshContacts => {
                 self.act(Action::RefreshContacts);
             }
-            Request::Call(id) => {
-                let mode = self.mode();
-                self.act(Action::Call {
-                    target: CallTarget::Contact(id),
-                    mode,
-                });
-            }
-            Request::CallAddress(a) => {
-                let mode = self.mode();
-                self.act(Action::Call {
-                    target: CallTarget::Address(a),
-                    mode,
-                });
-            }
+            Request::Call(id) => self.call(CallTarget::Contact(id)),
+            Request::CallAddress(a) => self.call(CallTarget::Address(a)),
             Request::Accept => {
                 self.act(Action::Accept);
             }
@@ -661,7 +715,8 @@ impl Front {
                 path,
                 password,
                 name,
-            } => self.restore(path, password, name).await,
+                mode,
+            } => self.restore(path, password, name, mode).await,
             Request::Shutdown => {
                 self.shutdown().await;
                 return false;
@@ -670,17 +725,22 @@ impl Front {
         true
     }
 
-    fn settings(&mut self, config: Config, desktop: Desktop) {
+    fn settings(&mut self, mut config: Config, desktop: Desktop) {
+        // The onion address is recorded by the app, not edited: keep the
+        // latest (the form may have been opened before it was known).
+        config
+            .network
+            .onion
+            .clone_from(&self.snap.config.network.onion);
         let home = &self.launch.home;
         if let Err(e) = home
             .save(&config)
-            .and_then(|()| home.save_desktop(&desktop))
+            .and_then(|()| config::save_desktop(home, &desktop))
         {
             self.snap.notice = Some(Notice::error(format!("Could not save the settings: {e:#}")));
             return;
         }
-        let network_changed =
-            config.network != self.snap.config.network || desktop.tor != self.snap.desktop.tor;
+        let network_changed = config.network != self.snap.config.network;
         let audio_changed = config.audio != self.snap.config.audio;
         self.snap.config = config;
         self.snap.desktop = desktop;
@@ -739,7 +799,7 @@ impl Front {
         });
     }
 
-    async fn restore(&mut self, path: PathBuf, password: Secret, name: String) {
+    async fn restore(&mut self, path: PathBuf, password: Secret, name: String, mode: Mode) {
         if !matches!(
             self.core.view().store.state,
             Some(StoreState::NoIdentity | StoreState::Wiped | StoreState::Damaged) | None
@@ -767,12 +827,7 @@ impl Front {
             let _ = s.open(susurro_wire::Instant::ZERO);
             let r = s
                 .restore(&mut FileStore::new(path), password.as_bytes())
-                .map_err(|e| match e {
-                    susurro_storage::StoreError::WrongPassword { .. } => {
-                        anyhow::anyhow!("the password does not open this backup")
-                    }
-                    e => anyhow::anyhow!("the backup could not be read ({e:?})"),
-                });
+                .map_err(|e| anyhow::anyhow!(restore_refusal(&e)));
             s.lock();
             r
         })
@@ -785,11 +840,20 @@ impl Front {
                 if !name.is_empty() {
                     cfg.name = name;
                 }
-                let _ = self.launch.home.save(&cfg);
+                cfg.network.mode = mode;
+                let mut text =
+                    "Identity and contacts restored. Unlock with the backup's password.".to_owned();
+                if mode == Mode::Tor {
+                    // The backup holds the store, not the onion service's key.
+                    text.push_str(
+                        " Your onion address will be new: send your card to your contacts again.",
+                    );
+                }
+                if let Err(e) = self.launch.home.save(&cfg) {
+                    text.push_str(&format!(" (Your settings could not be saved: {e:#}.)"));
+                }
                 self.snap.config = cfg;
-                self.snap.notice = Some(Notice::info(
-                    "Identity and contacts restored. Unlock with the backup's password.",
-                ));
+                self.snap.notice = Some(Notice::info(text));
             }
             Err(e) => {
                 self.snap.notice = Some(Notice::error(format!("Nothing was restored: {e:#}.")))
@@ -817,6 +881,21 @@ impl Front {
             }
         }
         self.stop_node().await;
+    }
+}
+
+/// Why a restore failed, in words.
+fn restore_refusal(e: &susurro_storage::StoreError) -> &'static str {
+    use susurro_storage::StoreError as E;
+    match e {
+        E::WrongPassword { .. } | E::BadPassword => {
+            "the password does not open this backup (it is the password you had when you wrote the backup)"
+        }
+        E::Format(_) | E::Damaged => "this file is not a Susurro backup, or it is damaged",
+        E::Io(_) => "the file could not be read",
+        E::KdfMemory => "this backup needs more memory to open than this computer lends",
+        E::AlreadyExists => "this computer already holds an identity",
+        _ => "the backup could not be restored",
     }
 }
 

@@ -26,6 +26,21 @@ pub fn parse_host_port(s: &str) -> Option<Address> {
     })
 }
 
+/// An address typed by hand: `<56 base32>.onion:port` (over Tor) or
+/// `host:port` (direct TCP), `None` if it is neither.
+pub fn parse_address(s: &str) -> Option<Address> {
+    let (host, port) = s.trim().rsplit_once(':')?;
+    if let Ok(key) = susurro_ui::uri::parse_onion_name(host) {
+        let port: u16 = port.parse().ok().filter(|p| *p != 0)?;
+        return Some(Address::Onion { key, port });
+    }
+    if host.trim().to_ascii_lowercase().ends_with(".onion") {
+        // A mistyped onion address is no TCP host name.
+        return None;
+    }
+    parse_host_port(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +54,24 @@ mod tests {
         assert_eq!(parse_host_port("bob"), None);
         assert_eq!(parse_host_port("bob:0"), None);
         assert_eq!(parse_host_port(":5"), None);
+    }
+
+    #[test]
+    fn onion_address() {
+        // The ed25519 base point: a valid onion key.
+        let mut key = [0x66; 32];
+        key[0] = 0x58;
+        let name = susurro_ui::uri::onion_name(&key);
+        let a = parse_address(&format!("{name}.onion:47000"));
+        assert!(
+            matches!(a, Some(Address::Onion { port: 47000, .. })),
+            "{a:?}"
+        );
+        assert!(matches!(
+            parse_address("192.0.2.7:47000"),
+            Some(Address::Tcp { .. })
+        ));
+        assert_eq!(parse_address(&format!("{name}.onion:0")), None);
+        assert_eq!(parse_address("abcdef.onion:47000"), None);
     }
 }

@@ -23,7 +23,7 @@ struct Args {
     /// Unlock with the password in this file (first line) at start.
     #[arg(long, value_name = "FILE")]
     password_file: Option<PathBuf>,
-    /// Call this contact (by name) or host:port once unlocked.
+    /// Call this contact (by name), name.onion:port or host:port once unlocked.
     #[arg(long, value_name = "TARGET")]
     call: Option<String>,
     /// Read the microphone side of calls from this WAV file.
@@ -96,7 +96,6 @@ fn run(args: Args, t0: Instant) -> anyhow::Result<()> {
         },
         input: args.input.clone(),
         output: args.output.clone(),
-        transport: susurro_transport::module::ModuleConfig::default(),
         password,
         call: args.call.clone(),
         list_devices: true,

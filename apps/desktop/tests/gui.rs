@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use susurro_desktop::config::{Config, Home, Network, Storage};
+use susurro_desktop::config::{Config, Home, Mode, Network, Storage};
 use susurro_desktop::{App, Handle, Launch, Request, Snapshot};
 use susurro_storage::Profile;
 use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
@@ -49,11 +49,12 @@ fn person(rt: &tokio::runtime::Runtime) -> Person {
         config_dir: dir.path().to_owned(),
         data_dir: dir.path().to_owned(),
     };
-    // Only the port is set beforehand (a free one); the name comes from
-    // onboarding.
+    // Only the port (a free one) and direct TCP are set beforehand (Tor
+    // is the default of a new identity); the name comes from onboarding.
     home.save(&Config {
         name: String::new(),
         network: Network {
+            mode: Mode::Direct,
             port: free_port(),
             ..Network::default()
         },
@@ -62,6 +63,7 @@ fn person(rt: &tokio::runtime::Runtime) -> Person {
             serial: None,
             profile: Some("test-only-insecure".to_owned()),
         },
+        tor: Default::default(),
     })
     .unwrap();
     let launch = Launch {
@@ -69,7 +71,6 @@ fn person(rt: &tokio::runtime::Runtime) -> Person {
         profile: Profile::TEST_ONLY_INSECURE,
         input: Some(wav()),
         output: Some(dir.path().join("heard.wav")),
-        transport: susurro_transport::module::ModuleConfig::default(),
         password: None,
         call: None,
         list_devices: false,
@@ -108,6 +109,55 @@ impl Person {
         self.h.step();
         self.h.get_by_label(label).type_text(text);
         self.h.step();
+    }
+
+    /// Replaces what a (visible) text field holds, checking the result:
+    /// select-all then typing does not always land in the same frame.
+    fn replace_text(&mut self, label: &str, text: &str) {
+        for _ in 0..5 {
+            self.h.get_by_label(label).focus();
+            self.h.step();
+            self.h.step();
+            self.h
+                .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+            self.h.step();
+            self.h.get_by_label(label).type_text(text);
+            self.h.step();
+            if self.h.get_by_label(label).value().as_deref() == Some(text) {
+                return;
+            }
+        }
+        panic!("could not replace the text of {label}");
+    }
+
+    /// Fills the restore form and presses Restore until the app took it
+    /// (it is working or has answered): a password typed while the focus
+    /// was still moving, or a click that did not land, is tried again.
+    fn ask_restore(&mut self, file: &Path, password: &str) {
+        for _ in 0..5 {
+            self.replace_text("Backup file", file.to_str().unwrap());
+            self.type_into("Backup password", password);
+            for _ in 0..3 {
+                self.click("Restore");
+                let until = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < until {
+                    self.h.step();
+                    let s = self.h.state().snapshot();
+                    if s.working || s.notice.is_some() {
+                        return;
+                    }
+                    if self.has_text("Enter the backup") {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if self.has_text("Enter the backup") {
+                    self.click("OK");
+                    break;
+                }
+            }
+        }
+        panic!("could not fill in the restore form");
     }
 
     fn enter(&mut self) {
@@ -389,6 +439,79 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
     bob.stop(&rt);
 }
 
+#[test]
+fn backup_then_restore_into_a_fresh_home_keeps_the_identity() {
+    let rt = runtime();
+    let files = tempfile::tempdir().unwrap();
+    let backup = files.path().join("alice.backup");
+    let not_a_backup = files.path().join("notes.txt");
+    std::fs::write(&not_a_backup, "shopping list").unwrap();
+
+    // Alice writes a backup from Settings.
+    let mut a = person(&rt);
+    onboard(&mut a, "Alice");
+    let fingerprint = a.view().own_key.unwrap().fingerprint;
+    a.click("Settings");
+    a.type_into("Backup file", backup.to_str().unwrap());
+    a.type_into("Your password", "correct horse");
+    a.click("Write backup");
+    wait1(&mut a, 30, "the backup", |p| {
+        p.has_text("Backup written to")
+    });
+    assert!(backup.exists());
+    a.stop(&rt);
+
+    // A fresh home: onboarding offers the restore.
+    let mut b = person(&rt);
+    wait1(&mut b, 20, "the welcome screen", |p| {
+        p.has("Restore from a backup")
+    });
+    b.click("Restore from a backup");
+    wait1(&mut b, 5, "the restore form", |p| p.has("Backup password"));
+
+    // A wrong password is told in words and changes nothing.
+    b.ask_restore(&backup, "wrong horse");
+    wait1(&mut b, 30, "the refusal", |p| {
+        p.has_text("the password does not open this backup")
+    });
+    assert!(b.has_text("Nothing was restored"));
+    b.click("OK");
+    wait1(&mut b, 20, "the store again", |p| {
+        p.view().store.state == Some(StoreState::NoIdentity) && p.has("Backup password")
+    });
+
+    // A file that is not a backup, likewise.
+    b.ask_restore(&not_a_backup, "correct horse");
+    wait1(&mut b, 30, "the refusal", |p| {
+        p.has_text("this file is not a Susurro backup")
+    });
+    b.click("OK");
+    wait1(&mut b, 20, "the store again", |p| {
+        p.view().store.state == Some(StoreState::NoIdentity) && p.has("Backup password")
+    });
+
+    // The right file and password.
+    b.replace_text("Your name (shown on your contact card)", "Alice");
+    b.ask_restore(&backup, "correct horse");
+    wait1(&mut b, 30, "the restored store", |p| {
+        p.has_text("Identity and contacts restored") && p.has("Unlock")
+    });
+    b.type_into("Password", "correct horse");
+    b.enter();
+    wait1(&mut b, 20, "the unlocked window", |p| {
+        p.view().own_key.is_some() && p.has("Lock")
+    });
+    assert_eq!(
+        b.view().own_key.unwrap().fingerprint,
+        fingerprint,
+        "the same identity"
+    );
+    b.click("My card");
+    wait1(&mut b, 10, "my card", |p| p.has("Card text"));
+    assert!(card_text(&b).starts_with("susurro:Alice?k="));
+    b.stop(&rt);
+}
+
 // ---- Screens from fixed views, compared with the snapshots ----------------
 
 fn name(s: &str) -> Name {
@@ -480,6 +603,39 @@ fn screen(snap: Snapshot, tab_clicks: &[&str], scale: f32) -> Harness<'static, A
 fn with_config(mut s: Snapshot) -> Snapshot {
     s.config.name = "Alice".to_owned();
     s.config.network.host = "203.0.113.5".to_owned();
+    s.config.network.mode = Mode::Direct;
+    s
+}
+
+/// An unlocked view in Tor mode: bootstrap at `pct`, then the onion
+/// service (`listening`) and its publication.
+fn tor_view(pct: u8, listening: bool, published: bool) -> View {
+    let mut v = base(StoreState::Unlocked);
+    v.network.mode = Some(NetMode::Tor);
+    v.network.bootstrap_percent = pct;
+    v.network.listening = listening;
+    v.network.onion_published = published;
+    v.network.address = if listening {
+        Address::Onion {
+            key: ONION_KEY,
+            port: 47_000,
+        }
+    } else {
+        Address::None
+    };
+    v
+}
+
+/// The ed25519 base point: a valid onion key.
+const ONION_KEY: [u8; 32] = {
+    let mut k = [0x66; 32];
+    k[0] = 0x58;
+    k
+};
+
+fn tor_config(mut s: Snapshot) -> Snapshot {
+    s = with_config(s);
+    s.config.network.mode = Mode::Tor;
     s
 }
 
@@ -492,7 +648,23 @@ fn screens_match_snapshots() {
 
     let mut h = screen(Snapshot::of(base(StoreState::NoIdentity)), &[], 1.0);
     assert!(h.query_by_label("Create my identity").is_some());
+    if susurro_node::TOR {
+        // A new identity calls over Tor unless the person picks direct.
+        assert!(
+            h.query_by_label_contains("Over Tor (recommended)")
+                .is_some()
+        );
+    }
     shot(&mut h, "onboarding");
+
+    let mut h = screen(
+        Snapshot::of(base(StoreState::NoIdentity)),
+        &["Restore from a backup"],
+        1.0,
+    );
+    assert!(h.query_by_label("Backup password").is_some());
+    assert!(h.query_by_label("Restore").is_some());
+    shot(&mut h, "restore");
 
     let mut v = base(StoreState::Locked);
     v.last_error = Some(UserError::WrongPassword { tries_left: 4 });
@@ -598,31 +770,91 @@ fn screens_match_snapshots() {
     assert!(h.query_by_label("The other side hung up.").is_some());
     shot(&mut h, "call_ended");
 
-    let mut nv = base(StoreState::Unlocked);
-    nv.network.mode = Some(NetMode::Tor);
-    nv.network.bootstrap_percent = 45;
-    nv.network.listening = false;
-    let (handle, _rx) = Handle::fixed(with_config(Snapshot::of(nv)));
+    let (handle, _rx) = Handle::fixed(tor_config(Snapshot::of(tor_view(45, false, false))));
     let mut h = Harness::builder().with_size(SIZE).build_ui_state(
         |ui, app: &mut App| app.show(ui),
         App::new(handle).at_network_step(),
     );
     h.run_steps(3);
-    assert!(h.query_by_label_contains("Network 45 %").is_some());
+    assert!(h.query_by_label_contains("Tor network 45 %").is_some());
     assert!(
-        h.query_by_label_contains("Publishing your onion address")
+        h.query_by_label_contains("[now] 1. Connect to the Tor network (45 %)")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("[next] 2. Start your onion service")
             .is_some()
     );
     shot(&mut h, "network_step_tor");
 
-    let mut nv = base(StoreState::Unlocked);
-    nv.network.mode = Some(NetMode::Tor);
-    nv.network.bootstrap_percent = 45;
-    nv.network.listening = false;
-    let mut s = with_config(Snapshot::of(nv));
-    s.desktop.tor = true;
-    let mut h = screen(s, &["Settings"], 1.0);
+    // Tor's three steps, as the main screen follows them.
+    let mut h = screen(
+        tor_config(Snapshot::of(tor_view(100, false, false))),
+        &["My card"],
+        1.0,
+    );
+    assert!(
+        h.query_by_label_contains("[now] 2. Starting your onion service")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Tor: starting your onion service")
+            .is_some()
+    );
+    // No onion address yet: no card, and the reason in words.
+    assert!(h.query_by_label("Card text").is_none());
+    assert!(
+        h.query_by_label_contains("Your card needs your onion address")
+            .is_some()
+    );
+    shot(&mut h, "my_card_tor_starting");
+
+    let h = screen(
+        tor_config(Snapshot::of(tor_view(100, true, false))),
+        &["Contacts"],
+        1.0,
+    );
+    assert!(
+        h.query_by_label_contains("[now] 3. Publishing your onion address")
+            .is_some()
+    );
+    let h = screen(
+        tor_config(Snapshot::of(tor_view(100, true, true))),
+        &["My card"],
+        1.0,
+    );
+    assert!(
+        h.query_by_label_contains("[done]").is_none(),
+        "no progress once published"
+    );
+    assert!(h.query_by_label_contains("Ready for calls (Tor)").is_some());
+    let card = susurro_ui::uri::decode(&h.get_by_label("Card text").value().unwrap()).unwrap();
+    assert_eq!(
+        card.address,
+        Address::Onion {
+            key: ONION_KEY,
+            port: 47_000
+        },
+        "the card carries the onion address"
+    );
+    // The address recorded in config.toml serves before the service runs.
+    let mut s = tor_config(Snapshot::of(tor_view(30, false, false)));
+    s.config.network.onion = Some(format!("{}.onion", susurro_ui::uri::onion_name(&ONION_KEY)));
+    let mut h = screen(s, &["My card"], 1.0);
+    let card = susurro_ui::uri::decode(&h.get_by_label("Card text").value().unwrap()).unwrap();
+    assert!(matches!(
+        card.address,
+        Address::Onion { key: ONION_KEY, .. }
+    ));
+    h.run_steps(1);
+
+    let mut h = screen(
+        tor_config(Snapshot::of(tor_view(45, false, false))),
+        &["Settings"],
+        1.0,
+    );
     assert!(h.query_by_label_contains("Tor: connecting 45 %").is_some());
+    assert!(h.query_by_label("Onion service port").is_some());
     shot(&mut h, "settings_tor_bootstrap");
 
     results.unwrap();
