@@ -5,24 +5,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{EXE, run_bounded, text};
-
-/// The PESQ/STOI venv (created by the audio crate's script if absent).
-fn venv() -> PathBuf {
-    let v = std::env::var_os("SUSURRO_AUDIO_VENV")
-        .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/setup-audio-venv.sh"
-    );
-    let st = Command::new("bash").arg(script).arg(&v).status().unwrap();
-    assert!(st.success(), "cannot set up the PESQ scorer venv");
-    v
-}
+use common::{EXE, run_bounded, text, venv};
 
 /// The demo is the main scenario: SAS equal, a contact sent and saved as
 /// `+SAS-fingerprint`, a secret compared equal, the received speech scored,

@@ -19,10 +19,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Party, Proc, text};
+use common::{Party, Proc, text, venv};
 use serde_json::Value;
 use susurro_audio::{quality, read_wav_mono, write_wav_mono};
 use susurro_node::config::{Home, Tor};
@@ -43,19 +42,6 @@ const ONION_UP: Duration = Duration::from_secs(240);
 /// be unreachable for up to a minute after each time-period change.
 const CALL_TRIES: u32 = 40;
 const CONNECT_BOUND: Duration = Duration::from_secs(300);
-
-/// The PESQ venv (created by the audio crate's script if absent).
-fn venv() -> PathBuf {
-    let v = std::env::var_os("SUSURRO_AUDIO_VENV")
-        .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/setup-audio-venv.sh"
-    );
-    let st = Command::new("bash").arg(script).arg(&v).status().unwrap();
-    assert!(st.success(), "cannot set up the PESQ scorer venv");
-    v
-}
 
 /// A Tor identity on the private network.
 fn tor_party(dir: &Path, name: &'static str, settings: &TorSettings) -> Party {

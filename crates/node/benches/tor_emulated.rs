@@ -351,23 +351,6 @@ fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, BoxErr> {
     Ok(out.into_iter().take(want).collect())
 }
 
-/// Lag (in samples) of `y` behind `x` maximising the cross-correlation.
-fn best_lag(x: &[f32], y: &[f32], max_lag: usize) -> usize {
-    let n = x.len().min(y.len());
-    let mut best = (0usize, f64::MIN);
-    for lag in 0..max_lag.min(n) {
-        let c: f64 = x[..n - lag]
-            .iter()
-            .zip(&y[lag..n])
-            .map(|(a, b)| f64::from(*a) * f64::from(*b))
-            .sum();
-        if c > best.1 {
-            best = (lag, c);
-        }
-    }
-    best.0
-}
-
 // ---- the circuit ---------------------------------------------------------
 
 fn uniform(rng: &mut SeededRng, (lo, hi): (f64, f64)) -> f64 {
@@ -839,7 +822,7 @@ fn prepare() -> Result<(Setup, Vec<f32>), BoxErr> {
         clean.pull_frame(&mut out48)?;
     }
     let out16 = resample(&out48, PROCESSING_RATE, 16_000)?;
-    let lag16 = best_lag(&looped, &out16, 1600);
+    let lag16 = susurro_audio::quality::best_lag(&looped, &out16, 1600).unwrap_or(0);
     Ok((
         Setup {
             codec,

@@ -20,6 +20,19 @@ use susurro_host::testing::PtyPair;
 pub const PASSWORD: &str = "test password 1";
 pub const EXE: &str = env!("CARGO_BIN_EXE_susurro-cli");
 
+/// The PESQ/STOI venv (created by the audio crate's script if absent).
+pub fn venv() -> PathBuf {
+    let v = std::env::var_os("SUSURRO_AUDIO_VENV")
+        .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/setup-audio-venv.sh"
+    );
+    let st = Command::new("bash").arg(script).arg(&v).status().unwrap();
+    assert!(st.success(), "cannot set up the PESQ scorer venv");
+    v
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
