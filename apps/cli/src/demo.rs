@@ -337,7 +337,7 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     let said = if speech_rate == heard_rate {
         speech_samples.clone()
     } else {
-        resample(&speech_samples, speech_rate, heard_rate)?
+        quality::resample(&speech_samples, speech_rate, heard_rate)?
     };
     // Alice's input started at `in0`; Bob's output at `out0`.
     let a_in0 = alice_audio_start(&alice_p);
@@ -527,15 +527,6 @@ impl Proc {
             }
         }
     }
-}
-
-fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
-    let mut rs = susurro_audio::StreamResampler::high_quality(from, to)?;
-    let mut out = Vec::new();
-    rs.process(x, &mut out)?;
-    rs.process(&vec![0.0; from as usize / 10], &mut out)?;
-    out.truncate(x.len() * to as usize / from as usize);
-    Ok(out)
 }
 
 fn pesq(args: &DemoArgs, reference: &Path, degraded: &Path, dir: &Path) -> Result<f64> {

@@ -8,9 +8,32 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::error::{AudioError, Result};
+use crate::resample::StreamResampler;
 
 /// The scorer script (written next to the files it scores).
 pub const SCORE_PY: &str = include_str!("../scripts/score.py");
+
+/// Offline rate conversion of a whole signal with the long, flat filter
+/// (so a measurement does not colour what it measures). The samples the
+/// filter holds back at the end are flushed with zeros; the output has
+/// `x.len() * to / from` samples. Whatever delay the filter leaves is for
+/// the caller's alignment ([`best_lag`]) to take out.
+///
+/// # Errors
+/// The resampler cannot be built for these rates.
+pub fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
+    let mut rs = StreamResampler::high_quality(from, to)?;
+    let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 1024);
+    rs.process(x, &mut out)?;
+    let pad = vec![
+        0.0;
+        (from / 100) as usize * 2 + rs.delay_samples() * from as usize / to as usize + 64
+    ];
+    rs.process(&pad, &mut out)?;
+    let want = x.len() * to as usize / from as usize;
+    out.truncate(want);
+    Ok(out)
+}
 
 /// The lag (samples, `heard[j] ≈ said[j - lag]`) in `0..max` maximising the
 /// normalised cross-correlation: a coarse search on 8× decimated signals,
@@ -101,6 +124,19 @@ pub fn pesq_wb(python: &Path, reference: &Path, degraded: &Path, work_dir: &Path
 mod tests {
     #![allow(clippy::unwrap_used, clippy::cast_precision_loss)]
     use super::*;
+
+    #[test]
+    fn resample_keeps_length_and_level() {
+        let x: Vec<f32> = (0..16_000)
+            .map(|i| (2.0 * core::f32::consts::PI * 1_000.0 * i as f32 / 16_000.0).sin())
+            .collect();
+        let y = resample(&x, 16_000, 48_000).unwrap();
+        assert_eq!(y.len(), 48_000);
+        let rms = |v: &[f32]| (v.iter().map(|s| s * s).sum::<f32>() / v.len() as f32).sqrt();
+        // Away from the edges a 1 kHz tone keeps its level (flat filter).
+        let (a, b) = (rms(&x[4_000..12_000]), rms(&y[12_000..36_000]));
+        assert!((a - b).abs() < 0.01, "{a} vs {b}");
+    }
 
     #[test]
     fn finds_the_delay_of_a_delayed_copy() {

@@ -138,7 +138,7 @@ use std::time::Instant;
 
 use susurro_audio::{
     CapturePipeline, CodecConfig, GilbertElliott, LossModel, PROCESSING_RATE, PlaybackPipeline,
-    ProcessingConfig, SeededRng, StreamResampler, read_wav_mono, write_wav_mono,
+    ProcessingConfig, SeededRng, read_wav_mono, write_wav_mono,
 };
 use susurro_transport::ModuleConfig;
 use susurro_transport::jitter::{AdaptConfig, JitterBuffer, JitterConfig, Playout};
@@ -334,23 +334,6 @@ fn parse_args() -> Result<Args, BoxErr> {
     Ok(a)
 }
 
-// ---- signal helpers (as in crates/audio/src/bin/voice-quality.rs) --------
-
-/// Offline rate conversion with rubato's long filter, time-aligned, the
-/// filter delay flushed with zeros.
-fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, BoxErr> {
-    let mut rs = StreamResampler::high_quality(from, to)?;
-    let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 1024);
-    rs.process(x, &mut out)?;
-    let pad = vec![
-        0.0;
-        (from / 100) as usize * 2 + rs.delay_samples() * from as usize / to as usize + 64
-    ];
-    rs.process(&pad, &mut out)?;
-    let want = x.len() * to as usize / from as usize;
-    Ok(out.into_iter().take(want).collect())
-}
-
 // ---- the circuit ---------------------------------------------------------
 
 fn uniform(rng: &mut SeededRng, (lo, hi): (f64, f64)) -> f64 {
@@ -542,7 +525,7 @@ fn receive(setup: &Setup, arrivals: &[(u64, usize)], phase: u64) -> Result<Leg, 
     let decoded = (out48.len() / F48) as i64;
     let from = (j_start - 2).clamp(j_dec, j_dec + decoded);
     let to = (j_start + frames as i64 + 4).clamp(from, j_dec + decoded);
-    let window = resample(
+    let window = susurro_audio::quality::resample(
         &out48[(from - j_dec) as usize * F48..(to - j_dec) as usize * F48],
         PROCESSING_RATE,
         16_000,
@@ -802,7 +785,7 @@ fn prepare() -> Result<(Setup, Vec<f32>), BoxErr> {
         .cycle()
         .take(sample.len() * PASSES)
         .collect();
-    let mic48 = resample(&looped, 16_000, PROCESSING_RATE)?;
+    let mic48 = susurro_audio::quality::resample(&looped, 16_000, PROCESSING_RATE)?;
     let mut cap = CapturePipeline::new(&codec, &ProcessingConfig::bypass())?;
     let mut packets = Vec::new();
     cap.push_capture(&mic48, &mut packets)?;
@@ -821,7 +804,7 @@ fn prepare() -> Result<(Setup, Vec<f32>), BoxErr> {
         clean.push_packet(k as u32, p.clone());
         clean.pull_frame(&mut out48)?;
     }
-    let out16 = resample(&out48, PROCESSING_RATE, 16_000)?;
+    let out16 = susurro_audio::quality::resample(&out48, PROCESSING_RATE, 16_000)?;
     let lag16 = susurro_audio::quality::best_lag(&looped, &out16, 1600).unwrap_or(0);
     Ok((
         Setup {

@@ -13,7 +13,7 @@ use std::process::Command;
 use susurro_audio::{
     Bandwidth, CapturePipeline, CodecConfig, DECODER_COMPLEXITY, GilbertElliott, LossModel, NoLoss,
     PROCESSING_FRAME, PROCESSING_RATE, PlaybackPipeline, ProcessingConfig, Processor, RandomLoss,
-    SeededRng, StreamResampler, read_wav_mono, write_wav_mono,
+    SeededRng, read_wav_mono, write_wav_mono,
 };
 
 type BoxErr = Box<dyn std::error::Error>;
@@ -58,24 +58,6 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Offline rate conversion for the harness's own needs (speech files to the
-/// 48 kHz "microphone", 48 kHz output back to 16 kHz for scoring): a long,
-/// flat filter, so the measurement does not colour what it measures.
-fn resample(x: &[f32], from: u32, to: u32) -> Result<Vec<f32>, BoxErr> {
-    let mut rs = StreamResampler::high_quality(from, to)?;
-    let mut out = Vec::with_capacity(x.len() * to as usize / from as usize + 1024);
-    rs.process(x, &mut out)?;
-    // rubato's output is time-aligned with its input; the filter delay shows
-    // as samples held back until later input arrives. Flush them with zeros.
-    let pad = vec![
-        0.0;
-        (from / 100) as usize * 2 + rs.delay_samples() * from as usize / to as usize + 64
-    ];
-    rs.process(&pad, &mut out)?;
-    let want = x.len() * to as usize / from as usize;
-    Ok(out.into_iter().take(want).collect())
-}
-
 /// Speech inputs at 16 kHz: espeak-ng voices and the stored natural sample.
 fn speech_inputs(dir: &Path) -> Result<Vec<(String, Vec<f32>)>, BoxErr> {
     let text = "The quick brown fox jumps over the lazy dog. \
@@ -96,7 +78,7 @@ fn speech_inputs(dir: &Path) -> Result<Vec<(String, Vec<f32>)>, BoxErr> {
             return Err(format!("espeak-ng failed: {st}").into());
         }
         let (x, rate) = read_wav_mono(&path, None)?;
-        let x16 = resample(&x, rate, 16_000)?;
+        let x16 = susurro_audio::quality::resample(&x, rate, 16_000)?;
         v.push((name.to_string(), normalise(x16, 0.1)));
     }
     let (nat, _) = read_wav_mono(
@@ -162,7 +144,7 @@ fn run_chain(
     reported_loss: u8,
     decoder_complexity: u8,
 ) -> Result<RunResult, BoxErr> {
-    let mic48 = resample(input16, 16_000, PROCESSING_RATE)?;
+    let mic48 = susurro_audio::quality::resample(input16, 16_000, PROCESSING_RATE)?;
     let mut cap = CapturePipeline::new(codec, processing)?;
     cap.set_expected_loss(reported_loss)?;
     let mut play = PlaybackPipeline::new(codec)?;
@@ -202,7 +184,7 @@ fn run_chain(
     }
     let stats = play.stats();
     Ok(RunResult {
-        out16: resample(&out48, PROCESSING_RATE, 16_000)?,
+        out16: susurro_audio::quality::resample(&out48, PROCESSING_RATE, 16_000)?,
         delay_ms,
         fec: stats.fec,
         concealed: stats.concealed,
@@ -626,9 +608,9 @@ fn aec_check(args: &Args) -> Result<Vec<(String, AecResult)>, BoxErr> {
     let sec = PROCESSING_RATE as usize;
     let total = 16 * sec;
     // Far end talks all the time (natural speech looped); near end talks in 6–10 s.
-    let far1 = resample(far16, 16_000, PROCESSING_RATE)?;
+    let far1 = susurro_audio::quality::resample(far16, 16_000, PROCESSING_RATE)?;
     let far: Vec<f32> = far1.iter().copied().cycle().take(total).collect();
-    let near1 = resample(near16, 16_000, PROCESSING_RATE)?;
+    let near1 = susurro_audio::quality::resample(near16, 16_000, PROCESSING_RATE)?;
     let mut near = vec![0f32; total];
     for (i, v) in near1.iter().take(4 * sec).enumerate() {
         near[6 * sec + i] = *v;
