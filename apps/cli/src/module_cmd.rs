@@ -124,7 +124,8 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
                 core: susurro_cryptor::CryptorCore::default(),
                 endpoint: ep,
                 clock: susurro_host::Clock::new(),
-                audio: susurro_node::AudioSpec::default(),
+                // The system's default sound devices.
+                audio: tokio::sync::watch::channel(susurro_node::AudioSpec::default()).1,
                 codec: susurro_audio::CodecConfig::wideband(),
                 processing: susurro_audio::ProcessingConfig::default(),
                 log: susurro_node::AudioLog::default(),

@@ -741,14 +741,22 @@ impl Front {
             return;
         }
         let network_changed = config.network != self.snap.config.network;
-        let audio_changed = config.audio != self.snap.config.audio;
+        let devices_changed = config.audio.input_device != self.snap.config.audio.input_device
+            || config.audio.output_device != self.snap.config.audio.output_device;
+        if let Some(node) = &self.node {
+            node.set_audio_devices(
+                config.audio.input_device.clone(),
+                config.audio.output_device.clone(),
+            );
+        }
+        let in_call = self.core.view().call.is_some();
         self.snap.config = config;
         self.snap.desktop = desktop;
         if network_changed && self.core.view().store.state == Some(StoreState::Unlocked) {
             self.set_network();
         }
-        self.snap.notice = Some(Notice::info(if audio_changed {
-            "Settings saved. The new sound devices are used from the next start."
+        self.snap.notice = Some(Notice::info(if devices_changed && in_call {
+            "Settings saved. This call keeps its sound devices; the new ones are used from the next call."
         } else {
             "Settings saved."
         }));

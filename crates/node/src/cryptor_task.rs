@@ -70,8 +70,9 @@ pub struct CryptorTask {
     pub endpoint: Endpoint,
     /// The clock its deadlines are in.
     pub clock: Clock,
-    /// Where the audio of calls comes from and goes to.
-    pub audio: AudioSpec,
+    /// Where the audio of calls comes from and goes to, read at the start
+    /// of each call (so a new device choice applies from the next call).
+    pub audio: watch::Receiver<AudioSpec>,
     /// The codec.
     pub codec: CodecConfig,
     /// Capture processing (echo cancellation, noise suppression).
@@ -90,7 +91,10 @@ impl CryptorTask {
         let mut live: Option<Live> = None;
         let mut muted = false;
         // Files mean headless: the side without a file is silence or nowhere.
-        let headless = self.audio.input.is_some() || self.audio.output.is_some();
+        let headless = {
+            let spec = self.audio.borrow();
+            spec.input.is_some() || spec.output.is_some()
+        };
         let device_host = if !headless {
             match AudioHost::pulseaudio() {
                 Ok(h) => Some(h),
@@ -258,12 +262,13 @@ impl CryptorTask {
         capture.set_muted(muted);
         let playback = PlaybackPipeline::new(&self.codec)?;
         let pipeline_delay_ms = capture.delay_ms().unwrap_or(0.0);
+        let spec = self.audio.borrow().clone();
         Ok(Live {
             call,
             capture,
             playback,
-            source: Source::open(&self.audio, host)?,
-            sink: Sink::open(&self.audio, host)?,
+            source: Source::open(&spec, host)?,
+            sink: Sink::open(&spec, host)?,
             last_play: None,
             report: CallAudio {
                 call,

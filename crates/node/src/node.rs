@@ -66,6 +66,7 @@ pub struct Node {
     pub clock: Clock,
     /// Per-call audio figures.
     pub audio_log: AudioLog,
+    audio: watch::Sender<AudioSpec>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -118,6 +119,7 @@ impl Node {
             .context("the host has no ui endpoint")?;
         let clock = Clock::new();
         let audio_log = AudioLog::default();
+        let (audio, audio_rx) = watch::channel(cfg.audio.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         if cfg.calls {
@@ -128,7 +130,7 @@ impl Node {
                 core: CryptorCore::default(),
                 endpoint: cryptor,
                 clock,
-                audio: cfg.audio.clone(),
+                audio: audio_rx,
                 codec: cfg.codec,
                 processing: cfg.processing.clone(),
                 log: Arc::clone(&audio_log),
@@ -150,9 +152,20 @@ impl Node {
             ui,
             clock,
             audio_log,
+            audio,
             shutdown,
             tasks,
         })
+    }
+
+    /// Chooses the sound devices by name (`None`: the system's default)
+    /// from the next call on; a call in progress keeps the devices it
+    /// opened. Files given at start (headless use) still take precedence.
+    pub fn set_audio_devices(&self, capture: Option<String>, playback: Option<String>) {
+        self.audio.send_modify(|spec| {
+            spec.capture_device = capture;
+            spec.playback_device = playback;
+        });
     }
 
     /// Stops every task and the host.
