@@ -169,6 +169,19 @@ impl PlaybackPipeline {
         Ok(f.source)
     }
 
+    /// Passes over the frames before `seq`; see [`Playout::skip_to`].
+    pub fn skip_to(&mut self, seq: u32) -> u32 {
+        self.playout.skip_to(seq)
+    }
+
+    /// One concealed frame inserted before the next, appended to `out`;
+    /// see [`Playout::pull_inserted`].
+    pub fn pull_inserted(&mut self, out: &mut Vec<f32>) -> Result<FrameSource> {
+        let f = self.playout.pull_inserted()?;
+        out.extend_from_slice(&f.samples);
+        Ok(f.source)
+    }
+
     /// The sequence number the next [`PlaybackPipeline::pull_frame`] plays
     /// (`None` before the first packet).
     pub fn next_seq(&self) -> Option<u32> {

@@ -46,6 +46,12 @@ pub struct PlayoutStats {
     pub resyncs: u64,
     /// Packets that failed to decode (concealed instead).
     pub corrupt: u64,
+    /// Concealed frames inserted before the next frame without using up
+    /// its turn ([`Playout::pull_inserted`]): the delay grew by a frame.
+    pub inserted: u64,
+    /// Frames passed over without playing them ([`Playout::skip_to`]): the
+    /// delay shrank by a frame each.
+    pub skipped: u64,
 }
 
 /// One frame of decoded audio at the playout's output rate.
@@ -157,6 +163,49 @@ impl Playout {
                 PushOutcome::Accepted
             }
         }
+    }
+
+    /// Passes over the frames before `seq` without playing them (their
+    /// packets, if stored, are dropped), so `seq` is the next frame: the
+    /// sender of the turns (e.g. a jitter buffer shedding delay) skipped
+    /// them. Nothing happens if `seq` is not ahead of the next frame, or is
+    /// [`MAX_AHEAD`] or more ahead (a [`Playout::push`] of it resyncs).
+    /// Returns the number of frames passed over.
+    pub fn skip_to(&mut self, seq: u32) -> u32 {
+        let Some(next) = self.next else {
+            return 0;
+        };
+        let ahead = seq.wrapping_sub(next);
+        if ahead == 0 || ahead >= MAX_AHEAD {
+            return 0;
+        }
+        for _ in 0..ahead {
+            let _ = self.slots.pop_front();
+        }
+        self.next = Some(seq);
+        self.stats.skipped += u64::from(ahead);
+        ahead
+    }
+
+    /// Produces one concealed frame *without* using up the next frame's
+    /// turn: the next [`Playout::pull`] still plays it. For a jitter
+    /// buffer that holds a frame back to grow its delay: the frame is
+    /// played one period later instead of being lost. Before the first
+    /// packet this is silence.
+    pub fn pull_inserted(&mut self) -> Result<PlayoutFrame> {
+        if self.next.is_none() {
+            return Ok(PlayoutFrame {
+                samples: vec![0.0; self.frame_samples()],
+                source: FrameSource::Silence,
+                seq: None,
+            });
+        }
+        self.stats.inserted += 1;
+        Ok(PlayoutFrame {
+            samples: self.dec.conceal()?,
+            source: FrameSource::Concealed,
+            seq: None,
+        })
     }
 
     /// Produces the next frame of audio (always exactly

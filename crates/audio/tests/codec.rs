@@ -1,5 +1,6 @@
 //! Codec, pipeline and playout tests (no devices).
 
+use susurro_audio::playout::MAX_AHEAD;
 use susurro_audio::{
     Bandwidth, CapturePipeline, CodecConfig, FrameDuration, FrameSource, GilbertElliott, LossModel,
     PROCESSING_RATE, PlaybackPipeline, Playout, ProcessingConfig, PushOutcome, RandomLoss,
@@ -311,6 +312,45 @@ fn late_duplicate_invalid_and_resync() -> R {
     play.push(1_001, vec![0xff; 40]);
     let f = play.pull()?;
     assert_eq!(f.samples.len(), cfg.frame_samples());
+    Ok(())
+}
+
+#[test]
+fn an_inserted_frame_keeps_the_turn_and_skipping_passes_over() -> R {
+    let cfg = CodecConfig::wideband();
+    let mut enc = VoiceEncoder::new(&cfg)?;
+    let p = enc.encode(&vec![0.0; cfg.frame_samples()])?;
+    let mut play = Playout::new(&cfg)?;
+    // Before the first packet: silence, and nothing to skip.
+    assert_eq!(play.pull_inserted()?.source, FrameSource::Silence);
+    assert_eq!(play.skip_to(5), 0);
+    play.push(10, p.clone());
+    let f = play.pull()?;
+    assert_eq!((f.seq, f.source), (Some(10), FrameSource::Packet));
+    // A hold: one concealed frame, and frame 11 keeps its turn.
+    let f = play.pull_inserted()?;
+    assert_eq!((f.seq, f.source), (None, FrameSource::Concealed));
+    assert_eq!(f.samples.len(), cfg.frame_samples());
+    assert_eq!(play.next_seq(), Some(11));
+    assert_eq!(play.push(11, p.clone()), PushOutcome::Accepted);
+    assert_eq!(play.pull()?.source, FrameSource::Packet);
+    // A shed: 12 and 13 (stored) are passed over, 14 is next.
+    assert_eq!(play.push(13, p.clone()), PushOutcome::Accepted);
+    assert_eq!(play.skip_to(14), 2);
+    assert_eq!(play.next_seq(), Some(14));
+    assert_eq!(play.push(13, p.clone()), PushOutcome::Late);
+    // Not ahead, or too far ahead: nothing.
+    assert_eq!(play.skip_to(14), 0);
+    assert_eq!(play.skip_to(12), 0);
+    assert_eq!(play.skip_to(14 + MAX_AHEAD), 0);
+    play.push(14, p.clone());
+    let f = play.pull()?;
+    assert_eq!((f.seq, f.source), (Some(14), FrameSource::Packet));
+    let s = play.stats();
+    assert_eq!(
+        (s.inserted, s.skipped, s.decoded, s.concealed, s.late),
+        (1, 2, 3, 0, 1)
+    );
     Ok(())
 }
 

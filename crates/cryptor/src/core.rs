@@ -6,8 +6,8 @@
 //! `PeerData` and `Voice` messages, and the ui's call messages.
 //!
 //! Audio stays outside: a host seals the encoder's frames with
-//! [`CryptorCore::seal_voice`] and takes opened frames for the decoder with
-//! [`CryptorCore::poll_voice`].
+//! [`CryptorCore::seal_voice`] and takes opened frames (and transport's word
+//! of missing ones) for the decoder with [`CryptorCore::poll_voice`].
 
 use core::time::Duration;
 
@@ -20,7 +20,7 @@ use susurro_wire::{
     IkeAuthA, IkeAuthB, IkeCommit, IkeConfirm, IkeEphemeral, IkeIdentity, IkeSpekeU, IkeSpekeV,
     IncomingCall, Instant, Message, ModuleId, MuteState, Name, NetMode, Note, ObfuscationKey,
     ObfuscationSecret, PathKind, PeerAccept, PeerData, PeerHangup, PeerMessage, ScalarMult,
-    Terminate, TransportKey, TransportSeed, Voice, caps, contact_flags,
+    Terminate, TransportKey, TransportSeed, Voice, VoiceGap, caps, contact_flags,
 };
 
 use crate::compare::{Compare, Context};
@@ -106,7 +106,8 @@ impl core::error::Error for CryptorError {}
 /// Counters a host may log (never secrets).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Voice packets refused (forged, replayed, too old, wrong state).
+    /// Voice packets (and gaps) refused (forged, replayed, too old, wrong
+    /// state).
     pub voice_rejected: u32,
     /// Control packets refused before decryption (forged, replayed).
     pub control_rejected: u32,
@@ -138,6 +139,38 @@ impl core::fmt::Debug for VoiceFrame {
             self.index,
             self.payload.len()
         )
+    }
+}
+
+/// What the decoder gets for one period of transport's playout clock, in
+/// the order transport sent them.
+#[derive(Clone, Debug)]
+// The queue is a fixed array without alloc: every slot has a frame's room.
+#[allow(clippy::large_enum_variant)]
+pub enum Heard {
+    /// An opened voice frame: play it.
+    Frame(VoiceFrame),
+    /// Transport had no frame this period: play one concealed frame (see
+    /// [`VoiceGap`]; `held`: the frame `seq` comes next, so the concealed
+    /// frame is inserted before it).
+    Gap(VoiceGap),
+}
+
+impl Heard {
+    /// The call it belongs to.
+    pub fn call(&self) -> CallId {
+        match self {
+            Heard::Frame(f) => f.call,
+            Heard::Gap(g) => g.call,
+        }
+    }
+
+    /// The frame, if this is one.
+    pub fn frame(self) -> Option<VoiceFrame> {
+        match self {
+            Heard::Frame(f) => Some(f),
+            Heard::Gap(_) => None,
+        }
     }
 }
 
@@ -241,7 +274,7 @@ pub struct CryptorCore {
     calls: [Option<Call>; MAX_CALLS],
     pending: heapless::Vec<Pending, MAX_PENDING>,
     muted: bool,
-    voice_rx: heapless::Deque<VoiceFrame, VOICE_QUEUE>,
+    voice_rx: heapless::Deque<Heard, VOICE_QUEUE>,
     stats: Stats,
     /// A call asked for before our public key arrived (placed once it does).
     waiting_call: Option<(CallTarget, NetMode)>,
@@ -370,8 +403,8 @@ impl CryptorCore {
         self.key_requests = self.key_requests.saturating_add(1);
     }
 
-    /// The next opened voice frame, oldest first.
-    pub fn poll_voice(&mut self) -> Option<VoiceFrame> {
+    /// The next opened voice frame or gap, oldest first.
+    pub fn poll_voice(&mut self) -> Option<Heard> {
         self.voice_rx.pop_front()
     }
 
@@ -1476,11 +1509,24 @@ impl CryptorCore {
             payload: heapless::Vec::from_slice(&pt[..n]).unwrap_or_default(),
         };
         zeroize::Zeroize::zeroize(&mut pt);
+        self.hear(Heard::Frame(frame));
+    }
+
+    /// Transport's word that a frame is missing this period: passed to the
+    /// decoder in order with the frames, for a call that is talking.
+    fn on_voice_gap(&mut self, gap: VoiceGap) {
+        match self.find(gap.call).map(|c| &c.phase) {
+            Some(Phase::Live(live)) if live.talking() => self.hear(Heard::Gap(gap)),
+            _ => self.stats.voice_rejected = self.stats.voice_rejected.saturating_add(1),
+        }
+    }
+
+    fn hear(&mut self, h: Heard) {
         if self.voice_rx.is_full() {
             let _ = self.voice_rx.pop_front();
             self.stats.voice_dropped = self.stats.voice_dropped.saturating_add(1);
         }
-        let _ = self.voice_rx.push_back(frame);
+        let _ = self.voice_rx.push_back(h);
     }
 
     fn on_message(&mut self, now: Instant, env: Envelope, out: &mut Outbox) {
@@ -1636,6 +1682,7 @@ impl CryptorCore {
             }
             Message::PeerData(m) => self.on_peer_data(m.call, m.sealed.as_slice(), out),
             Message::Voice(m) => self.on_voice(m.call, m.seq, m.sealed.as_slice()),
+            Message::VoiceGap(m) => self.on_voice_gap(m),
             Message::Terminated(m) => {
                 if self.find(m.call).is_some() {
                     self.end(m.call, m.reason, false, false, out);

@@ -13,8 +13,8 @@ pub mod sim;
 pub mod xfer;
 
 pub use crate::core::{
-    CALLBACK_RETRY, CALLBACK_TRIES, Config, CryptorCore, CryptorError, INCOMING_CALL_BASE, Stats,
-    VoiceFrame,
+    CALLBACK_RETRY, CALLBACK_TRIES, Config, CryptorCore, CryptorError, Heard, INCOMING_CALL_BASE,
+    Stats, VoiceFrame,
 };
 pub use crate::drbg::Drbg;
 pub use crate::ike::{Established, IkeError, Role, SessionKeys};

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Attacks through the in-memory harness's tampering transport.
 
+use susurro_cryptor::Heard;
 use susurro_cryptor::sim::{Sim, onion};
 use susurro_wire::*;
 
@@ -506,7 +507,7 @@ fn reordered_voice_within_window_accepted_once_replays_refused() {
             s.inject(1, pkts[i].clone());
         }
         s.run(&mut |_, _| true);
-        while let Some(f) = s.parties[1].core.poll_voice() {
+        while let Some(f) = s.parties[1].core.poll_voice().and_then(Heard::frame) {
             assert_eq!(f.payload.as_slice(), &[f.index as u8; 40]);
             got.push(f.index);
         }
@@ -561,4 +562,41 @@ fn forged_and_replayed_control_packets_are_dropped() {
     s.run(&mut |_, _| true);
     assert_eq!(s.parties[1].core.stats().control_rejected, before + 3);
     assert!(s.parties[1].core.is_talking(p.call));
+}
+
+#[test]
+fn gaps_reach_the_decoder_in_order_with_frames_and_only_for_a_talking_call() {
+    let mut s = voice_call(120);
+    let pkts = record_voice(&mut s, 2);
+    let call = pkts[0].call;
+    let gap = VoiceGap {
+        call,
+        seq: 1,
+        held: true,
+    };
+    s.inject(1, pkts[0].clone());
+    s.inject(1, gap.clone());
+    s.inject(1, pkts[1].clone());
+    s.run(&mut |_, _| true);
+    let heard: Vec<Heard> = std::iter::from_fn(|| s.parties[1].core.poll_voice()).collect();
+    match heard.as_slice() {
+        [Heard::Frame(a), Heard::Gap(g), Heard::Frame(b)] => {
+            assert_eq!((a.index, b.index), (0, 1));
+            assert_eq!(g, &gap);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A gap for a call that is not there is refused and counted.
+    let before = s.parties[1].core.stats().voice_rejected;
+    s.inject(
+        1,
+        VoiceGap {
+            call: call.wrapping_add(1),
+            seq: 2,
+            held: false,
+        },
+    );
+    s.run(&mut |_, _| true);
+    assert!(s.parties[1].core.poll_voice().is_none());
+    assert_eq!(s.parties[1].core.stats().voice_rejected, before + 1);
 }

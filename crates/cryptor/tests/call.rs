@@ -211,10 +211,10 @@ fn voice_flows_both_ways_and_hangup_ends_both() {
         sim.send_voice(0, &[i; 40]).unwrap();
         sim.send_voice(1, &[i + 100; 33]).unwrap();
         sim.run(&mut |_, _| true);
-        let fb = sim.parties[1].core.poll_voice().unwrap();
+        let fb = sim.parties[1].core.poll_voice().unwrap().frame().unwrap();
         assert_eq!(fb.payload.as_slice(), &[i; 40]);
         assert_eq!(fb.index, u64::from(i));
-        let fa = sim.parties[0].core.poll_voice().unwrap();
+        let fa = sim.parties[0].core.poll_voice().unwrap().frame().unwrap();
         assert_eq!(fa.payload.as_slice(), &[i + 100; 33]);
     }
     // Muted: same size, zeros.
@@ -223,7 +223,14 @@ fn voice_flows_both_ways_and_hangup_ends_both() {
     sim.send_voice(0, &[7; 40]).unwrap();
     sim.run(&mut |_, _| true);
     assert_eq!(
-        sim.parties[1].core.poll_voice().unwrap().payload.as_slice(),
+        sim.parties[1]
+            .core
+            .poll_voice()
+            .unwrap()
+            .frame()
+            .unwrap()
+            .payload
+            .as_slice(),
         &[0; 40]
     );
     let call = sim.parties[0].call().unwrap();

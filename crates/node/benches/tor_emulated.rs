@@ -493,7 +493,7 @@ fn receive(setup: &Setup, arrivals: &[(u64, usize)], phase: u64) -> Result<Leg, 
                 started = true;
                 (Some(k), setup.packets.get(k))
             }
-            Playout::Missing { seq } => (Some(seq as usize), None),
+            Playout::Missing { seq, .. } => (Some(seq as usize), None),
             Playout::Buffering => (None, None),
         };
         if started && decoding {

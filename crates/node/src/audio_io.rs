@@ -2,7 +2,7 @@
 //! files for headless use. Both speak 48 kHz mono in 20 ms frames.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -41,8 +41,8 @@ pub struct AudioSpec {
 pub enum Source {
     /// Samples of a file, played once, then silence.
     File {
-        /// The samples, 48 kHz.
-        samples: Vec<f32>,
+        /// The samples, 48 kHz (loaded once, shared by every call).
+        samples: Arc<Vec<f32>>,
         /// Next sample to play.
         pos: usize,
         /// When the first sample was taken (µs since the epoch).
@@ -87,6 +87,21 @@ impl Source {
 
     /// A WAV file resampled to 48 kHz.
     pub fn file(path: &Path) -> Result<Self> {
+        Ok(Self::samples(Arc::new(Self::load(path)?)))
+    }
+
+    /// Plays `samples` (48 kHz) from the start.
+    pub fn samples(samples: Arc<Vec<f32>>) -> Self {
+        Source::File {
+            samples,
+            pos: 0,
+            started: None,
+        }
+    }
+
+    /// Reads a WAV file and resamples it to 48 kHz. Slow for long files in
+    /// a debug build: done once, off the audio path.
+    pub fn load(path: &Path) -> Result<Vec<f32>> {
         let (x, rate) = read_wav_mono(path, None)
             .with_context(|| format!("cannot use {} as call input", path.display()))?;
         let samples = if rate == RATE {
@@ -99,11 +114,7 @@ impl Source {
             rs.process(&vec![0.0; rate as usize / 10], &mut out)?;
             out
         };
-        Ok(Source::File {
-            samples,
-            pos: 0,
-            started: None,
-        })
+        Ok(samples)
     }
 
     /// Fills `frame` with the next samples (silence when none are ready).

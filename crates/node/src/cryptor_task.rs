@@ -13,8 +13,9 @@ use anyhow::Result;
 use serde::Serialize;
 use susurro_audio::{
     AudioHost, CapturePipeline, CodecConfig, FrameSource, PlaybackPipeline, ProcessingConfig,
+    PushOutcome,
 };
-use susurro_cryptor::CryptorCore;
+use susurro_cryptor::{CryptorCore, Heard};
 use susurro_host::{Clock, Endpoint};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{CallId, Message, ModuleId};
@@ -35,6 +36,14 @@ pub struct CallAudio {
     pub frames_decoded: u64,
     /// Frames concealed (missing or late).
     pub frames_concealed: u64,
+    /// Packets that arrived after their frame had been played or
+    /// concealed: their content was lost.
+    pub frames_late: u64,
+    /// Concealed frames inserted while transport's jitter buffer grew its
+    /// delay (also counted in `frames_concealed`).
+    pub frames_inserted: u64,
+    /// Frames passed over while transport's jitter buffer shed delay.
+    pub frames_skipped: u64,
     /// When the input file's first sample went into the call (µs since the epoch).
     pub input_started_us: Option<u64>,
     /// When the first output frame was written (µs since the epoch).
@@ -45,7 +54,15 @@ pub struct CallAudio {
     pub pipeline_delay_ms: f64,
     /// Whether the whole input file was played.
     pub input_finished: bool,
+    /// False while the call's audio runs (the figures so far are zero),
+    /// true once it ended and its recording, if any, is written.
+    pub complete: bool,
 }
+
+/// Most frames of delay the playout inserts for transport's jitter buffer
+/// (beyond the frames it skipped): 1 s of 20 ms frames, twice the buffer's
+/// own largest depth. Held gaps past that are played as lost frames.
+const MAX_INSERTED: u64 = 50;
 
 /// Shared record of every call's audio.
 pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;
@@ -106,6 +123,18 @@ impl CryptorTask {
         } else {
             None
         };
+        // The input file (headless use) is read and resampled once, now and
+        // on a blocking thread: at a call's start it would stall this task
+        // and send the call's first frames late, in a burst.
+        let input_path = self.audio.borrow().input.clone();
+        let preloaded = match input_path {
+            Some(path) => match tokio::task::spawn_blocking(move || Source::load(&path)).await {
+                Ok(Ok(samples)) => Some(Arc::new(samples)),
+                // Told when a call starts (Source::open fails the same way).
+                _ => None,
+            },
+            None => None,
+        };
         let mut input = Some(Input::Start);
         loop {
             if let Some(i) = input.take() {
@@ -133,7 +162,7 @@ impl CryptorTask {
                 },
                 () = sleep_opt(deadline) => input = Some(Input::Timer),
                 _ = tick.tick() => {
-                    self.audio_tick(&mut live, muted, device_host.as_ref(), &mut out);
+                    self.audio_tick(&mut live, muted, device_host.as_ref(), preloaded.as_ref(), &mut out);
                 }
                 _ = shutdown.changed() => break,
             }
@@ -173,6 +202,7 @@ impl CryptorTask {
         live: &mut Option<Live>,
         muted: bool,
         host: Option<&AudioHost>,
+        input: Option<&Arc<Vec<f32>>>,
         out: &mut Outbox,
     ) {
         let talking = self.core.calls().find(|c| self.core.is_talking(*c));
@@ -181,7 +211,7 @@ impl CryptorTask {
                 self.finish(l);
             }
             if let Some(call) = talking {
-                match self.start(call, muted, host) {
+                match self.start(call, muted, host, input) {
                     Ok(l) => *live = Some(l),
                     Err(e) => warn!(error = %format!("{e:#}"), "cannot start the call's audio"),
                 }
@@ -203,41 +233,84 @@ impl CryptorTask {
             }
         }
         self.play_arrived(l);
-        // Nothing arrived for a frame and a half: conceal one frame (a
-        // packet that comes later is late and dropped by the playout).
+        // Nothing from transport for two frame periods (it sends a frame or
+        // a gap every period while it plays, so this is a stall or a
+        // silence): conceal one frame to keep the loudspeaker fed. What
+        // transport sends later for that turn is dropped.
         let period = Duration::from_millis(u64::from(self.codec.frame.millis()));
         let now = tokio::time::Instant::now();
-        if l.heard && l.last_play.is_none_or(|t| now >= t + period + period / 2) {
+        if l.heard && l.last_play.is_none_or(|t| now >= t + 2 * period) {
             Self::play_one(l);
             l.last_play = Some(l.last_play.map_or(now, |t| (t + period).max(now - period)));
         }
         let _ = self.flush(out);
     }
 
-    /// Plays the frames that have arrived, as soon as they arrive: the
-    /// playout follows transport's jitter buffer instead of a second clock
-    /// (two free-running 20 ms clocks would now and then meet the wrong way
-    /// round and conceal a frame that was merely a few ms late). A gap
-    /// before the new frame is concealed on the way.
+    /// Plays what transport handed over, one frame per item as it arrives:
+    /// transport's jitter buffer is the playout clock (a second free-running
+    /// clock here would now and then meet it the wrong way round and
+    /// conceal a frame that was merely a few ms late).
+    /// - A frame plays at once. Frames transport passed over to shed delay
+    ///   are skipped, not concealed, so the shed reaches the loudspeaker.
+    /// - A gap conceals one frame. A held gap (the buffer growing its
+    ///   delay) inserts it before the frame, which plays next, one period
+    ///   later, instead of being lost.
+    /// - A frame or gap for a turn the silence timer already filled is
+    ///   dropped.
     fn play_arrived(&mut self, l: &mut Live) {
-        while let Some(v) = self.core.poll_voice() {
-            if v.call != l.call {
+        while let Some(h) = self.core.poll_voice() {
+            if h.call() != l.call {
                 continue;
             }
-            // The sealing counter is the codec frame counter (one frame per
-            // packet), so it orders the playout.
-            let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
-            l.playback.push_packet(seq, v.payload.to_vec());
-            l.heard = true;
-            // Play up to and including `seq` (a few frames at most).
-            for _ in 0..4 {
-                match l.playback.next_seq() {
-                    Some(n) if (seq.wrapping_sub(n) as i32) >= 0 => Self::play_one(l),
-                    _ => break,
+            match h {
+                Heard::Frame(v) => {
+                    // The sealing counter is the codec frame counter (one
+                    // frame per packet), so it orders the playout.
+                    let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
+                    l.report.frames_skipped += u64::from(l.playback.skip_to(seq));
+                    if l.playback.push_packet(seq, v.payload.to_vec()) == PushOutcome::Late {
+                        l.report.frames_late += 1;
+                        continue;
+                    }
+                    l.heard = true;
+                    Self::play_one(l);
+                }
+                Heard::Gap(g) => {
+                    // Before the first frame there is nothing to conceal.
+                    let Some(next) = l.playback.next_seq() else {
+                        continue;
+                    };
+                    if (g.seq.wrapping_sub(next) as i32) < 0 {
+                        continue;
+                    }
+                    l.report.frames_skipped += u64::from(l.playback.skip_to(g.seq));
+                    // Transport may be on an untrusted box: the delay it
+                    // can add this way is bounded.
+                    let grown = l
+                        .report
+                        .frames_inserted
+                        .saturating_sub(l.report.frames_skipped);
+                    if g.held && grown < MAX_INSERTED {
+                        Self::play_inserted(l);
+                    } else {
+                        Self::play_one(l);
+                    }
                 }
             }
             l.last_play = Some(tokio::time::Instant::now());
         }
+    }
+
+    fn play_inserted(l: &mut Live) {
+        let mut speaker = Vec::new();
+        match l.playback.pull_inserted(&mut speaker) {
+            Ok(_) => {
+                l.report.frames_concealed += 1;
+                l.report.frames_inserted += 1;
+            }
+            Err(e) => warn!(error = %e, "playback failed"),
+        }
+        l.sink.write(&speaker);
     }
 
     fn play_one(l: &mut Live) {
@@ -257,17 +330,34 @@ impl CryptorTask {
         l.sink.write(&speaker);
     }
 
-    fn start(&self, call: CallId, muted: bool, host: Option<&AudioHost>) -> Result<Live> {
+    fn start(
+        &self,
+        call: CallId,
+        muted: bool,
+        host: Option<&AudioHost>,
+        input: Option<&Arc<Vec<f32>>>,
+    ) -> Result<Live> {
         let mut capture = CapturePipeline::new(&self.codec, &self.processing)?;
         capture.set_muted(muted);
         let playback = PlaybackPipeline::new(&self.codec)?;
         let pipeline_delay_ms = capture.delay_ms().unwrap_or(0.0);
         let spec = self.audio.borrow().clone();
+        // Seen at once: whoever waits for the figures knows they will come.
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(CallAudio {
+                call,
+                ..CallAudio::default()
+            });
         Ok(Live {
             call,
             capture,
             playback,
-            source: Source::open(&spec, host)?,
+            source: match input {
+                Some(samples) => Source::samples(Arc::clone(samples)),
+                None => Source::open(&spec, host)?,
+            },
             sink: Sink::open(&spec, host)?,
             last_play: None,
             report: CallAudio {
@@ -287,10 +377,16 @@ impl CryptorTask {
             Ok(p) => l.report.output_file = p.map(|p| p.display().to_string()),
             Err(e) => warn!(error = %format!("{e:#}"), "cannot write the call's recording"),
         }
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(l.report);
+        l.report.complete = true;
+        let mut log = self.log.lock().unwrap_or_else(PoisonError::into_inner);
+        match log
+            .iter_mut()
+            .rev()
+            .find(|a| a.call == l.call && !a.complete)
+        {
+            Some(entry) => *entry = l.report,
+            None => log.push(l.report),
+        }
     }
 }
 

@@ -131,6 +131,10 @@ pub enum Playout<T> {
     Missing {
         /// The sequence number that is missing.
         seq: u32,
+        /// The buffer is growing its delay: `seq` is still expected and is
+        /// the next frame played (the concealed frame is inserted before
+        /// it). Otherwise `seq` is skipped.
+        held: bool,
     },
 }
 
@@ -503,7 +507,10 @@ impl<T> JitterBuffer<T> {
             // Anything after the last frame played may still be played.
             self.next = Some(self.run_start.take().unwrap_or(n));
         }
-        Playout::Missing { seq: n as u32 }
+        Playout::Missing {
+            seq: n as u32,
+            held: grow,
+        }
     }
 }
 
@@ -567,7 +574,10 @@ mod tests {
             vec![
                 Playout::Frame { seq: 1, payload: 1 },
                 Playout::Frame { seq: 2, payload: 2 },
-                Playout::Missing { seq: 3 },
+                Playout::Missing {
+                    seq: 3,
+                    held: false
+                },
             ]
         );
         assert_eq!(b.push(3, 3), Pushed::Late);
@@ -604,7 +614,7 @@ mod tests {
         assert_eq!(
             drain(&mut b, 4),
             (3..7)
-                .map(|seq| Playout::Missing { seq })
+                .map(|seq| Playout::Missing { seq, held: false })
                 .collect::<Vec<_>>()
         );
         assert_eq!(b.stats().rebuffers, 1);
@@ -630,7 +640,7 @@ mod tests {
         let seqs: Vec<u32> = drain(&mut b, 4)
             .into_iter()
             .map(|p| match p {
-                Playout::Frame { seq, .. } | Playout::Missing { seq } => seq,
+                Playout::Frame { seq, .. } | Playout::Missing { seq, .. } => seq,
                 Playout::Buffering => 7,
             })
             .collect();
@@ -650,7 +660,13 @@ mod tests {
             b.push(s, s);
         }
         let out = drain(&mut b, 10);
-        assert_eq!(out[5], Playout::Missing { seq: 5 });
+        assert_eq!(
+            out[5],
+            Playout::Missing {
+                seq: 5,
+                held: false
+            }
+        );
         let played = out
             .iter()
             .filter(|p| matches!(p, Playout::Frame { .. }))

@@ -280,6 +280,12 @@ fn growing_conceals_instead_of_bunching() {
     }
     let s = b.stats();
     assert!(s.held > 0, "{s:?}");
+    // Each hold is told to the receiver as such (it inserts a frame).
+    let held = out
+        .iter()
+        .filter(|p| matches!(p, Playout::Missing { held: true, .. }))
+        .count();
+    assert_eq!(held as u64, s.held, "{s:?}");
     assert!(b.target_depth() > 3);
     // Later hold-ups lose less than the first.
     let lost_first: usize = out[..100]

@@ -709,6 +709,20 @@ messages! {
         /// Ciphertext and tag.
         sealed: Bytes<{ caps::VOICE }>,
     }
+    /// Transport's jitter buffer has no frame for this playout period: the
+    /// receiver plays one concealed frame. Sent instead of a [`Voice`], so
+    /// the receiver plays exactly one frame per period of transport's
+    /// clock. With `held`, the buffer is growing its delay: the frame `seq`
+    /// is still expected and comes next, and the concealed frame is
+    /// inserted before it; without, the frame `seq` is lost.
+    0x71 VoiceGap Voice [Transport => Cryptor] {
+        /// Call.
+        call: CallId,
+        /// The frame counter of the frame that is missing.
+        seq: u32,
+        /// The frame is held back to grow the delay, not lost.
+        held: bool,
+    }
 }
 
 messages! {

@@ -478,9 +478,8 @@ impl CallTask {
                     }
                 },
                 _ = playout.tick() => {
-                    if let Some(mut v) = link.playout() {
-                        v.call = call;
-                        self.send(v);
+                    if let Some(m) = link.playout(call) {
+                        self.send(m);
                     }
                     Ok(())
                 }

@@ -17,7 +17,7 @@
 use core::time::Duration;
 
 use susurro_wire::codec::{Reader, Writer};
-use susurro_wire::{CallId, MAX_MESSAGE, Message, Voice};
+use susurro_wire::{CallId, MAX_MESSAGE, Message, Voice, VoiceGap};
 use tokio::time::Instant;
 
 use crate::jitter::{AdaptConfig, JitterBuffer, JitterConfig, JitterStats, Playout};
@@ -242,11 +242,17 @@ impl Link {
         self.jitter.push(v.seq, v);
     }
 
-    /// One playout period: the frame to forward, if any.
-    pub(super) fn playout(&mut self) -> Option<Voice> {
+    /// One playout period: what to hand the cryptor for `call`. The frame,
+    /// or a [`VoiceGap`] when it is missing, so the receiver plays one frame
+    /// per period; nothing while the buffer fills.
+    pub(super) fn playout(&mut self, call: CallId) -> Option<Message> {
         match self.jitter.pop() {
-            Playout::Frame { payload, .. } => Some(payload),
-            Playout::Buffering | Playout::Missing { .. } => None,
+            Playout::Frame { mut payload, .. } => {
+                payload.call = call;
+                Some(payload.into())
+            }
+            Playout::Missing { seq, held } => Some(VoiceGap { call, seq, held }.into()),
+            Playout::Buffering => None,
         }
     }
 
@@ -396,9 +402,26 @@ mod tests {
                 t0 + Duration::from_millis(u64::from(i) * 20 + late),
             );
         }
-        let out: Vec<Option<u32>> = (0..10).map(|_| l.playout().map(|v| v.seq)).collect();
-        assert_eq!(out[5], None);
-        assert_eq!(out.iter().flatten().count(), 9);
+        let out: Vec<Option<Message>> = (0..10).map(|_| l.playout(7)).collect();
+        let frames: Vec<u32> = out
+            .iter()
+            .filter_map(|m| match m {
+                Some(Message::Voice(v)) if v.call == 7 => Some(v.seq),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(frames, [0, 1, 2, 3, 4, 6, 7, 8, 9]);
+        assert_eq!(
+            out[5],
+            Some(
+                VoiceGap {
+                    call: 7,
+                    seq: 5,
+                    held: false
+                }
+                .into()
+            )
+        );
         let q = l.report(rtt.srtt());
         assert_eq!(q.rtt_ms, 30);
         assert_eq!(q.loss_permille, 100);

@@ -386,6 +386,12 @@ pub fn envelopes() -> Vec<Envelope> {
             sealed: Bytes::new(&b32(0xf0)[..28]).unwrap(),
         }
         .into(),
+        VoiceGap {
+            call: 0x1234_5678,
+            seq: 43,
+            held: true,
+        }
+        .into(),
     ];
     msgs.into_iter()
         .map(|m| {
