@@ -1085,16 +1085,21 @@ async fn render(
     None
 }
 
-/// The audio figures of `call`, once the audio side has written them.
+/// The audio figures of `call`, once the audio side has written them: up
+/// to 15 s while its recording is being written (a long call on a busy
+/// machine), 1 s if its audio never started.
 async fn call_audio(node: &Node, call: susurro_wire::CallId) -> Option<serde_json::Value> {
-    for _ in 0..50 {
-        let found = node
-            .audio_log
-            .lock()
-            .ok()
-            .and_then(|l| l.iter().find(|a| a.call == call).cloned());
-        if let Some(a) = found {
-            return serde_json::to_value(a).ok();
+    for i in 0..750 {
+        let found = node.audio_log.lock().ok().and_then(|l| {
+            l.iter()
+                .rev()
+                .find(|a| a.call == call)
+                .map(|a| (a.complete, a.clone()))
+        });
+        match found {
+            Some((true, a)) => return serde_json::to_value(a).ok(),
+            None if i >= 50 => return None,
+            _ => {}
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use susurro_audio::{quality, read_wav_mono};
 use susurro_host::testing::PtyPair;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -76,6 +76,10 @@ pub struct Report {
     pub one_way_delay_ms: Option<f64>,
     /// Frames Bob concealed (missing or late), per mille of frames played.
     pub late_loss_permille: Option<f64>,
+    /// Bob's playout: frames decoded, concealed (of which inserted while
+    /// the jitter buffer grew its delay), skipped while it shed delay, and
+    /// packets dropped as late.
+    pub frames: Option<serde_json::Value>,
     /// PESQ-WB of what Bob heard against what Alice said.
     pub pesq_wb: Option<f64>,
     /// Why there is no PESQ score.
@@ -330,6 +334,13 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     if decoded + concealed > 0.0 {
         report.late_loss_permille = Some(1000.0 * concealed / (decoded + concealed));
     }
+    report.frames = Some(json!({
+        "decoded": audio["frames_decoded"],
+        "concealed": audio["frames_concealed"],
+        "inserted": audio["frames_inserted"],
+        "skipped": audio["frames_skipped"],
+        "late": audio["frames_late"],
+    }));
     if args.keep.is_some() {
         report.recording = Some(bob_out.display().to_string());
     }
@@ -573,6 +584,13 @@ fn print_report(r: &Report) {
         format!("  secret compare   {}", r.compare),
         format!("  one-way delay    {}", opt(r.one_way_delay_ms, " ms")),
         format!("  late loss        {}", opt(r.late_loss_permille, " ‰")),
+        format!(
+            "  frames heard     {}",
+            r.frames.as_ref().map_or("unknown".to_owned(), |f| format!(
+                "{} decoded, {} concealed ({} inserted), {} skipped, {} late",
+                f["decoded"], f["concealed"], f["inserted"], f["skipped"], f["late"]
+            ))
+        ),
         format!(
             "  PESQ-WB          {}{}",
             opt(r.pesq_wb, ""),

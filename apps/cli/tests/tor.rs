@@ -288,8 +288,9 @@ fn two_clis_call_each_other_over_onion_services() {
     let out0 = ended_b["audio"]["output_started_us"].as_u64().unwrap();
     let (pesq, delay) = score(dir.path(), &said, &heard_path, in0, out0);
     let late = late_loss(&ended_b);
+    let dropped = &ended_b["audio"]["frames_late"];
     eprintln!(
-        "alice → bob: SAS {} equal, authenticated both ways, 2 circuits; setup {:.2} s after the stream opened ({:.0} ms from `call`); one-way delay {delay:.0} ms; late loss {late:.1} ‰; PESQ-WB {pesq:.2}",
+        "alice → bob: SAS {} equal, authenticated both ways, 2 circuits; setup {:.2} s after the stream opened ({:.0} ms from `call`); one-way delay {delay:.0} ms; late loss {late:.1} ‰ ({dropped} late packets dropped); PESQ-WB {pesq:.2}",
         ea["sas"],
         after_stream,
         ea["setup_ms"].as_f64().unwrap_or(f64::NAN)
