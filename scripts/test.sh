@@ -24,6 +24,8 @@ packages+=(tor)
 # Mesa's lavapipe for headless snapshot rendering.
 packages+=(libxkbcommon-dev libxkbcommon-x11-0 libx11-dev libxcursor-dev libxrandr-dev
     libxi-dev libgl1-mesa-dev mesa-vulkan-drivers xvfb xauth)
+# The GUI's screen-reader test: a private D-Bus session, the AT-SPI bus, libatspi for Python.
+packages+=(dbus-daemon at-spi2-core python3-gi gir1.2-atspi-2.0)
 mapfile -t audio < <(grep -v '^\s*#' scripts/packages-audio.txt | grep -v '^\s*$')
 packages+=("${audio[@]}")
 $SUDO apt-get update -qq
@@ -59,7 +61,8 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
-# The GUI's window test must not pass without Xvfb here (it is installed above).
+# The GUI's window and screen-reader tests must not pass without Xvfb and
+# AT-SPI here (they are installed above).
 SUSURRO_REQUIRE_XVFB=1 cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"

@@ -224,6 +224,9 @@ impl App {
             self.last_screen = screen;
             self.focus_next = true;
         }
+        // The window's own node: screen readers say its name when the
+        // window gets the focus (egui leaves it nameless).
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |n| n.set_label("Susurro"));
         self.draw(ui);
         if self.snap.view.call.is_some() {
             // The call's clock ticks.

@@ -114,6 +114,14 @@ fn run(args: Args, t0: Instant) -> anyhow::Result<()> {
             .with_app_id("susurro")
             .with_inner_size([760.0, 720.0])
             .with_min_inner_size([420.0, 360.0]),
+        // X11 (XWayland on a Wayland session): the GL context is built for
+        // X11 only, and the accessibility feature also compiles winit's
+        // Wayland backend, which winit would otherwise pick there.
+        #[cfg(target_os = "linux")]
+        event_loop_builder: Some(Box::new(|b| {
+            use winit::platform::x11::EventLoopBuilderExtX11 as _;
+            b.with_x11();
+        })),
         ..Default::default()
     };
     let r = eframe::run_native("Susurro", options, Box::new(move |_cc| Ok(Box::new(app))));
