@@ -139,6 +139,35 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
     });
     assert!(alice.has_text("Path: direct TCP"));
 
+    // Switching the network now would cut the call: refused in words, and
+    // nothing saved. (The window shows the call, not Settings, while there
+    // is one; this is the front task's own guard.)
+    let snap = alice.h.state().snapshot().clone();
+    let mut cfg = snap.config.clone();
+    cfg.network.mode = Mode::Tor;
+    alice.h.state().handle().send(Request::Settings {
+        config: cfg,
+        desktop: snap.desktop.clone(),
+    });
+    wait1(&mut alice, 5, "the refusal", |p| {
+        p.has_text("Nothing was changed: you are in a call")
+    });
+    assert_eq!(alice.h.state().snapshot().config.network.mode, Mode::Direct);
+    assert!(
+        std::fs::read_to_string(alice.dir.path().join("config.toml"))
+            .unwrap()
+            .contains("mode = \"direct\""),
+        "config.toml unchanged"
+    );
+    assert!(
+        alice
+            .view()
+            .call
+            .as_ref()
+            .is_some_and(|c| c.phase.is_talking())
+    );
+    alice.click("OK");
+
     // Mute and unmute.
     alice.click("Mute microphone");
     wait1(&mut alice, 5, "mute", |p| p.has("Unmute microphone"));
