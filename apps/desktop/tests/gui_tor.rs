@@ -12,8 +12,9 @@
 //! same code; both press "They read the same code", Alice hangs up.
 //! Meanwhile Carol starts in direct TCP and switches to Tor in Settings:
 //! her window shows Tor's progress and ends with an onion card, without
-//! her password again. At the end Bob switches back to direct TCP: a TCP
-//! card, and Carol calls that address directly.
+//! her password again. At the end Bob switches back to direct TCP (a TCP
+//! card, which Carol calls directly), then to Tor again (the same onion
+//! card as before).
 //!
 //! Without `tor` the test says SKIPPED and passes, unless
 //! `SUSURRO_REQUIRE_TOR=1`. `SUSURRO_MEASURE_RSS=1` also measures the
@@ -251,6 +252,21 @@ fn add_contact(p: &mut Person, card: &str, name: &str) {
     });
 }
 
+/// Opens Settings (once the window shows no call) and picks `mode`.
+fn open_settings_and_pick(p: &mut Person, mode: &str) {
+    until(
+        &mut [p],
+        Duration::from_secs(10),
+        "no call on screen",
+        |ps| ps[0].view().call.is_none(),
+    );
+    p.click("Settings");
+    until(&mut [p], Duration::from_secs(10), "the settings", |ps| {
+        ps[0].has("Save settings")
+    });
+    p.click(mode);
+}
+
 /// The active call's phase in `p`'s view.
 fn phase(p: &Person) -> Option<Phase> {
     p.view().call.as_ref().map(|c| c.phase)
@@ -448,8 +464,7 @@ fn tor_call_through_the_windows_and_network_switch_in_settings() {
 
     // Carol switches to Tor in Settings: no password asked, Tor's
     // progress shows at once, and her onion service comes up.
-    carol.click("Settings");
-    carol.click("Tor (hidden, slower)");
+    open_settings_and_pick(&mut carol, "Tor (hidden, slower)");
     assert!(carol.has("Onion service port"));
     carol.click("Save settings");
     let switched = Instant::now();
@@ -581,8 +596,7 @@ fn tor_call_through_the_windows_and_network_switch_in_settings() {
     );
 
     // Bob switches back to direct TCP: a TCP card, and a direct call.
-    bob.click("Settings");
-    bob.click("Direct TCP (fast, shows your address)");
+    open_settings_and_pick(&mut bob, "Direct TCP (fast, shows your address)");
     assert!(bob.has("Listen port"));
     bob.click("Save settings");
     until(
@@ -628,6 +642,26 @@ fn tor_call_through_the_windows_and_network_switch_in_settings() {
         |ps| ps[0].has_text("You hung up.") && ps[1].has_text("The other side hung up."),
     );
     eprintln!("bob switched to direct TCP: card {target}, carol called it directly");
+    carol.click("Close");
+    bob.click("Close");
+
+    // And back to Tor: Tor's progress again, and the same onion card (the
+    // service's key stayed in the transport's directory).
+    open_settings_and_pick(&mut bob, "Tor (hidden, slower)");
+    bob.click("Save settings");
+    let again = Instant::now();
+    until(
+        &mut [&mut bob],
+        Duration::from_secs(10),
+        "Tor's progress in Bob's settings",
+        |ps| {
+            ps[0].has_text("Settings saved. Connecting to Tor")
+                && ps[0].has_text("1. Connect to the Tor network")
+        },
+    );
+    follow(&mut bob, "bob (back to Tor)", again);
+    let (card, _) = shown_card(&mut bob);
+    assert_eq!(card, cards[1], "the same onion card as before");
 
     for p in [Some(carol), Some(bob), alice].into_iter().flatten() {
         p.stop(&rt);
