@@ -59,8 +59,9 @@ step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
-# The GUI's window test must not pass without Xvfb here (it is installed above).
-SUSURRO_REQUIRE_XVFB=1 cargo test --workspace
+# The GUI's window test must not pass without Xvfb here, nor the GUI's Tor
+# test without tor (both are installed above).
+SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"
 for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro-ui; do
