@@ -62,8 +62,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test --workspace"
 # The GUI's window and screen-reader tests must not pass without Xvfb and
-# AT-SPI here (they are installed above).
-SUSURRO_REQUIRE_XVFB=1 cargo test --workspace
+# AT-SPI here, nor the GUI's Tor test without tor (all installed above).
+SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"
 for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro-ui; do

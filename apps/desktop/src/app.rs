@@ -391,7 +391,7 @@ impl App {
             return "Network: starting…".to_owned();
         }
         match n.mode {
-            Some(NetMode::Tor) if n.bootstrap_percent < 100 => {
+            Some(NetMode::Tor) if n.bootstrap_percent < 100 && !n.listening => {
                 format!("Tor: connecting {} %", n.bootstrap_percent)
             }
             Some(NetMode::Tor) if !n.listening => "Tor: starting your onion service…".to_owned(),
@@ -1225,7 +1225,12 @@ fn tor_pending(n: &NetworkView) -> bool {
 /// Tor's progress in three steps a person can follow: the bootstrap bar
 /// with its percent, then starting the onion service, then publishing it.
 fn tor_progress(ui: &mut Ui, n: &NetworkView) {
-    let pct = if n.known {
+    // Once our onion service runs we are connected: arti's own figure may
+    // dip below 100 later while it refreshes its directory (a new
+    // consensus), which is not a step back a person should see.
+    let pct = if n.listening {
+        100
+    } else if n.known {
         n.bootstrap_percent.min(100)
     } else {
         0

@@ -709,7 +709,7 @@ impl Front {
                 self.act(Action::Dismiss);
             }
             Request::DismissNotice => self.snap.notice = None,
-            Request::Settings { config, desktop } => self.settings(config, desktop),
+            Request::Settings { config, desktop } => self.settings(config, desktop).await,
             Request::Backup { path, password } => self.backup(path, password).await,
             Request::Restore {
                 path,
@@ -725,13 +725,35 @@ impl Front {
         true
     }
 
-    fn settings(&mut self, mut config: Config, desktop: Desktop) {
+    async fn settings(&mut self, mut config: Config, desktop: Desktop) {
         // The onion address is recorded by the app, not edited: keep the
         // latest (the form may have been opened before it was known).
         config
             .network
             .onion
             .clone_from(&self.snap.config.network.onion);
+        let restart = transport_changes(&self.snap.config, &config);
+        if restart && self.core.view().active_call().is_some() {
+            self.snap.notice = Some(Notice::error(
+                "Nothing was changed: you are in a call, and switching the network would cut it. \
+                 Hang up first, then save the settings again.",
+            ));
+            return;
+        }
+        // Check the new transport settings before saving anything.
+        let transport = if restart {
+            match config.transport(&self.launch.home) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.snap.notice = Some(Notice::error(format!(
+                        "Nothing was changed: the network settings are not valid ({e:#})."
+                    )));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         let home = &self.launch.home;
         if let Err(e) = home
             .save(&config)
@@ -743,23 +765,55 @@ impl Front {
         let network_changed = config.network != self.snap.config.network;
         let devices_changed = config.audio.input_device != self.snap.config.audio.input_device
             || config.audio.output_device != self.snap.config.audio.output_device;
+        let bitrate_changed = config.audio.bitrate != self.snap.config.audio.bitrate;
+        // The next call opens the devices chosen now.
         if let Some(node) = &self.node {
             node.set_audio_devices(
                 config.audio.input_device.clone(),
                 config.audio.output_device.clone(),
             );
         }
-        let in_call = self.core.view().call.is_some();
+        let in_call = self.core.view().active_call().is_some();
+        let to_tor = config.network.mode == Mode::Tor && self.snap.config.network.mode != Mode::Tor;
         self.snap.config = config;
         self.snap.desktop = desktop;
-        if network_changed && self.core.view().store.state == Some(StoreState::Unlocked) {
+        let mut text = "Settings saved.".to_owned();
+        if let Some(transport) = transport
+            && self.node.is_some()
+        {
+            // Tor or direct, the listen address or Tor's own settings: the
+            // transport module starts again with them (its Tor client, Tor's
+            // timeouts and jitter buffer); storage stays unlocked, and the
+            // network is configured again as after an unlock.
+            self.snap.working = true;
+            self.publish();
+            let r = match self.node.as_mut() {
+                Some(node) => node.restart_transport(transport).await,
+                None => Ok(()),
+            };
+            self.snap.working = false;
+            if let Err(e) = r {
+                self.snap.fatal = Some(format!("The network part of the phone stopped: {e:#}"));
+                return;
+            }
+            self.network_sent = false;
+            if to_tor {
+                text.push_str(
+                    " Connecting to Tor: your card gets its onion address once your onion service runs.",
+                );
+            }
+        } else if network_changed && self.core.view().store.state == Some(StoreState::Unlocked) {
             self.set_network();
         }
-        self.snap.notice = Some(Notice::info(if devices_changed && in_call {
-            "Settings saved. This call keeps its sound devices; the new ones are used from the next call."
-        } else {
-            "Settings saved."
-        }));
+        if devices_changed && in_call {
+            text.push_str(
+                " This call keeps its sound devices; the new ones are used from the next call.",
+            );
+        }
+        if bitrate_changed {
+            text.push_str(" The new voice bitrate is used from the next start.");
+        }
+        self.snap.notice = Some(Notice::info(text));
     }
 
     async fn backup(&mut self, path: PathBuf, password: Secret) {
@@ -890,6 +944,14 @@ impl Front {
         }
         self.stop_node().await;
     }
+}
+
+/// Whether going from `old` to `new` changes what the transport module
+/// started with: Tor or direct, the listen address, the Tor network.
+fn transport_changes(old: &Config, new: &Config) -> bool {
+    old.network.mode != new.network.mode
+        || old.network.listen != new.network.listen
+        || old.tor != new.tor
 }
 
 /// Why a restore failed, in words.

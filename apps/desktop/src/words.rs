@@ -39,7 +39,13 @@ pub fn path(c: &CallView) -> String {
         DirectPhase::Failed => " (direct UDP failed)",
     };
     if two {
-        format!("Path: Tor + TCP, duplicated{direct}")
+        // A second path (the callee's call-back) of the same kind: over
+        // Tor another circuit, directly another connection.
+        let second = match c.quality.map_or(c.path, |q| q.path) {
+            PathKind::Tor => "two circuits",
+            _ => "two connections",
+        };
+        format!("Path: {main}, {second}, every frame sent on both{direct}")
     } else {
         format!("Path: {main}{direct}")
     }
@@ -122,6 +128,51 @@ mod tests {
     fn durations() {
         assert_eq!(duration(std::time::Duration::from_secs(65)), "1:05");
         assert_eq!(duration(std::time::Duration::from_secs(3725)), "1:02:05");
+    }
+
+    #[test]
+    fn duplicate_paths_are_named_by_their_kind() {
+        let mut c = CallView {
+            id: 1,
+            direction: susurro_wire::Direction::Outgoing,
+            phase: Phase::InCall,
+            path: PathKind::Tor,
+            authenticated: true,
+            sas: None,
+            sas_verified: false,
+            peer: None,
+            peer_name: None,
+            peer_verified: false,
+            peer_fingerprint: None,
+            muted: false,
+            direct: DirectPhase::Off,
+            compare: None,
+            received: None,
+            quality: None,
+            created_at: susurro_wire::Instant::ZERO,
+            started_at: None,
+            ended_at: None,
+        };
+        assert_eq!(path(&c), "Path: Tor");
+        c.quality = Some(Quality {
+            path: PathKind::Tor,
+            paths: 2,
+            rtt_ms: 300,
+            loss_permille: 0,
+            late_permille: 0,
+            jitter_ms: 10,
+        });
+        assert_eq!(
+            path(&c),
+            "Path: Tor, two circuits, every frame sent on both"
+        );
+        c.quality = None;
+        c.path = PathKind::Tcp;
+        c.phase = Phase::Doubled;
+        assert_eq!(
+            path(&c),
+            "Path: direct TCP, two connections, every frame sent on both"
+        );
     }
 
     #[test]

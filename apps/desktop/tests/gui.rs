@@ -5,247 +5,20 @@
 //! (`UPDATE_SNAPSHOTS=1` rewrites them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+mod common;
 
+use common::*;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use susurro_desktop::config::{Config, Home, Mode, Network, Storage};
-use susurro_desktop::{App, Handle, Launch, Request, Snapshot};
-use susurro_storage::Profile;
+use susurro_desktop::config::Mode;
+use susurro_desktop::{App, Handle, Request, Snapshot};
 use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
 use susurro_ui::{Phase, Sas, UiCore, UserError, View};
 use susurro_wire::{
     Address, CompareOutcome, Contact, DirectPhase, Direction, EndReason, Name, NetMode, PathKind,
     StoreState, Text, contact_flags,
 };
-
-const SIZE: [f32; 2] = [760.0, 720.0];
-
-fn wav() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../crates/audio/testdata/natural-allison-16k.wav")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One person: a home in a temp dir, the app on the shared runtime.
-struct Person {
-    h: Harness<'static, App>,
-    _dir: tempfile::TempDir,
-    task: tokio::task::JoinHandle<()>,
-}
-
-fn person(rt: &tokio::runtime::Runtime) -> Person {
-    let dir = tempfile::tempdir().unwrap();
-    let home = Home {
-        config_dir: dir.path().to_owned(),
-        data_dir: dir.path().to_owned(),
-    };
-    // Only the port (a free one) and direct TCP are set beforehand (Tor
-    // is the default of a new identity); the name comes from onboarding.
-    home.save(&Config {
-        name: String::new(),
-        network: Network {
-            mode: Mode::Direct,
-            port: free_port(),
-            ..Network::default()
-        },
-        audio: Default::default(),
-        storage: Storage {
-            serial: None,
-            profile: Some("test-only-insecure".to_owned()),
-        },
-        tor: Default::default(),
-    })
-    .unwrap();
-    let launch = Launch {
-        home,
-        profile: Profile::TEST_ONLY_INSECURE,
-        input: Some(wav()),
-        output: Some(dir.path().join("heard.wav")),
-        password: None,
-        call: None,
-        list_devices: false,
-    };
-    let (handle, task) = {
-        let _g = rt.enter();
-        Handle::spawn(launch)
-    };
-    let h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
-    Person { h, _dir: dir, task }
-}
-
-impl Person {
-    fn view(&self) -> &View {
-        self.h.state().view()
-    }
-
-    fn has(&self, label: &str) -> bool {
-        self.h.query_by_label(label).is_some()
-    }
-
-    fn has_text(&self, part: &str) -> bool {
-        self.h.query_by_label_contains(part).is_some()
-    }
-
-    fn click(&mut self, label: &str) {
-        self.h.get_by_label(label).click();
-        self.h.step();
-        self.h.step();
-    }
-
-    fn type_into(&mut self, label: &str, text: &str) {
-        self.h.get_by_label(label).focus();
-        self.h.step();
-        self.h.get_by_label(label).type_text(text);
-        self.h.step();
-    }
-
-    /// Replaces what a (visible) text field holds, checking the result:
-    /// select-all then typing does not always land in the same frame.
-    fn replace_text(&mut self, label: &str, text: &str) {
-        for _ in 0..5 {
-            self.h.get_by_label(label).focus();
-            self.h.step();
-            self.h.step();
-            self.h
-                .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-            self.h.step();
-            self.h.get_by_label(label).type_text(text);
-            self.h.step();
-            if self.h.get_by_label(label).value().as_deref() == Some(text) {
-                return;
-            }
-        }
-        panic!("could not replace the text of {label}");
-    }
-
-    /// Fills the restore form and presses Restore until the app took it
-    /// (it is working or has answered): a password typed while the focus
-    /// was still moving, or a click that did not land, is tried again.
-    fn ask_restore(&mut self, file: &Path, password: &str) {
-        for _ in 0..5 {
-            self.replace_text("Backup file", file.to_str().unwrap());
-            self.type_into("Backup password", password);
-            for _ in 0..3 {
-                self.click("Restore");
-                let until = Instant::now() + Duration::from_secs(2);
-                while Instant::now() < until {
-                    self.h.step();
-                    let s = self.h.state().snapshot();
-                    if s.working || s.notice.is_some() {
-                        return;
-                    }
-                    if self.has_text("Enter the backup") {
-                        break;
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                if self.has_text("Enter the backup") {
-                    self.click("OK");
-                    break;
-                }
-            }
-        }
-        panic!("could not fill in the restore form");
-    }
-
-    fn enter(&mut self) {
-        self.h.key_press(egui::Key::Enter);
-        self.h.step();
-        self.h.step();
-    }
-
-    fn stop(self, rt: &tokio::runtime::Runtime) {
-        self.h.state().handle().send(Request::Shutdown);
-        rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), self.task).await })
-            .expect("the app stopped in time")
-            .unwrap();
-    }
-}
-
-/// Steps every harness until `done` holds, within `secs`.
-fn wait(people: &mut [&mut Person], secs: u64, what: &str, done: impl Fn(&[&mut Person]) -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    loop {
-        for p in people.iter_mut() {
-            p.h.step();
-        }
-        if done(people) {
-            for p in people.iter_mut() {
-                p.h.step();
-            }
-            return;
-        }
-        assert!(Instant::now() < until, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn wait1(p: &mut Person, secs: u64, what: &str, done: impl Fn(&Person) -> bool) {
-    let until = Instant::now() + Duration::from_secs(secs);
-    loop {
-        p.h.step();
-        if done(p) {
-            p.h.step();
-            return;
-        }
-        if Instant::now() > until {
-            let s = p.h.state().snapshot();
-            panic!(
-                "gave up waiting for {what}: store {:?}, error {:?}, notice {:?}, call {:?}",
-                s.view.store, s.view.last_error, s.notice, s.view.call
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Onboarding as a person does it: name, password twice, create, wait for
-/// the network step, continue.
-fn onboard(p: &mut Person, name: &str) {
-    wait1(p, 20, "the welcome screen", |p| p.has("Create my identity"));
-    p.type_into("Your name (shown on your contact card)", name);
-    p.type_into("Password", "correct horse");
-    p.type_into("Password again", "correct horse");
-    p.click("Create my identity");
-    wait1(p, 30, "the network step", |p| {
-        p.has("Continue") && p.view().network.listening
-    });
-    assert!(
-        p.has_text("Network 100 %"),
-        "progress bar at 100 % in direct mode"
-    );
-    assert!(p.has_text("Direct TCP: listening for calls"));
-    p.click("Continue");
-    wait1(p, 10, "my card", |p| p.has("Card text"));
-}
-
-fn p_has_verified(p: &Person) -> bool {
-    p.has("verified")
-}
-
-fn card_text(p: &Person) -> String {
-    p.h.get_by_label("Card text").value().unwrap_or_default()
-}
 
 #[test]
 fn onboarding_refuses_different_passwords_then_creates_identity() {
@@ -365,6 +138,35 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
         p.has_text("You both read the same code")
     });
     assert!(alice.has_text("Path: direct TCP"));
+
+    // Switching the network now would cut the call: refused in words, and
+    // nothing saved. (The window shows the call, not Settings, while there
+    // is one; this is the front task's own guard.)
+    let snap = alice.h.state().snapshot().clone();
+    let mut cfg = snap.config.clone();
+    cfg.network.mode = Mode::Tor;
+    alice.h.state().handle().send(Request::Settings {
+        config: cfg,
+        desktop: snap.desktop.clone(),
+    });
+    wait1(&mut alice, 5, "the refusal", |p| {
+        p.has_text("Nothing was changed: you are in a call")
+    });
+    assert_eq!(alice.h.state().snapshot().config.network.mode, Mode::Direct);
+    assert!(
+        std::fs::read_to_string(alice.dir.path().join("config.toml"))
+            .unwrap()
+            .contains("mode = \"direct\""),
+        "config.toml unchanged"
+    );
+    assert!(
+        alice
+            .view()
+            .call
+            .as_ref()
+            .is_some_and(|c| c.phase.is_talking())
+    );
+    alice.click("OK");
 
     // Mute and unmute.
     alice.click("Mute microphone");
@@ -816,6 +618,21 @@ fn screens_match_snapshots() {
     );
     assert!(
         h.query_by_label_contains("[now] 3. Publishing your onion address")
+            .is_some()
+    );
+    // arti's figure dipping after the service started (a directory
+    // refresh) is no step back: connected, still publishing.
+    let h = screen(
+        tor_config(Snapshot::of(tor_view(93, true, false))),
+        &["Contacts"],
+        1.0,
+    );
+    assert!(
+        h.query_by_label_contains("[done] 1. Connect to the Tor network (100 %)")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Tor: publishing your address")
             .is_some()
     );
     let h = screen(

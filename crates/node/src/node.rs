@@ -11,7 +11,7 @@ use susurro_audio::{CodecConfig, ProcessingConfig};
 use susurro_cryptor::CryptorCore;
 use susurro_host::{Clock, Endpoint, Host, HostBuilder, LinkSpec, SerialConnector};
 use susurro_storage::{FileStore, HeapMemory, HostStorage, Profile, StorageCore};
-use susurro_wire::{Instant, ModuleId};
+use susurro_wire::{Envelope, Instant, ModuleId};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -69,6 +69,43 @@ pub struct Node {
     audio: watch::Sender<AudioSpec>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The transport module when it runs in this process.
+    transport: Option<TransportRun>,
+}
+
+/// The in-process transport module: its own stop signal (so it can be
+/// restarted alone), the pump that hands the endpoint back when it stops,
+/// and the module task.
+struct TransportRun {
+    stop: watch::Sender<bool>,
+    pump: JoinHandle<Endpoint>,
+    module: JoinHandle<()>,
+}
+
+impl TransportRun {
+    fn start(ep: Endpoint, cfg: susurro_transport::module::ModuleConfig) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let (to_module, module_rx) = mpsc::unbounded_channel();
+        let (module_tx, from_module) = mpsc::unbounded_channel();
+        let module = tokio::spawn(susurro_transport::module::run_module(
+            cfg, module_rx, module_tx,
+        ));
+        let pump = tokio::spawn(pump(ep, to_module, from_module, stop_rx));
+        Self { stop, pump, module }
+    }
+
+    /// Stops the module (its calls close) and returns the endpoint.
+    async fn stop(self) -> Result<Endpoint> {
+        self.stop.send_replace(true);
+        let ep = self
+            .pump
+            .await
+            .context("the transport's message pump failed")?;
+        self.module
+            .await
+            .context("the transport module failed while stopping")?;
+        Ok(ep)
+    }
 }
 
 /// Builds the store core a `storage` process or an in-process node uses.
@@ -122,6 +159,7 @@ impl Node {
         let (audio, audio_rx) = watch::channel(cfg.audio.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        let mut transport = None;
         if cfg.calls {
             let cryptor = host
                 .endpoint(ModuleId::Cryptor)
@@ -137,14 +175,10 @@ impl Node {
             };
             tasks.push(tokio::spawn(task.run(shutdown_rx.clone())));
             if cfg.transport_serial.is_none() {
-                let transport = host
+                let ep = host
                     .endpoint(ModuleId::Transport)
                     .context("the host has no transport endpoint")?;
-                tasks.extend(spawn_transport(
-                    transport,
-                    cfg.transport.clone(),
-                    shutdown_rx.clone(),
-                ));
+                transport = Some(TransportRun::start(ep, cfg.transport.clone()));
             }
         }
         Ok(Self {
@@ -155,6 +189,7 @@ impl Node {
             audio,
             shutdown,
             tasks,
+            transport,
         })
     }
 
@@ -168,9 +203,37 @@ impl Node {
         });
     }
 
+    /// Stops the in-process transport module and starts it again with
+    /// `cfg` (a switch between Tor and direct TCP, other Tor settings),
+    /// on the same endpoint: storage stays as it is (unlocked or not), and
+    /// so do the cryptor and the ui core. The new module says
+    /// `TransportReady` and waits for a `NetworkConfig`, which the front
+    /// end sends again. Messages for transport sent meanwhile wait in its
+    /// endpoint. Calls in progress end (their connections close without a
+    /// word to the cryptor): front ends refuse the switch during a call.
+    ///
+    /// # Errors
+    /// Transport does not run in this process (`calls: false`, or a
+    /// transport box across a serial link), or its tasks failed.
+    pub async fn restart_transport(
+        &mut self,
+        cfg: susurro_transport::module::ModuleConfig,
+    ) -> Result<()> {
+        let run = self
+            .transport
+            .take()
+            .context("transport does not run in this process")?;
+        let ep = run.stop().await?;
+        self.transport = Some(TransportRun::start(ep, cfg));
+        Ok(())
+    }
+
     /// Stops every task and the host.
     pub async fn stop(self) -> Result<()> {
         self.shutdown.send_replace(true);
+        if let Some(t) = self.transport {
+            let _ = t.stop().await;
+        }
         for t in self.tasks {
             let _ = t.await;
         }
@@ -181,30 +244,43 @@ impl Node {
 /// Runs the transport module on its endpoint: two small pumps between the
 /// host's endpoint and the module's channels.
 pub fn spawn_transport(
-    mut ep: Endpoint,
+    ep: Endpoint,
     cfg: susurro_transport::module::ModuleConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let (to_module, module_rx) = mpsc::unbounded_channel();
-    let (module_tx, mut from_module) = mpsc::unbounded_channel();
+    let (module_tx, from_module) = mpsc::unbounded_channel();
     let module = tokio::spawn(susurro_transport::module::run_module(
         cfg, module_rx, module_tx,
     ));
     let pump = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                m = ep.recv() => match m {
-                    Some(env) => if to_module.send(env).is_err() { break },
-                    None => break,
-                },
-                m = from_module.recv() => match m {
-                    Some(env) => if ep.send_envelope(env).is_err() { break },
-                    None => break,
-                },
-                _ = shutdown.changed() => break,
-            }
-        }
-        // Dropping `to_module` stops the module.
+        pump(ep, to_module, from_module, shutdown).await;
     });
     vec![pump, module]
+}
+
+/// Moves messages between the host's endpoint and the module's channels
+/// until `shutdown` changes or a side closes; dropping `to_module` then
+/// stops the module. Returns the endpoint (for a restarted module).
+async fn pump(
+    mut ep: Endpoint,
+    to_module: mpsc::UnboundedSender<Envelope>,
+    mut from_module: mpsc::UnboundedReceiver<Envelope>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Endpoint {
+    loop {
+        tokio::select! {
+            m = ep.recv() => match m {
+                Some(env) => if to_module.send(env).is_err() { break },
+                None => break,
+            },
+            m = from_module.recv() => match m {
+                Some(env) => if ep.send_envelope(env).is_err() { break },
+                None => break,
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(to_module);
+    ep
 }

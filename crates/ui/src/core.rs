@@ -945,6 +945,15 @@ impl UiCore {
                 }
                 send(out, ModuleId::Cryptor, NetworkConfig { mode, listen, port })?;
                 let n = &mut self.view.network;
+                if n.mode.is_some_and(|m| m != mode) {
+                    // The status was the other mode's: none is known for
+                    // this one until transport reports it.
+                    n.known = false;
+                    n.bootstrap_percent = 0;
+                    n.onion_published = false;
+                    n.listening = false;
+                    n.address = Address::None;
+                }
                 n.mode = Some(mode);
                 n.listen = listen;
                 n.port = port;

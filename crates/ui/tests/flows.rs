@@ -1218,6 +1218,31 @@ fn network_settings_and_status() {
     assert_eq!(n.bootstrap_percent, 100);
     assert_eq!(n.port, 7000);
     assert!(h.events().ends_with(&[UiEvent::Network, UiEvent::Network]));
+    // Another mode: the direct status no longer holds until Tor reports.
+    h.act(Action::SetNetwork {
+        mode: NetMode::Tor,
+        listen: true,
+        port: 7000,
+    })
+    .unwrap();
+    let n = &h.ui.view().network;
+    assert_eq!(n.mode, Some(NetMode::Tor));
+    assert!(!n.known && !n.listening && !n.onion_published);
+    assert_eq!((n.bootstrap_percent, &n.address), (0, &Address::None));
+    // The same mode again keeps what is known.
+    h.cryptor(NetworkStatus {
+        bootstrap_percent: 40,
+        onion_published: false,
+        listening: false,
+        address: Address::None,
+    });
+    h.act(Action::SetNetwork {
+        mode: NetMode::Tor,
+        listen: true,
+        port: 7000,
+    })
+    .unwrap();
+    assert_eq!(h.ui.view().network.bootstrap_percent, 40);
 }
 
 #[test]
