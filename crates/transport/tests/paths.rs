@@ -62,8 +62,13 @@ fn path_state(m: &Message) -> Option<PathState> {
 /// through the proxy (else the extra one). Returns the sides, call ids and
 /// the proxy's kill switch.
 async fn doubled(proxied_first: bool) -> (Side, Side, CallId, CallId, watch::Sender<bool>) {
-    let mut a = Side::start("A", 11, cfg()).await;
-    let mut b = Side::start("B", 12, cfg()).await;
+    // What these tests check is the paths, not the playout: a deep jitter
+    // buffer (200 ms floor) keeps a busy machine's scheduling stalls from
+    // turning into late frames that would read as lost.
+    let mut c = cfg();
+    c.jitter.target_depth = 10;
+    let mut a = Side::start("A", 11, c.clone()).await;
+    let mut b = Side::start("B", 12, c).await;
     let (pa, pb) = (free_port(), free_port());
     listen(&mut a, pa).await;
     listen(&mut b, pb).await;
