@@ -60,6 +60,22 @@ fn tcp(port: u16) -> Address {
     }
 }
 
+/// A node on a store in `dir`, with the cryptor and transport or not.
+fn node_config(dir: &std::path::Path, calls: bool) -> NodeConfig {
+    NodeConfig {
+        storage: StorageSpec::InProcess {
+            store: dir.join("store"),
+            profile: Profile::TEST_ONLY_INSECURE,
+        },
+        calls,
+        audio: AudioSpec::default(),
+        codec: CodecConfig::wideband(),
+        processing: ProcessingConfig::bypass(),
+        transport: ModuleConfig::default(),
+        transport_serial: None,
+    }
+}
+
 /// Whether something still listens on 127.0.0.1:`port` (bounded wait for
 /// it to close: an aborted listener task drops its socket a moment later).
 async fn closes(port: u16) -> bool {
@@ -75,19 +91,7 @@ async fn closes(port: u16) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_transport_keeps_the_other_modules_and_applies_new_settings() {
     let dir = tempfile::tempdir().unwrap();
-    let mut node = Node::start(NodeConfig {
-        storage: StorageSpec::InProcess {
-            store: dir.path().join("store"),
-            profile: Profile::TEST_ONLY_INSECURE,
-        },
-        calls: true,
-        audio: AudioSpec::default(),
-        codec: CodecConfig::wideband(),
-        processing: ProcessingConfig::bypass(),
-        transport: ModuleConfig::default(),
-        transport_serial: None,
-    })
-    .unwrap();
+    let mut node = Node::start(node_config(dir.path(), true)).unwrap();
     let p1 = free_port();
     assert_eq!(listen(&mut node, p1).await, tcp(p1));
 
@@ -134,19 +138,7 @@ async fn restart_transport_keeps_the_other_modules_and_applies_new_settings() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_transport_is_refused_without_an_in_process_transport() {
     let dir = tempfile::tempdir().unwrap();
-    let mut node = Node::start(NodeConfig {
-        storage: StorageSpec::InProcess {
-            store: dir.path().join("store"),
-            profile: Profile::TEST_ONLY_INSECURE,
-        },
-        calls: false,
-        audio: AudioSpec::default(),
-        codec: CodecConfig::wideband(),
-        processing: ProcessingConfig::bypass(),
-        transport: ModuleConfig::default(),
-        transport_serial: None,
-    })
-    .unwrap();
+    let mut node = Node::start(node_config(dir.path(), false)).unwrap();
     let e = node
         .restart_transport(ModuleConfig::default())
         .await
