@@ -363,15 +363,30 @@ pub fn mac<const N: usize>(label: Label, key: &[u8], parts: &[&[u8]]) -> [u8; N]
     h.finalize()
 }
 
-/// Recomputes the MAC and compares it with `tag` in constant time.
+/// Recomputes the `N`-byte MAC and compares it with `tag` in constant time.
+///
+/// `N` is the tag length the protocol expects; the caller states it, never
+/// the received data: a tag of any other length (a truncated tag is the
+/// cheapest forgery there is) fails without being compared. The comparison
+/// itself is constant time in the tag's contents.
 ///
 /// # Errors
-/// [`Error::AuthenticationFailed`] when the tag does not match (or is empty).
-pub fn verify_mac(label: Label, key: &[u8], parts: &[&[u8]], tag: &[u8]) -> Result<(), Error> {
+/// [`Error::AuthenticationFailed`] when `tag` is not exactly `N` bytes or
+/// does not match.
+pub fn verify_mac<const N: usize>(
+    label: Label,
+    key: &[u8],
+    parts: &[&[u8]],
+    tag: &[u8],
+) -> Result<(), Error> {
+    const { assert!(N > 0, "a MAC tag has at least one byte") };
+    if tag.len() != N {
+        return Err(Error::AuthenticationFailed);
+    }
     let mut h = H::new_keyed(label, key);
     h.absorb_all(parts);
     let mut reader = h.finalize_xof();
-    let mut ok = !tag.is_empty();
+    let mut ok = true;
     // Compare in 32-byte chunks so any tag length works without a buffer.
     for chunk in tag.chunks(32) {
         let mut expect = Secret::<32>::zero();

@@ -66,6 +66,39 @@ impl Point {
     pub const fn as_bytes(&self) -> &[u8; POINT_LEN] {
         &self.0
     }
+
+    /// The canonical encoding of the u-coordinate these bytes name: bit 255
+    /// cleared (X25519 ignores it), then reduced modulo `p = 2^255 - 19`
+    /// (the 19 encodings `p .. 2^255 - 1` name `0 .. 18`). Two 32-byte
+    /// strings name the same X25519 input exactly when their canonical
+    /// encodings are equal. Constant time.
+    #[must_use]
+    pub fn canonical(&self) -> [u8; POINT_LEN] {
+        let mut b = self.0;
+        b[31] &= 0x7f;
+        // Values in [p, 2^255) are 0x7fff…ff followed by a low byte >= 0xed.
+        let mut high = b[31].ct_eq(&0x7f);
+        for byte in &b[1..31] {
+            high &= byte.ct_eq(&0xff);
+        }
+        let low_ge = !subtle::ConstantTimeLess::ct_lt(&b[0], &0xed);
+        let reduce = high & low_ge;
+        let mut reduced = [0u8; POINT_LEN];
+        reduced[0] = b[0].wrapping_sub(0xed);
+        for (out, r) in b.iter_mut().zip(reduced) {
+            *out = subtle::ConditionallySelectable::conditional_select(&*out, &r, reduce);
+        }
+        b
+    }
+
+    /// Whether `self` and `other` name the same u-coordinate (compared
+    /// canonically, see [`Point::canonical`]), in constant time. This is the
+    /// comparison for reflection checks: raw bytes would miss a reflected
+    /// value with bit 255 flipped, which X25519 treats as the same point.
+    #[must_use]
+    pub fn same_u(&self, other: &Point) -> bool {
+        self.canonical().ct_eq(&other.canonical()).into()
+    }
 }
 
 impl fmt::Debug for Point {
@@ -361,6 +394,42 @@ pub fn fingerprint(public: &Point) -> [u8; FINGERPRINT_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_u_clears_bit_255_and_reduces_mod_p() {
+        let mut x = [0x5au8; 32];
+        x[31] = 0x3c;
+        let p = Point::from_bytes(x);
+        let mut flipped = x;
+        flipped[31] |= 0x80;
+        assert_eq!(Point::from_bytes(flipped).canonical(), x);
+        assert!(p.same_u(&Point::from_bytes(flipped)));
+        // p itself names 0; p + 18 = 2^255 - 1 names 18; both with bit 255 set too.
+        let mut pm = [0xffu8; 32];
+        pm[0] = 0xed;
+        pm[31] = 0x7f;
+        assert_eq!(Point::from_bytes(pm).canonical(), [0; 32]);
+        pm[31] = 0xff;
+        assert_eq!(Point::from_bytes(pm).canonical(), [0; 32]);
+        let mut top = [0xffu8; 32];
+        top[31] = 0x7f;
+        let mut eighteen = [0u8; 32];
+        eighteen[0] = 18;
+        assert_eq!(Point::from_bytes(top).canonical(), eighteen);
+        // p - 1 is canonical already.
+        let mut pm1 = [0xffu8; 32];
+        pm1[0] = 0xec;
+        pm1[31] = 0x7f;
+        assert_eq!(Point::from_bytes(pm1).canonical(), pm1);
+        assert!(!p.same_u(&Point::from_bytes(pm1)));
+        // Same DH result for both encodings: X25519 really sees one point.
+        let k = SecretKey::from_bytes(&[7; 32]);
+        let a = k.mul_point(&p).expect("not low order");
+        let b = k
+            .mul_point(&Point::from_bytes(flipped))
+            .expect("not low order");
+        assert_eq!(a, b);
+    }
 
     /// Counter-based generator for unit tests only (not random at all).
     struct Counter(u8);

@@ -111,13 +111,29 @@ fn mac_kdf_stream_vectors() {
         let want = hx(&e["output"]);
         let got: [u8; 32] = h::mac(l, &key, &refs);
         assert_eq!(got.to_vec(), want);
-        assert_eq!(h::verify_mac(l, &key, &refs, &want), Ok(()));
+        assert_eq!(h::verify_mac::<32>(l, &key, &refs, &want), Ok(()));
         let mut bad = want.clone();
         bad[0] ^= 1;
         assert_eq!(
-            h::verify_mac(l, &key, &refs, &bad),
+            h::verify_mac::<32>(l, &key, &refs, &bad),
             Err(Error::AuthenticationFailed)
         );
+        // A prefix of the right tag is a forgery, not a shorter match; so
+        // is the right tag with a byte appended, or an empty tag.
+        for n in [0, 1, 8, 16, 31] {
+            assert_eq!(
+                h::verify_mac::<32>(l, &key, &refs, &want[..n]),
+                Err(Error::AuthenticationFailed),
+                "prefix of {n} bytes"
+            );
+        }
+        let mut long = want.clone();
+        long.push(0);
+        assert_eq!(
+            h::verify_mac::<32>(l, &key, &refs, &long),
+            Err(Error::AuthenticationFailed)
+        );
+        assert_eq!(h::verify_mac::<16>(l, &key, &refs, &want[..16]), Ok(()));
     }
     for e in list(&d, "kdf") {
         let l = label(&e["label"]);

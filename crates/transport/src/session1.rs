@@ -25,6 +25,9 @@ use crate::pow::MAX_EFFORT;
 pub const REP_LEN: usize = 32;
 /// Marker and tag length.
 pub const MARK_LEN: usize = 16;
+
+/// Length of the session-1 tags `T_a` and `T_b`.
+pub const TAG_LEN: usize = 16;
 /// Bytes after the request's marker (its tag).
 pub const REQUEST_TRAILER: usize = MARK_LEN;
 /// Bytes after the reply's marker (effort byte and tag).
@@ -116,7 +119,7 @@ pub fn parse_request(
     let Some(at) = find_marked(buf, access_key, pad_max, REQUEST_TRAILER)? else {
         return Ok(None);
     };
-    verify_mac(
+    verify_mac::<TAG_LEN>(
         labels::S1_REQUEST_MAC,
         access_key.expose(),
         &[&buf[..REP_LEN], &buf[REP_LEN..at]],
@@ -244,7 +247,7 @@ impl Session1Initiator {
         let at = self.marker_at.ok_or(Error::State)?;
         let r_b = rep_of(&self.buf);
         let e = &self.buf[at + MARK_LEN..at + MARK_LEN + 1];
-        verify_mac(
+        verify_mac::<TAG_LEN>(
             labels::S1_REPLY_MAC,
             secret.expose(),
             &[
