@@ -572,20 +572,26 @@ mod tests {
     fn mac_verifies_and_rejects() {
         let l = labels::TEST_VECTOR;
         let t: [u8; 40] = mac(l, b"k", &[b"m"]);
-        assert_eq!(verify_mac(l, b"k", &[b"m"], &t), Ok(()));
-        assert_eq!(verify_mac(l, b"k", &[b"m"], &t[..16]), Ok(()));
+        assert_eq!(verify_mac::<40>(l, b"k", &[b"m"], &t), Ok(()));
+        // A 16-byte tag is the first 16 bytes of the stream (output length
+        // is not absorbed), verified as a 16-byte tag...
+        assert_eq!(verify_mac::<16>(l, b"k", &[b"m"], &t[..16]), Ok(()));
+        // ...but a prefix never passes for the full tag.
+        for n in [0, 1, 16, 39] {
+            assert_eq!(
+                verify_mac::<40>(l, b"k", &[b"m"], &t[..n]),
+                Err(Error::AuthenticationFailed),
+                "{n}-byte prefix"
+            );
+        }
         let mut bad = t;
         bad[39] ^= 1;
         assert_eq!(
-            verify_mac(l, b"k", &[b"m"], &bad),
+            verify_mac::<40>(l, b"k", &[b"m"], &bad),
             Err(Error::AuthenticationFailed)
         );
         assert_eq!(
-            verify_mac(l, b"k2", &[b"m"], &t),
-            Err(Error::AuthenticationFailed)
-        );
-        assert_eq!(
-            verify_mac(l, b"k", &[b"m"], &[]),
+            verify_mac::<40>(l, b"k2", &[b"m"], &t),
             Err(Error::AuthenticationFailed)
         );
     }
