@@ -975,7 +975,10 @@ fn outcome_text(o: CompareOutcome) -> &'static str {
 fn end_code(reason: EndReason) -> Option<Code> {
     match reason {
         EndReason::LocalHangup | EndReason::RemoteHangup => None,
-        EndReason::Rejected | EndReason::Unreachable | EndReason::Busy => Some(Code::CallFailed),
+        EndReason::Rejected
+        | EndReason::Unreachable
+        | EndReason::Busy
+        | EndReason::Incompatible => Some(Code::CallFailed),
         EndReason::StoreLocked => Some(Code::Store),
         _ => Some(Code::CallAborted),
     }

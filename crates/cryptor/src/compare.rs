@@ -165,7 +165,7 @@ impl Compare {
         let v_pub = hash_to_point(stretch(phrase, ctx.sid).expose()).and_then(|p| v.mul_point(&p));
         let d = v.diffie_hellman(&Point::from_bytes(*peer_u));
         match (v_pub, d) {
-            (Ok(big_v), Ok(d)) if !ct_eq(big_v.as_bytes(), peer_u) => {
+            (Ok(big_v), Ok(d)) if !big_v.same_u(&Point::from_bytes(*peer_u)) => {
                 let big_v = big_v.to_bytes();
                 let ma = Secret::new(auth_i(d.expose(), ctx.k_cmp, peer_u, &big_v));
                 let mb = Secret::new(auth_r(d.expose(), ctx.k_cmp, peer_u, &big_v));
@@ -235,7 +235,7 @@ impl Compare {
                 }
             }
             (State::AwaitV { u, big_u }, PeerMessage::CompareV(m)) => {
-                if ct_eq(&m.v, &big_u) {
+                if Point::from_bytes(m.v).same_u(&Point::from_bytes(big_u)) {
                     return (None, Some(CompareOutcome::Aborted));
                 }
                 let d = u.diffie_hellman(&Point::from_bytes(m.v));

@@ -19,8 +19,8 @@ use susurro_wire::{
     DirectRequest, Direction, EndReason, Envelope, Error as UiError, ErrorCode, GetPublicKey,
     IkeAuthA, IkeAuthB, IkeCommit, IkeConfirm, IkeEphemeral, IkeIdentity, IkeSpekeU, IkeSpekeV,
     IncomingCall, Instant, Message, ModuleId, MuteState, Name, NetMode, Note, ObfuscationKey,
-    ObfuscationSecret, PathKind, PeerAccept, PeerData, PeerHangup, PeerMessage, ScalarMult,
-    Terminate, TransportKey, TransportSeed, Voice, VoiceGap, caps, contact_flags,
+    ObfuscationSecret, PathKind, PeerAccept, PeerData, PeerHangup, PeerMessage, PeerVersion,
+    ScalarMult, Terminate, TransportKey, TransportSeed, Voice, VoiceGap, caps, contact_flags,
 };
 
 use crate::compare::{Compare, Context};
@@ -517,6 +517,7 @@ impl CryptorCore {
             IkeError::ConfirmFailed | IkeError::KeyConfirmationFailed => EndReason::KeyMismatch,
             IkeError::Timeout => EndReason::Timeout,
             IkeError::Storage => EndReason::StoreLocked,
+            IkeError::Version(_) => EndReason::Incompatible,
             _ => EndReason::ProtocolError,
         };
         self.end(id, reason, false, true, out);
@@ -1169,8 +1170,18 @@ impl CryptorCore {
         let t = ModuleId::Transport;
         Ok(Next::Ike(match (st, input) {
             (Ike::OAwaitY(s), I::Msg(Message::IkeEphemeral(m))) => {
+                check_version(m.version)?;
                 let (s, u) = s.on_ephemeral(&m.y)?;
-                send(out, t, IkeSpekeU { call: id, u });
+                let version = PeerVersion::CURRENT;
+                send(
+                    out,
+                    t,
+                    IkeSpekeU {
+                        call: id,
+                        u,
+                        version,
+                    },
+                );
                 Ike::OAwaitV(s)
             }
             (Ike::OAwaitV(s), I::Msg(Message::IkeSpekeV(m))) => {
@@ -1193,10 +1204,20 @@ impl CryptorCore {
             }
             (Ike::RAwaitCommit(s), I::Msg(Message::IkeCommit(m))) => {
                 let (s, y) = s.on_commit(&m.x_masked);
-                send(out, t, IkeEphemeral { call: id, y });
+                let version = PeerVersion::CURRENT;
+                send(
+                    out,
+                    t,
+                    IkeEphemeral {
+                        call: id,
+                        y,
+                        version,
+                    },
+                );
                 Ike::RAwaitU(s)
             }
             (Ike::RAwaitU(s), I::Msg(Message::IkeSpekeU(m))) => {
+                check_version(m.version)?;
                 let (s, x) = s.on_speke_u(&m.u)?;
                 self.ask_tag(id, x.to_bytes(), out)?;
                 Ike::RAwaitTb(s)
@@ -1835,5 +1856,15 @@ impl ModuleCore for CryptorCore {
             .flat_map(|c| [c.deadline, c.callback.as_ref().and_then(|b| b.retry_at)])
             .flatten()
             .min()
+    }
+}
+/// Refuses any peer version but ours: the two sides would otherwise derive
+/// the SAS differently and compare codes that cannot match (or, worse, run a
+/// derivation a man in the middle can steer).
+fn check_version(v: PeerVersion) -> Result<(), IkeError> {
+    if v == PeerVersion::CURRENT {
+        Ok(())
+    } else {
+        Err(IkeError::Version(v.0))
     }
 }

@@ -69,6 +69,9 @@ pub enum IkeError {
     Storage,
     /// The step's deadline passed.
     Timeout,
+    /// The peer announced another protocol version (the number it sent;
+    /// `1` for the first wave's messages, which carried none).
+    Version(u8),
 }
 
 impl From<CryptoError> for IkeError {
@@ -91,6 +94,7 @@ impl core::fmt::Display for IkeError {
             IkeError::HashToPoint => "hash to point failed",
             IkeError::Storage => "storage refused the multiplication",
             IkeError::Timeout => "IKE step timed out",
+            IkeError::Version(_) => "the peer speaks another protocol version",
         })
     }
 }
@@ -188,8 +192,29 @@ pub mod derive {
         mac(labels::IKE_CONFIRM_Y, kmy.expose(), &[t, mb])
     }
 
+    /// `SAS = LE24(KDF(IKE_SAS, key S, X', Y, U)[0..3])`.
+    ///
+    /// Only values fixed before either side can know `S`: `X'` (A's
+    /// commitment), `Y` (B's key, chosen before B sees `U`) and `U` (fixed by
+    /// `X'`: A cannot open the commitment to another `X` whose logarithm she
+    /// knows). `V`, `A'`, `C`, `Ma`, `Mb` are chosen after `S` is known and
+    /// are left out, so no party can steer the SAS by trying values offline.
+    #[must_use]
+    pub fn sas(s: &[u8; 32], x_masked: &[u8; 32], y: &[u8; 32], u: &[u8; 32]) -> u32 {
+        let mut sas = Secret::<3>::zero();
+        kdf_into(
+            labels::IKE_SAS,
+            s,
+            &[x_masked, y, u],
+            &mut [sas.as_mut_bytes()],
+        );
+        let b = sas.expose();
+        u32::from_le_bytes([b[0], b[1], b[2], 0])
+    }
+
     /// `KDF(IKE_SESSION, key S, T)`, split as
-    /// `Kab[32] Kba[32] Kxab[32] Kxba[32] Kcmp[32] Kt[32] SID[16] Kmx[32] Kmy[32] SAS[3]`.
+    /// `Kab[32] Kba[32] Kxab[32] Kxba[32] Kcmp[32] Kt[32] SID[16] Kmx[32] Kmy[32]`.
+    /// The returned keys' `sas` is 0: the SAS is [`sas`], not from `T`.
     #[must_use]
     pub fn session(s: &[u8; 32], t: &[u8; 32]) -> (SessionKeys, Secret<32>, Secret<32>) {
         let mut k = SessionKeys {
@@ -204,7 +229,6 @@ pub mod derive {
         };
         let mut mx = Secret::<32>::zero();
         let mut my = Secret::<32>::zero();
-        let mut sas = [0u8; 3];
         kdf_into(
             labels::IKE_SESSION,
             s,
@@ -219,10 +243,8 @@ pub mod derive {
                 &mut k.sid,
                 mx.as_mut_bytes(),
                 my.as_mut_bytes(),
-                &mut sas,
             ],
         );
-        k.sas = u32::from_le_bytes([sas[0], sas[1], sas[2], 0]);
         (k, mx, my)
     }
 }
@@ -243,7 +265,7 @@ pub struct SessionKeys {
     pub kt: Secret<32>,
     /// Session id (salt of the secret-compare stretching).
     pub sid: [u8; 16],
-    /// Short authentication string, 24 bits.
+    /// Short authentication string, 24 bits ([`derive::sas`]).
     pub sas: u32,
 }
 
@@ -343,14 +365,16 @@ impl OAwaitY {
     /// # Errors
     /// [`IkeError::Reflection`] if `Y = X`, [`IkeError::LowOrderPoint`].
     pub fn on_ephemeral(self, y: &[u8; 32]) -> Result<(OAwaitV, [u8; 32]), IkeError> {
-        if y == self.x_pub.as_bytes() {
+        if point(y).same_u(&self.x_pub) {
             return Err(IkeError::Reflection);
         }
         let s = self.x.diffie_hellman(&point(y))?;
         let u = self.u_pub.to_bytes();
+        let sas = derive::sas(s.expose(), &self.x_masked, y, &u);
         Ok((
             OAwaitV {
                 s,
+                sas,
                 y: *y,
                 u: self.u,
                 u_pub: self.u_pub,
@@ -367,6 +391,7 @@ impl OAwaitY {
 /// A, waiting for V.
 pub struct OAwaitV {
     s: SharedPoint,
+    sas: u32,
     y: [u8; 32],
     u: SecretKey,
     u_pub: Point,
@@ -377,12 +402,18 @@ pub struct OAwaitV {
 }
 
 impl OAwaitV {
+    /// The SAS, fixed from here on: nothing received later changes it.
+    #[must_use]
+    pub fn sas(&self) -> u32 {
+        self.sas
+    }
+
     /// Takes V; returns the next state and A'.
     ///
     /// # Errors
     /// [`IkeError::Reflection`] if `V = U`, [`IkeError::LowOrderPoint`].
     pub fn on_speke_v(self, v: &[u8; 32]) -> Result<(OAwaitC, [u8; 32]), IkeError> {
-        if ct_eq(v, self.u_pub.as_bytes()) {
+        if point(v).same_u(&self.u_pub) {
             return Err(IkeError::Reflection);
         }
         let d = self.u.diffie_hellman(&point(v))?;
@@ -393,6 +424,7 @@ impl OAwaitV {
         Ok((
             OAwaitC {
                 s: self.s,
+                sas: self.sas,
                 f,
                 tb: self.tb,
                 x_masked: self.x_masked,
@@ -410,6 +442,7 @@ impl OAwaitV {
 /// A, waiting for C.
 pub struct OAwaitC {
     s: SharedPoint,
+    sas: u32,
     f: Secret<32>,
     tb: Secret<32>,
     x_masked: [u8; 32],
@@ -443,6 +476,7 @@ impl OAwaitC {
         Ok((
             OAwaitTa {
                 s: self.s,
+                sas: self.sas,
                 f: self.f,
                 tb: self.tb,
                 t,
@@ -456,6 +490,7 @@ impl OAwaitC {
 /// A, waiting for storage's `Ta = a*Y`.
 pub struct OAwaitTa {
     s: SharedPoint,
+    sas: u32,
     f: Secret<32>,
     tb: Secret<32>,
     t: [u8; 32],
@@ -465,7 +500,8 @@ pub struct OAwaitTa {
 impl OAwaitTa {
     /// Takes Ta; returns the next state, Ma and Mx.
     pub fn on_tag(self, ta: &SharedPoint) -> (OAwaitMb, [u8; TAG_LEN], [u8; TAG_LEN]) {
-        let (keys, kmx, kmy) = derive::session(self.s.expose(), &self.t);
+        let (mut keys, kmx, kmy) = derive::session(self.s.expose(), &self.t);
+        keys.sas = self.sas;
         let ma = derive::auth_a(
             self.s.expose(),
             &self.t,
@@ -578,13 +614,15 @@ impl RAwaitU {
     /// [`IkeError::Reflection`] if X = Y.
     pub fn on_speke_u(self, u: &[u8; 32]) -> Result<(RAwaitTb, Point), IkeError> {
         let x = xor32(&self.x_masked, &derive::mask_x(u));
-        if x == self.y_pub.to_bytes() {
+        if point(&x).same_u(&self.y_pub) {
             return Err(IkeError::Reflection);
         }
         let s = self.y.diffie_hellman(&point(&x))?;
         let d = self.v.diffie_hellman(&point(u))?;
+        let sas = derive::sas(s.expose(), &self.x_masked, self.y_pub.as_bytes(), u);
         Ok((
             RAwaitTb {
+                sas,
                 y: self.y,
                 y_pub: self.y_pub,
                 v: self.v,
@@ -600,6 +638,7 @@ impl RAwaitU {
 
 /// B, waiting for storage's `Tb = b*X`.
 pub struct RAwaitTb {
+    sas: u32,
     y: SecretKey,
     y_pub: Point,
     v: SecretKey,
@@ -610,6 +649,12 @@ pub struct RAwaitTb {
 }
 
 impl RAwaitTb {
+    /// The SAS, fixed from here on: nothing received later changes it.
+    #[must_use]
+    pub fn sas(&self) -> u32 {
+        self.sas
+    }
+
     /// Takes Tb; returns the next state and V.
     ///
     /// # Errors
@@ -617,11 +662,12 @@ impl RAwaitTb {
     pub fn on_tag(self, tb: &SharedPoint) -> Result<(RAwaitA, [u8; 32]), IkeError> {
         let p = hash_to_point(tb.expose())?;
         let v = self.v.mul_point(&p)?.to_bytes();
-        if ct_eq(&v, &self.u) {
+        if point(&v).same_u(&point(&self.u)) {
             return Err(IkeError::Reflection);
         }
         Ok((
             RAwaitA {
+                sas: self.sas,
                 y: self.y,
                 y_pub: self.y_pub,
                 x_masked: self.x_masked,
@@ -638,6 +684,7 @@ impl RAwaitTb {
 
 /// B, waiting for A'.
 pub struct RAwaitA {
+    sas: u32,
     y: SecretKey,
     y_pub: Point,
     x_masked: [u8; 32],
@@ -677,7 +724,8 @@ impl RAwaitA {
             a_masked,
         );
         let t = derive::transcript(&self.x_masked, &y, &self.u, &self.v, a_masked, &c);
-        let (keys, kmx, kmy) = derive::session(self.s.expose(), &t);
+        let (mut keys, kmx, kmy) = derive::session(self.s.expose(), &t);
+        keys.sas = self.sas;
         let ma = derive::auth_a(
             self.s.expose(),
             &t,

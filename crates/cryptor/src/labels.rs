@@ -28,8 +28,10 @@ labels! {
     IKE_CONFIRM_C = b"susurro/cryptor/ike/confirm-c/v1";
     /// IKE: transcript hash T of the six exchanged values (hash).
     IKE_TRANSCRIPT = b"susurro/cryptor/ike/transcript/v1";
-    /// IKE: session keys from S and T (KDF).
-    IKE_SESSION = b"susurro/cryptor/ike/session/v1";
+    /// IKE: session keys from S and T (KDF). v2: the SAS left this output.
+    IKE_SESSION = b"susurro/cryptor/ike/session/v2";
+    /// IKE: the SAS from S, X', Y, U only (KDF, key = S).
+    IKE_SAS = b"susurro/cryptor/ike/sas/v1";
     /// IKE: key confirmation Mx over Ma (MAC, key = Kmx).
     IKE_CONFIRM_X = b"susurro/cryptor/ike/confirm-x/v1";
     /// IKE: key confirmation My over Mb (MAC, key = Kmy).

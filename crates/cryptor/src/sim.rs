@@ -668,8 +668,18 @@ fn fuzz_message(chunk: &[u8]) -> Option<Message> {
                     x_masked: b,
                 }
                 .into(),
-                11 => susurro_wire::IkeEphemeral { call: 0, y: b }.into(),
-                15 => susurro_wire::IkeSpekeU { call: 0, u: b }.into(),
+                11 => susurro_wire::IkeEphemeral {
+                    call: 0,
+                    y: b,
+                    version: susurro_wire::PeerVersion(body.get(32).copied().unwrap_or(2)),
+                }
+                .into(),
+                15 => susurro_wire::IkeSpekeU {
+                    call: 0,
+                    u: b,
+                    version: susurro_wire::PeerVersion(body.get(32).copied().unwrap_or(2)),
+                }
+                .into(),
                 19 => susurro_wire::IkeSpekeV { call: 0, v: b }.into(),
                 23 => susurro_wire::IkeIdentity {
                     call: 0,

@@ -600,3 +600,63 @@ fn gaps_reach_the_decoder_in_order_with_frames_and_only_for_a_talking_call() {
     assert!(s.parties[1].core.poll_voice().is_none());
     assert_eq!(s.parties[1].core.stats().voice_rejected, before + 1);
 }
+
+#[test]
+fn reflection_with_bit_255_flipped_is_detected() {
+    // X25519 ignores bit 255: A's own U with that bit flipped is the same
+    // point to the multiplication, and must count as a reflection.
+    let mut s = sim(&KA, &KB, 72);
+    let (bob, _) = s.introduce();
+    let mut u = None;
+    s.connect(bob, true, &mut |p, m| {
+        match m {
+            Message::IkeSpekeU(x) if p == 0 => u = Some(x.u),
+            Message::IkeSpekeV(x) if p == 1 => {
+                let mut v = u.unwrap();
+                v[31] ^= 0x80;
+                x.v = v;
+            }
+            _ => {}
+        }
+        true
+    });
+    assert!(established(&s, 0).is_none());
+    assert_eq!(ended(&s, 0), Some(EndReason::ProtocolError));
+}
+
+/// A first-wave peer's messages 2 and 3 carry no version byte (they decode
+/// as version 1); either side that sees one ends the attempt as
+/// `Incompatible` before any SAS exists, and so does a later version.
+#[test]
+fn another_peer_version_ends_the_call_as_incompatible() {
+    for (salt, version) in [(90, PeerVersion::FIRST), (92, PeerVersion(3))] {
+        // B answers as an older (or newer) callee: A refuses.
+        let mut s = sim(&KA, &KB, salt);
+        let (bob, _) = s.introduce();
+        s.connect(bob, true, &mut |p, m| {
+            if let Message::IkeEphemeral(x) = m
+                && p == 1
+            {
+                x.version = version;
+            }
+            true
+        });
+        assert!(established(&s, 0).is_none());
+        assert!(established(&s, 1).is_none());
+        assert_eq!(ended(&s, 0), Some(EndReason::Incompatible), "{version:?}");
+        // A caller of another version: B refuses.
+        let mut s = sim(&KA, &KB, salt + 1);
+        let (bob, _) = s.introduce();
+        s.connect(bob, true, &mut |p, m| {
+            if let Message::IkeSpekeU(x) = m
+                && p == 0
+            {
+                x.version = version;
+            }
+            true
+        });
+        assert!(established(&s, 0).is_none());
+        assert!(established(&s, 1).is_none());
+        assert_eq!(ended(&s, 1), Some(EndReason::Incompatible), "{version:?}");
+    }
+}

@@ -591,19 +591,23 @@ messages! {
         /// X'.
         x_masked: [u8; 32],
     }
-    /// IKE 2 (B→A): DH key Y.
+    /// IKE 2 (B→A): DH key Y, and B's protocol version.
     0x59 IkeEphemeral Control [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
         call: CallId,
         /// Y.
         y: [u8; 32],
+        /// B's protocol version (last field: absent in version 1).
+        version: PeerVersion,
     }
-    /// IKE 3 (A→B): SPEKE key U.
+    /// IKE 3 (A→B): SPEKE key U, and A's protocol version.
     0x5a IkeSpekeU Control [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
         call: CallId,
         /// U.
         u: [u8; 32],
+        /// A's protocol version (last field: absent in version 1).
+        version: PeerVersion,
     }
     /// IKE 4 (B→A): SPEKE key V.
     0x5b IkeSpekeV Control [Cryptor => Transport, Transport => Cryptor] {

@@ -413,6 +413,50 @@ pub mod contact_flags {
     pub const VERIFIED: u8 = 0x02;
 }
 
+/// The version of the cryptor-to-cryptor protocol (the IKE and everything
+/// keyed from it: `docs/protocol.md`) a party announces.
+///
+/// It travels as the **last** field of the first IKE message each side sends
+/// after A's commitment: `IkeEphemeral` (B's) and `IkeSpekeU` (A's). The
+/// first wave's messages (version 1) had no such field, so a message that
+/// ends where it would start reads as version 1, and version 1 encodes as no
+/// byte at all (one encoding per value: a present byte `01` is refused). A
+/// party refuses any version but its own, with a clear reason
+/// ([`EndReason::Incompatible`]), instead of running an exchange whose SAS
+/// the two sides would compute differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeerVersion(pub u8);
+
+impl PeerVersion {
+    /// The first wave's protocol: its messages carried no version.
+    pub const FIRST: PeerVersion = PeerVersion(1);
+    /// The version this code speaks: the SAS from `S, X', Y, U` only.
+    pub const CURRENT: PeerVersion = PeerVersion(2);
+}
+
+impl Field for PeerVersion {
+    fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
+        if *self == Self::FIRST {
+            Ok(())
+        } else {
+            w.u8(self.0)
+        }
+    }
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        if r.remaining() == 0 {
+            return Ok(Self::FIRST);
+        }
+        match r.u8()? {
+            1 => Err(DecodeError::BadValue {
+                what: "peer version (1 is written as no byte)",
+                value: 1,
+            }),
+            v => Ok(Self(v)),
+        }
+    }
+    const SPEC: &'static str = "u8 peer protocol version, last field only: no byte at all means version 1 (a byte 01 is refused)";
+}
+
 /// One address-book entry as it travels on the bus.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Contact {
@@ -629,6 +673,9 @@ wire_enum! {
         StoreLocked = 8,
         /// Another call is active.
         Busy = 9,
+        /// The peer speaks another version of the protocol (an older or
+        /// newer Susurro): nothing was compared, nothing is safe to compare.
+        Incompatible = 10,
     }
 }
 

@@ -194,3 +194,61 @@ proptest! {
         prop_assert_eq!(Envelope::decode(&enc(&env)).unwrap(), env);
     }
 }
+
+/// The peer version is the last byte of `IkeEphemeral` and `IkeSpekeU`;
+/// the first wave's messages ended before it and read as version 1, which
+/// is never written as a byte (one encoding per value).
+#[test]
+fn peer_version_is_absent_in_version_1_and_a_byte_after() {
+    // Envelope: src transport (02) -> dst cryptor (01), kind, call, Y.
+    let mut v1 = vec![0x02, 0x01, 0x59, 0x78, 0x56, 0x34, 0x12];
+    v1.extend_from_slice(&[0x42; 32]);
+    let env = Envelope::decode(&v1).unwrap();
+    let Message::IkeEphemeral(m) = &env.msg else {
+        panic!("{env:?}")
+    };
+    assert_eq!(m.version, PeerVersion::FIRST);
+    let mut buf = [0u8; MAX_MESSAGE];
+    let n = env.encode(&mut buf).unwrap();
+    assert_eq!(
+        &buf[..n],
+        v1.as_slice(),
+        "version 1 re-encodes without a byte"
+    );
+
+    let mut v2 = v1.clone();
+    v2.push(0x02);
+    let Message::IkeEphemeral(m) = Envelope::decode(&v2).unwrap().msg else {
+        panic!()
+    };
+    assert_eq!(m.version, PeerVersion::CURRENT);
+
+    let mut one = v1.clone();
+    one.push(0x01);
+    assert!(matches!(
+        Envelope::decode(&one),
+        Err(DecodeError::BadValue { value: 1, .. })
+    ));
+    let mut extra = v2.clone();
+    extra.push(0x00);
+    assert!(
+        Envelope::decode(&extra).is_err(),
+        "a byte after the version"
+    );
+
+    // IkeSpekeU the same way; IkeCommit has no version and is unchanged.
+    let mut u = vec![0x02, 0x01, 0x5a, 1, 0, 0, 0];
+    u.extend_from_slice(&[0x43; 32]);
+    let Message::IkeSpekeU(m) = Envelope::decode(&u).unwrap().msg else {
+        panic!()
+    };
+    assert_eq!(m.version, PeerVersion::FIRST);
+    let mut c = vec![0x02, 0x01, 0x58, 1, 0, 0, 0];
+    c.extend_from_slice(&[0x44; 32]);
+    assert!(Envelope::decode(&c).is_ok());
+    c.push(0x02);
+    assert!(
+        Envelope::decode(&c).is_err(),
+        "IkeCommit carries no version"
+    );
+}

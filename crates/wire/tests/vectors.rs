@@ -59,8 +59,18 @@ fn envelope_vectors_decode_and_reencode() {
         let mut buf = [0u8; MAX_MESSAGE];
         let n = env.encode(&mut buf).unwrap();
         assert_eq!(&buf[..n], &bytes[..], "{name} re-encodes differently");
-        // Every proper prefix is truncated, every extension has trailing bytes.
+        // Every proper prefix is truncated, every extension has trailing
+        // bytes; except that a message ending in a `PeerVersion` cut just
+        // before it is the first wave's form of that message (version 1).
+        let versioned = env.msg.kind().fields().last().map(|f| f.1) == Some("PeerVersion");
         for cut in 0..bytes.len() {
+            if versioned && cut == bytes.len() - 1 {
+                let v1 = Envelope::decode(&bytes[..cut]).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let mut again = [0u8; MAX_MESSAGE];
+                let m = v1.encode(&mut again).unwrap();
+                assert_eq!(&again[..m], &bytes[..cut], "{name} as version 1");
+                continue;
+            }
             assert!(
                 Envelope::decode(&bytes[..cut]).is_err(),
                 "{name} cut at {cut}"

@@ -24,7 +24,7 @@ use susurro_cryptor::drbg::Drbg;
 use susurro_cryptor::ike::{self, Originator, Responder};
 use susurro_cryptor::session::{Lane, Sealer};
 use susurro_cryptor::{labels, sas, xfer};
-use susurro_wire::{Address, CompareOutcome, PeerAccept, PeerMessage, XferAddress};
+use susurro_wire::{Address, CompareOutcome, PeerAccept, PeerMessage, PeerVersion, XferAddress};
 
 /// Long-term private keys of A and B.
 pub const KEY_A: [u8; 32] = *b"susurro vectors: alice long-term";
@@ -199,7 +199,14 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
         labels::IKE_SESSION,
         &s,
         &[&tr],
-        32 * 6 + 16 + 32 + 32 + 3,
+        32 * 6 + 16 + 32 + 32,
+    );
+    let sas_b = t.kdf(
+        "SAS (from S, X', Y, U only)",
+        labels::IKE_SAS,
+        &s,
+        &[&x_masked, &big_y, &big_u],
+        3,
     );
     let split = |o: usize, n: usize| ks[o..o + n].to_vec();
     let (k_ab, k_ba, kx_ab, kx_ba, k_cmp, kt) = (
@@ -210,12 +217,7 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
         split(128, 32),
         split(160, 32),
     );
-    let (sid, kmx, kmy, sas_b) = (
-        split(192, 16),
-        split(208, 32),
-        split(240, 32),
-        split(272, 3),
-    );
+    let (sid, kmx, kmy) = (split(192, 16), split(208, 32), split(240, 32));
     let sas_v = u32::from_le_bytes([sas_b[0], sas_b[1], sas_b[2], 0]);
     let ma = t.mac("Ma", labels::IKE_AUTH_A, &s, &[&tr, &f, &ta, &tb], 16);
     let mb = t.mac("Mb", labels::IKE_AUTH_B, &s, &[&tr, &f, &ta, &tb], 16);
@@ -254,6 +256,7 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
     assert_eq!(ea.authenticated, b_knows_a);
     assert_eq!(eb.authenticated, b_knows_a);
     assert_eq!(ea.keys.sas, sas_v);
+    assert_eq!(eb.keys.sas, sas_v);
     assert_eq!(ea.keys.k_ab.expose().as_slice(), k_ab.as_slice());
     assert_eq!(eb.keys.kt.expose().as_slice(), kt.as_slice());
 
@@ -279,8 +282,8 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
         },
         "messages": [
             {"kind": "IkeCommit", "from": "A", "x_masked": hex::encode(m1)},
-            {"kind": "IkeEphemeral", "from": "B", "y": hex::encode(m2)},
-            {"kind": "IkeSpekeU", "from": "A", "u": hex::encode(m3)},
+            {"kind": "IkeEphemeral", "from": "B", "y": hex::encode(m2), "version": PeerVersion::CURRENT.0},
+            {"kind": "IkeSpekeU", "from": "A", "u": hex::encode(m3), "version": PeerVersion::CURRENT.0},
             {"kind": "IkeSpekeV", "from": "B", "v": hex::encode(m4)},
             {"kind": "IkeIdentity", "from": "A", "a_masked": hex::encode(m5)},
             {"kind": "IkeConfirm", "from": "B", "c": hex::encode(m6)},
@@ -290,7 +293,7 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
         "session": {
             "Kab": hex::encode(&k_ab), "Kba": hex::encode(&k_ba), "Kx_ab": hex::encode(&kx_ab), "Kx_ba": hex::encode(&kx_ba),
             "Kcmp": hex::encode(&k_cmp), "Kt": hex::encode(&kt), "SID": hex::encode(&sid), "Kmx": hex::encode(&kmx),
-            "Kmy": hex::encode(&kmy), "SAS bytes": hex::encode(&sas_b), "SAS": sas_v,
+            "Kmy": hex::encode(&kmy), "SAS bytes = KDF(IKE_SAS, S, X', Y, U)[0..3]": hex::encode(&sas_b), "SAS": sas_v,
             "SAS display": String::from_utf8_lossy(&sas::display(sas_v)),
         },
         "h_trace": t.0,
@@ -364,7 +367,7 @@ pub fn ike_file() -> Value {
         assert_eq!(&hx(&o), want);
     }
     json!({
-        "description": "Cryptor IKE known answers: labels, DRBG, Elligator2 both ways, hash-to-point, and two full IKE transcripts with every intermediate value of H. See docs/protocol.md, sections Cryptor labels, DRBG and Initial key exchange.",
+        "description": "Cryptor IKE known answers: labels, DRBG, Elligator2 both ways, hash-to-point, and two full IKE transcripts (protocol version 2: the SAS from S, X', Y, U only) with every intermediate value of H. See docs/protocol.md, sections Cryptor labels, DRBG and Initial key exchange.",
         "labels": labels,
         "drbg": { "seed_ascii": "susurro-cryptor vectors v1: DRBG", "outputs": draws, "h_trace": t.0 },
         "elligator2": elligator_vector(),

@@ -312,11 +312,13 @@ pub fn envelopes() -> Vec<Envelope> {
         IkeEphemeral {
             call: 0x1234_5678,
             y: b32(0x02),
+            version: PeerVersion::CURRENT,
         }
         .into(),
         IkeSpekeU {
             call: 0x1234_5678,
             u: b32(0x03),
+            version: PeerVersion::CURRENT,
         }
         .into(),
         IkeSpekeV {
