@@ -15,10 +15,16 @@ use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use susurro_crypto::h::{self, KeyStream, Label, Sponge, keccak_p800, labels};
+use susurro_crypto::x25519::steps::{self, EdwardsView};
 use susurro_crypto::x25519::{self, EphemeralKeyPair, Representative, SecretKey};
 
 /// Seed of the vector generator: ASCII "susurro-crypto vectors v1", zero-padded.
 const SEED: [u8; 32] = *b"susurro-crypto vectors v1\0\0\0\0\0\0\0";
+
+/// Seed of the generator for the step-by-step Elligator2 entries, added
+/// later: a second stream, so the first one (and every entry drawn from it)
+/// stays as it was.
+const SEED_STEPS: [u8; 32] = *b"susurro-crypto vectors v2 steps\0";
 
 fn bytes(rng: &mut ChaCha20Rng, n: usize) -> Vec<u8> {
     let mut v = vec![0u8; n];
@@ -198,6 +204,7 @@ fn elligator2(rng: &mut ChaCha20Rng) -> Result<Value, Box<dyn StdError>> {
     }
 
     let mut h2p = Vec::new();
+    let mut h2p_steps = Vec::new();
     let mut inputs: Vec<Vec<u8>> = vec![Vec::new(), b"shared tag".to_vec()];
     inputs.extend((0..4).map(|i| bytes(rng, [1usize, 32, 64, 100][i])));
     for input in inputs {
@@ -206,12 +213,33 @@ fn elligator2(rng: &mut ChaCha20Rng) -> Result<Value, Box<dyn StdError>> {
         let mut r = [0u8; 64];
         hh.finalize_into(&mut r);
         let p = x25519::hash_to_point(&input)?;
+        let st = steps::hash_to_point_steps(&input);
+        assert_eq!(st.r, r);
+        assert_eq!(st.cleared.u, p.to_bytes());
+        let (r0, r1) = r.split_at(32);
+        h2p_steps.push(json!({
+            "input": hex::encode(&input),
+            "r0": hex::encode(r0),
+            "r0_field_element": hex::encode(field_element(r0)),
+            "q0": view(&st.q0),
+            "r1": hex::encode(r1),
+            "r1_field_element": hex::encode(field_element(r1)),
+            "q1": view(&st.q1),
+            "q0_plus_q1": view(&st.sum),
+            "times_8": view(&st.cleared),
+            "point": hex::encode(p.as_bytes()),
+        }));
         h2p.push(json!({
             "input": hex::encode(&input),
             "h_output": hex::encode(r),
             "point": hex::encode(p.as_bytes()),
         }));
     }
+
+    let mut srng = ChaCha20Rng::from_seed(SEED_STEPS);
+    let small_order: Vec<Value> = (0u8..8)
+        .map(|n| json!({ "k0_mod_8": n, "point": view(&steps::small_order_point(n)) }))
+        .collect();
 
     Ok(json!({
         "description": "Elligator2 (curve25519-elligator2 Randomized variant) keys and representatives, representative decoding, and hash-to-point E(x) = u(8 * (map(r0) + map(r1))) with r0||r1 = H(HASH_TO_POINT, x)[..64]. See docs/protocol.md, section Primitives.",
@@ -221,7 +249,130 @@ fn elligator2(rng: &mut ChaCha20Rng) -> Result<Value, Box<dyn StdError>> {
         "no_representative": no_rep,
         "decode": decode,
         "hash_to_point": h2p,
+        "points_format": "Edwards points (edwards25519) are objects {edwards, u}: edwards = RFC 8032 encoding (y little-endian, bit 255 = x mod 2), u = Curve25519 u-coordinate (1+y)/(1-y) little-endian, 0 for the identity. field_element = the 32 bytes with the top two bits of byte 31 cleared (the integer the map reads).",
+        "small_order_points": small_order,
+        "keypairs_by_torsion": keypairs_by_torsion(&mut srng),
+        "tweak": tweak_entries(&mut srng),
+        "map": map_entries(&mut srng),
+        "hash_to_point_steps": h2p_steps,
     }))
+}
+
+fn view(p: &EdwardsView) -> Value {
+    json!({ "edwards": hex::encode(p.compressed), "u": hex::encode(p.u) })
+}
+
+/// The integer the Elligator2 map reads: the top two bits of byte 31 cleared.
+fn field_element(r: &[u8]) -> [u8; 32] {
+    let mut f: [u8; 32] = r.try_into().unwrap_or([0; 32]);
+    f[31] &= 0x3f;
+    f
+}
+
+/// One key pair for each `k[0] mod 8` with its small-order point, its
+/// `clamp(k)·B` and the public point `clamp(k)·B + L`.
+fn keypairs_by_torsion(rng: &mut ChaCha20Rng) -> Vec<Value> {
+    let mut out = Vec::new();
+    for n in 0u8..8 {
+        loop {
+            let mut secret = arr32(rng);
+            secret[0] = (secret[0] & !7) | n;
+            let tweak = rng.next_u32().to_le_bytes()[0];
+            let Ok(pair) = EphemeralKeyPair::from_secret(&secret, tweak) else {
+                continue;
+            };
+            let st = steps::key_pair_steps(&secret);
+            assert_eq!(st.torsion_index, n);
+            assert_eq!(st.small_order, steps::small_order_point(n));
+            assert_eq!(st.public.u, pair.public_key().to_bytes());
+            assert_eq!(st.clamped.u, pair.secret().public_key().to_bytes());
+            out.push(json!({
+                "secret": hex::encode(secret),
+                "k0_mod_8": n,
+                "tweak": tweak,
+                "small_order_point": view(&st.small_order),
+                "clamped_times_base": view(&st.clamped),
+                "public_point": view(&st.public),
+                "representative": hex::encode(pair.representative().as_bytes()),
+            }));
+            break;
+        }
+    }
+    out
+}
+
+/// Two keys, each with several tweaks: bit 0 picks one of the two
+/// preimages, bits 6 and 7 fill the top of byte 31, bits 1-5 do nothing.
+fn tweak_entries(rng: &mut ChaCha20Rng) -> Vec<Value> {
+    const TWEAKS: [u8; 6] = [0x00, 0x01, 0x40, 0x81, 0xc0, 0x3e];
+    let mut out = Vec::new();
+    while out.len() < 2 {
+        let secret = arr32(rng);
+        let pairs: Vec<EphemeralKeyPair> = TWEAKS
+            .iter()
+            .filter_map(|&t| EphemeralKeyPair::from_secret(&secret, t).ok())
+            .collect();
+        if pairs.len() != TWEAKS.len() {
+            continue;
+        }
+        let public = pairs[0].public_key();
+        let reps: Vec<Value> = TWEAKS
+            .iter()
+            .zip(&pairs)
+            .map(|(&t, pair)| {
+                let r = pair.representative().to_bytes();
+                assert_eq!(pair.public_key(), public);
+                json!({
+                    "tweak": t,
+                    "representative": hex::encode(r),
+                    "field_element": hex::encode(field_element(&r)),
+                    "map": view(&steps::map_edwards(&r)),
+                })
+            })
+            .collect();
+        out.push(json!({
+            "secret": hex::encode(secret),
+            "k0_mod_8": secret[0] & 7,
+            "public_key": hex::encode(public.as_bytes()),
+            "by_tweak": reps,
+        }));
+    }
+    out
+}
+
+/// The Elligator2 map on chosen and random 32-byte strings: the field
+/// element read, the u-coordinate (= `Representative::to_point`) and the
+/// Edwards point (whose x sign shows the sign convention).
+fn map_entries(rng: &mut ChaCha20Rng) -> Vec<Value> {
+    let mut inputs: Vec<[u8; 32]> = Vec::new();
+    inputs.push([0u8; 32]);
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    inputs.push(one);
+    inputs.push([0xff; 32]);
+    // (p - 1) / 2 = 2^254 - 10, the largest representative the key
+    // generation produces; and 2^254 - 1, the largest value the map reads.
+    let mut half = [0xff; 32];
+    half[0] = 0xf6;
+    half[31] = 0x3f;
+    inputs.push(half);
+    let mut top = [0xff; 32];
+    top[31] = 0x3f;
+    inputs.push(top);
+    inputs.extend((0..8).map(|_| arr32(rng)));
+    inputs
+        .iter()
+        .map(|r| {
+            let m = steps::map_edwards(r);
+            assert_eq!(m.u, Representative::from_bytes(*r).to_point().to_bytes());
+            json!({
+                "input": hex::encode(r),
+                "field_element": hex::encode(field_element(r)),
+                "u": hex::encode(m.u),
+                "edwards": hex::encode(m.compressed),
+            })
+        })
+        .collect()
 }
 
 fn main() -> Result<(), Box<dyn StdError>> {

@@ -373,6 +373,14 @@ pub fn hash_to_point(input: &[u8]) -> Result<Point, Error> {
 /// The map step of [`hash_to_point`] on 64 already-hashed bytes; returns the
 /// u-coordinate (all zero for the identity).
 fn hash_to_point_from_uniform(r: &[u8; 64]) -> [u8; POINT_LEN] {
+    let (_, _, _, q) = hash_to_point_edwards(r);
+    q.to_montgomery().to_bytes()
+}
+
+/// The Edwards steps of [`hash_to_point`] on 64 already-hashed bytes:
+/// `(Q0, Q1, Q0 + Q1, 8·(Q0 + Q1))`. The one implementation, used by
+/// [`hash_to_point`] and by [`steps::hash_to_point_steps`].
+fn hash_to_point_edwards(r: &[u8; 64]) -> (EllEdwards, EllEdwards, EllEdwards, EllEdwards) {
     let mut r0 = [0u8; POINT_LEN];
     let mut r1 = [0u8; POINT_LEN];
     let (a, b) = r.split_at(POINT_LEN);
@@ -382,7 +390,133 @@ fn hash_to_point_from_uniform(r: &[u8; 64]) -> [u8; POINT_LEN] {
     let p1 = EllEdwards::map_to_point(&r1);
     r0.zeroize();
     r1.zeroize();
-    (p0 + p1).mul_by_cofactor().to_montgomery().to_bytes()
+    let sum = p0 + p1;
+    (p0, p1, sum, sum.mul_by_cofactor())
+}
+
+pub mod steps {
+    //! Intermediate values of the Elligator2 key pairs, the Elligator2 map
+    //! and [`hash_to_point`](super::hash_to_point), computed by the same code
+    //! as the real operations.
+    //!
+    //! For known-answer vectors (`docs/vectors/elligator2.json`) and for
+    //! checking an independent implementation of `docs/protocol.md`,
+    //! section Primitives, against this one. Protocol code never needs
+    //! them. The values are as secret as the inputs they come from (a secret
+    //! scalar, a hashed SPEKE tag): these functions do not zeroize them.
+
+    use curve25519_elligator2::{EdwardsPoint as EllEdwards, MapToPointVariant, Randomized};
+
+    use super::POINT_LEN;
+    use crate::h::{H, labels};
+
+    /// A point of edwards25519 in the two forms the specification uses.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub struct EdwardsView {
+        /// RFC 8032 encoding: `y` as 32 bytes little-endian, with bit 255
+        /// set to `x mod 2` (the sign of `x`).
+        pub compressed: [u8; POINT_LEN],
+        /// The Curve25519 u-coordinate `(1 + y) / (1 - y)`, 32 bytes
+        /// little-endian, canonical. The identity (`y = 1`) gives `0`, like
+        /// the point of order 2 `(0, -1)`.
+        pub u: [u8; POINT_LEN],
+    }
+
+    impl EdwardsView {
+        fn of(p: &EllEdwards) -> Self {
+            Self {
+                compressed: p.compress().to_bytes(),
+                u: p.to_montgomery().to_bytes(),
+            }
+        }
+    }
+
+    /// How [`EphemeralKeyPair::from_secret`](super::EphemeralKeyPair::from_secret)
+    /// builds its public point from the scalar `k`.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub struct KeyPairSteps {
+        /// `k[0] mod 8`: the index `n` of the small-order point.
+        pub torsion_index: u8,
+        /// The small-order point `L = n·T` that is added.
+        pub small_order: EdwardsView,
+        /// `clamp(k)·B`, the standard X25519 public key as an Edwards point.
+        pub clamped: EdwardsView,
+        /// `clamp(k)·B + L` (Edwards addition): the public point whose
+        /// u-coordinate the representative encodes.
+        pub public: EdwardsView,
+    }
+
+    /// The key-pair steps for the scalar `secret`. `L` is measured, not
+    /// looked up: it is the crate's `Randomized` base multiplication minus
+    /// the plain clamped one, so the values show what the key generation
+    /// really does.
+    #[must_use]
+    pub fn key_pair_steps(secret: &[u8; POINT_LEN]) -> KeyPairSteps {
+        let clean = EllEdwards::mul_base_clamped(*secret);
+        let dirty = Randomized::mul_base_clamped(*secret);
+        let small = dirty - clean;
+        KeyPairSteps {
+            torsion_index: secret[0] & 7,
+            small_order: EdwardsView::of(&small),
+            clamped: EdwardsView::of(&clean),
+            public: EdwardsView::of(&dirty),
+        }
+    }
+
+    /// The small-order point `L` that a scalar with `k[0] mod 8 = n` gets
+    /// (`n = k0 & 7`; the other bits of `k0` do not matter). Equal to
+    /// `n·T` for the point `T` of order 8 named in the specification.
+    #[must_use]
+    pub fn small_order_point(k0: u8) -> EdwardsView {
+        let mut k = [0u8; POINT_LEN];
+        k[0] = k0;
+        key_pair_steps(&k).small_order
+    }
+
+    /// The Edwards point of the Elligator2 map of `r` (RFC 9380
+    /// `map_to_curve_elligator2_edwards25519`, top two bits of `r[31]`
+    /// cleared): `Q0` or `Q1` of [`hash_to_point`](super::hash_to_point).
+    /// Its `u` is what [`Representative::to_point`](super::Representative::to_point)
+    /// returns for `r`; the sign of its `x` shows the sign convention of the
+    /// map's Montgomery `v`.
+    #[must_use]
+    pub fn map_edwards(r: &[u8; POINT_LEN]) -> EdwardsView {
+        EdwardsView::of(&EllEdwards::map_to_point(r))
+    }
+
+    /// The steps of [`hash_to_point`](super::hash_to_point)`(input)`.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub struct HashToPointSteps {
+        /// `r0 || r1`: the first 64 bytes of `H(HASH_TO_POINT, input)`.
+        pub r: [u8; 64],
+        /// `Q0 = map(r0)`.
+        pub q0: EdwardsView,
+        /// `Q1 = map(r1)`.
+        pub q1: EdwardsView,
+        /// `Q0 + Q1` (Edwards addition).
+        pub sum: EdwardsView,
+        /// `8·(Q0 + Q1)`; its `u` is the output of `hash_to_point` (which
+        /// fails instead when it is the identity).
+        pub cleared: EdwardsView,
+    }
+
+    /// The steps of [`hash_to_point`](super::hash_to_point) for `input`,
+    /// computed by the same function.
+    #[must_use]
+    pub fn hash_to_point_steps(input: &[u8]) -> HashToPointSteps {
+        let mut h = H::new(labels::HASH_TO_POINT);
+        h.absorb(input);
+        let mut r = [0u8; 64];
+        h.finalize_xof().squeeze(&mut r);
+        let (q0, q1, sum, cleared) = super::hash_to_point_edwards(&r);
+        HashToPointSteps {
+            r,
+            q0: EdwardsView::of(&q0),
+            q1: EdwardsView::of(&q1),
+            sum: EdwardsView::of(&sum),
+            cleared: EdwardsView::of(&cleared),
+        }
+    }
 }
 
 /// A 128-bit fingerprint of a public key: `H(FINGERPRINT, pubkey)[..16]`.

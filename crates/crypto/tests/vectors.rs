@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 use susurro_crypto::h::{self, H, KeyStream, Label, Sponge, keccak_p800, labels};
+use susurro_crypto::x25519::steps::{self, EdwardsView};
 use susurro_crypto::x25519::{
     self, EphemeralKeyPair, Point, Representative, SecretKey, hash_to_point,
 };
@@ -234,4 +235,170 @@ fn elligator2_decode_and_hash_to_point() {
         assert_eq!(r.to_vec(), hx(&e["h_output"]));
         assert_eq!(hash_to_point(&input).unwrap().to_bytes(), hx32(&e["point"]));
     }
+}
+
+fn view(v: &Value) -> EdwardsView {
+    EdwardsView {
+        compressed: hx32(&v["edwards"]),
+        u: hx32(&v["u"]),
+    }
+}
+
+fn field_element(r: &[u8; 32]) -> [u8; 32] {
+    let mut f = *r;
+    f[31] &= 0x3f;
+    f
+}
+
+#[test]
+fn elligator2_small_order_points_and_key_pair_steps() {
+    let d = load("elligator2.json");
+    let points = list(&d, "small_order_points");
+    assert_eq!(points.len(), 8);
+    for (n, e) in (0u8..).zip(points) {
+        assert_eq!(e["k0_mod_8"].as_u64(), Some(u64::from(n)));
+        let want = view(&e["point"]);
+        assert_eq!(steps::small_order_point(n), want);
+        // Only the three low bits of k[0] choose it.
+        assert_eq!(steps::small_order_point(n | 0xf8), want);
+    }
+    let entries = list(&d, "keypairs_by_torsion");
+    let mut seen = [false; 8];
+    for e in entries {
+        let secret = hx32(&e["secret"]);
+        let n = secret[0] & 7;
+        assert_eq!(e["k0_mod_8"].as_u64(), Some(u64::from(n)));
+        seen[usize::from(n)] = true;
+        let tweak = u8::try_from(e["tweak"].as_u64().unwrap()).unwrap();
+        let st = steps::key_pair_steps(&secret);
+        assert_eq!(st.torsion_index, n);
+        assert_eq!(st.small_order, view(&e["small_order_point"]));
+        assert_eq!(st.small_order, view(&points[usize::from(n)]["point"]));
+        assert_eq!(st.clamped, view(&e["clamped_times_base"]));
+        assert_eq!(st.public, view(&e["public_point"]));
+        let pair = EphemeralKeyPair::from_secret(&secret, tweak).unwrap();
+        let rep = hx32(&e["representative"]);
+        assert_eq!(pair.representative().to_bytes(), rep);
+        assert_eq!(pair.public_key().to_bytes(), st.public.u);
+        assert_eq!(pair.secret().public_key().to_bytes(), st.clamped.u);
+        assert_eq!(
+            Representative::from_bytes(rep).to_point().to_bytes(),
+            st.public.u
+        );
+        // The map's Edwards point has the public point's u (its x sign may differ).
+        assert_eq!(steps::map_edwards(&rep).u, st.public.u);
+    }
+    assert_eq!(seen, [true; 8], "one key pair for each k[0] mod 8");
+}
+
+#[test]
+fn elligator2_tweak_bits() {
+    let d = load("elligator2.json");
+    for e in list(&d, "tweak") {
+        let secret = hx32(&e["secret"]);
+        let public = hx32(&e["public_key"]);
+        let by_tweak = e["by_tweak"].as_array().unwrap();
+        let mut low = [None, None];
+        for t in by_tweak {
+            let tweak = u8::try_from(t["tweak"].as_u64().unwrap()).unwrap();
+            let pair = EphemeralKeyPair::from_secret(&secret, tweak).unwrap();
+            let rep = hx32(&t["representative"]);
+            assert_eq!(pair.representative().to_bytes(), rep);
+            assert_eq!(pair.public_key().to_bytes(), public);
+            // Bits 6 and 7 of the tweak are bits 254 and 255 of R.
+            assert_eq!(rep[31] & 0xc0, tweak & 0xc0);
+            let fe = field_element(&rep);
+            assert_eq!(fe.to_vec(), hx(&t["field_element"]));
+            // The low 254 bits depend on bit 0 of the tweak only.
+            let slot = &mut low[usize::from(tweak & 1)];
+            assert_eq!(*slot.get_or_insert(fe), fe);
+            let map = steps::map_edwards(&rep);
+            assert_eq!(map, view(&t["map"]));
+            assert_eq!(map.u, public);
+        }
+        let (Some(r0), Some(r1)) = (low[0], low[1]) else {
+            panic!("both values of tweak bit 0 must be present");
+        };
+        assert_ne!(r0, r1);
+        // Both preimages decode to the same u; their Edwards maps are
+        // opposite points (same y, x of opposite sign).
+        let m0 = steps::map_edwards(&r0).compressed;
+        let m1 = steps::map_edwards(&r1).compressed;
+        assert_eq!(m0[..31], m1[..31]);
+        assert_eq!(m0[31] ^ m1[31], 0x80);
+    }
+}
+
+#[test]
+fn elligator2_map_entries() {
+    let d = load("elligator2.json");
+    for e in list(&d, "map") {
+        let input = hx32(&e["input"]);
+        assert_eq!(field_element(&input).to_vec(), hx(&e["field_element"]));
+        let m = steps::map_edwards(&input);
+        assert_eq!(m.u, hx32(&e["u"]));
+        assert_eq!(m.compressed, hx32(&e["edwards"]));
+        assert_eq!(Representative::from_bytes(input).to_point().to_bytes(), m.u);
+        // The top two bits are ignored.
+        assert_eq!(steps::map_edwards(&field_element(&input)), m);
+    }
+}
+
+#[test]
+fn hash_to_point_steps_vectors() {
+    let d = load("elligator2.json");
+    let plain = list(&d, "hash_to_point");
+    let stepped = list(&d, "hash_to_point_steps");
+    assert_eq!(plain.len(), stepped.len());
+    for (p, e) in plain.iter().zip(stepped) {
+        assert_eq!(p["input"], e["input"]);
+        let input = hx(&e["input"]);
+        let st = steps::hash_to_point_steps(&input);
+        let mut r = hx(&e["r0"]);
+        r.extend(hx(&e["r1"]));
+        assert_eq!(st.r.to_vec(), r);
+        assert_eq!(r, hx(&p["h_output"]));
+        assert_eq!(st.q0, view(&e["q0"]));
+        assert_eq!(st.q1, view(&e["q1"]));
+        assert_eq!(steps::map_edwards(&hx32(&e["r0"])), st.q0);
+        assert_eq!(steps::map_edwards(&hx32(&e["r1"])), st.q1);
+        assert_eq!(st.sum, view(&e["q0_plus_q1"]));
+        assert_eq!(st.cleared, view(&e["times_8"]));
+        assert_eq!(st.cleared.u, hx32(&e["point"]));
+        assert_eq!(hash_to_point(&input).unwrap().to_bytes(), st.cleared.u);
+    }
+}
+
+#[test]
+fn small_order_points_are_multiples_of_t() {
+    use curve25519_elligator2::edwards::CompressedEdwardsY;
+    use curve25519_elligator2::traits::IsIdentity;
+    use curve25519_elligator2::{EdwardsPoint, Scalar};
+    let dec = |v: &EdwardsView| CompressedEdwardsY(v.compressed).decompress().unwrap();
+    // T: order 8, even x (bit 255 of its encoding clear), u = 5f9c…1157.
+    let t_view = steps::small_order_point(1);
+    assert_eq!(t_view.compressed[31] & 0x80, 0);
+    assert_eq!(
+        hex::encode(t_view.u),
+        "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"
+    );
+    let t = dec(&t_view);
+    let four_t = t + t + t + t;
+    assert!(t.mul_by_cofactor().is_identity() && !four_t.is_identity());
+    let mut acc = EdwardsPoint::default();
+    for n in 0u8..8 {
+        assert_eq!(dec(&steps::small_order_point(n)), acc, "L for n = {n}");
+        acc += t;
+    }
+    // public = clamp(k)·B + L, as Edwards points.
+    let k = [0x5bu8; 32];
+    let st = steps::key_pair_steps(&k);
+    assert_eq!(dec(&st.public), dec(&st.clamped) + dec(&st.small_order));
+    let mut clamped = k;
+    clamped[0] &= 248;
+    clamped[31] &= 127;
+    clamped[31] |= 64;
+    // B has order l, so reducing the clamped integer mod l changes nothing.
+    let s = Scalar::from_bytes_mod_order(clamped);
+    assert_eq!(EdwardsPoint::mul_base(&s), dec(&st.clamped));
 }
