@@ -15,7 +15,7 @@ use crate::frame::{Kind, MAX_BODY, Opener};
 use crate::pow::Puzzle;
 use crate::replay::ReplayCache;
 use crate::session1::{MARK_LEN, REP_LEN, build_reply, parse_request};
-use crate::session2::{Channel, ID_LEN, Incoming, SessionKeys, accept_hello};
+use crate::session2::{CallRole, Channel, ID_LEN, Incoming, SessionKeys, accept_hello};
 
 #[derive(Debug)]
 struct Pending {
@@ -296,12 +296,21 @@ impl Gate {
     }
 
     /// Expects extra paths `1..=count` of the call `tag`, keyed with its
-    /// `Kt` ([`crate::session2::extra_path_outcome`] with this gate's
-    /// access key). Each arrives as [`InboundStep::Established`] with the
-    /// tag; they never expire: [`Gate::forget`] them when the call ends.
-    pub fn expect_extra_paths(&mut self, kt: &Secret<32>, tag: u32, count: u32, now: Instant) {
+    /// `Kt` and dialled by the end of the call with role `dialer` — our
+    /// peer's role, since the peer dials the paths that arrive here
+    /// ([`crate::session2::extra_path_outcome`] with this gate's access
+    /// key). Each arrives as [`InboundStep::Established`] with the tag;
+    /// they never expire: [`Gate::forget`] them when the call ends.
+    pub fn expect_extra_paths(
+        &mut self,
+        kt: &Secret<32>,
+        dialer: CallRole,
+        tag: u32,
+        count: u32,
+        now: Instant,
+    ) {
         for n in 1..=count {
-            let o = crate::session2::extra_path_outcome(kt, &self.cfg.access_key, n);
+            let o = crate::session2::extra_path_outcome(kt, &self.cfg.access_key, dialer, n);
             self.extra.push(Pending {
                 keys: SessionKeys::derive(&o.secret, &self.cfg.access_key),
                 effort: 0,

@@ -30,6 +30,20 @@ impl ObfuscationKeys {
         })
     }
 
+    /// The key pair of a fixed X25519 secret and Elligator2 tweak (the
+    /// tweak picks the representative's spare bits and sign), for
+    /// known-answer vectors and tests; [`ObfuscationKeys::generate`] draws
+    /// both.
+    ///
+    /// # Errors
+    /// [`Error::Crypto`] when this secret's public key has no
+    /// representative (about half of all secrets): try another.
+    pub fn from_secret(secret: &[u8; 32], tweak: u8) -> Result<Self, Error> {
+        Ok(Self {
+            pair: EphemeralKeyPair::from_secret(secret, tweak)?,
+        })
+    }
+
     /// The representative to send.
     #[must_use]
     pub fn representative(&self) -> Representative {

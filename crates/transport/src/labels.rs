@@ -19,8 +19,11 @@ pub const S2_KEYS: Label = Label::new(b"susurro/transport/s2-keys/v1");
 pub const S2_KEYED: Label = Label::new(b"susurro/transport/s2-keyed/v1");
 /// Length-mask keystream of a frame direction.
 pub const S2_LENGTH: Label = Label::new(b"susurro/transport/s2-length/v1");
-/// Extra paths of a call (call-back, duplicate circuits): `K_n` from `Kt`.
-pub const EXTRA_PATH: Label = Label::new(b"susurro/transport/extra-path/v1");
+/// Extra paths of a call (call-back, duplicate circuits): `K_n` from `Kt`,
+/// the listener's access key, the dialer's role and `n`. (v2: the dialer's
+/// role byte was added; v1 had none, so both ends shared the keys of path
+/// `n`.)
+pub const EXTRA_PATH: Label = Label::new(b"susurro/transport/extra-path/v2");
 /// Proof-of-work hash.
 pub const POW: Label = Label::new(b"susurro/transport/pow/v1");
 

@@ -28,4 +28,4 @@ pub use jitter::{JitterBuffer, JitterConfig, Playout};
 pub use keys::ObfuscationKeys;
 pub use module::{INCOMING_CALL_BASE, ModuleConfig, run_module};
 pub use session1::{Session1Initiator, Session1Outcome};
-pub use session2::{Channel, Incoming, Session2Initiator};
+pub use session2::{CallRole, Channel, Incoming, Session2Initiator};

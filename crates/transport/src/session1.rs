@@ -131,7 +131,11 @@ pub fn parse_request(
     Ok(Some((rep_of(buf), m)))
 }
 
-fn effort_mask(secret: &Secret<32>, r_a: &Representative, r_b: &Representative) -> u8 {
+/// The mask of the reply's effort byte:
+/// `KDF(S1_EFFORT, key = K, R_a, R_b)[0]`; the reply carries
+/// `e = effort XOR mask`.
+#[must_use]
+pub fn effort_mask(secret: &Secret<32>, r_a: &Representative, r_b: &Representative) -> u8 {
     kdf::<1>(
         labels::S1_EFFORT,
         secret.expose(),

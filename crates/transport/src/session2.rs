@@ -2,11 +2,12 @@
 //! welcome, then the channel; `rekey(Kt)` after the cryptor's IKE.
 //!
 //! ```text
-//! id[16] i2r.aead[16] i2r.len[32] r2i.aead[16] r2i.len[32] challenge[32]
-//!        = KDF(S2_KEYS, K, access_key)
+//! i2r.aead[16] i2r.len[32] r2i.aead[16] r2i.len[32] id[16] challenge[32]
+//!        = KDF(S2_KEYS, K, access_key)            (in this order)
 //! caller -> listener: id || frame(Hello, LE64(pow nonce), pad)
 //! listener -> caller: frame(Welcome, "", pad)
 //! after rekey: i2r.aead i2r.len r2i.aead r2i.len = KDF(S2_KEYED, Kt, id)
+//! extra path n: K_n = KDF(EXTRA_PATH, Kt, access_key, role byte, LE32(n))
 //! ```
 
 use rand_core::CryptoRng;
@@ -83,24 +84,66 @@ impl SessionKeys {
     }
 }
 
+/// Which end of a call dials an extra path: the call's originator A (the
+/// side that placed the call) or its responder B. Bound into `K_n`
+/// ([`extra_path_outcome`]) so that the two ends, which may both dial
+/// extra paths of one call, never derive the same keys, session id or
+/// counters for the same `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallRole {
+    /// The side that placed the call (A): role byte `0x01`.
+    Originator,
+    /// The side that answered it (B): role byte `0x02`.
+    Responder,
+}
+
+impl CallRole {
+    /// The role byte absorbed into `K_n`.
+    #[must_use]
+    pub const fn byte(self) -> u8 {
+        match self {
+            Self::Originator => 0x01,
+            Self::Responder => 0x02,
+        }
+    }
+
+    /// The other end's role.
+    #[must_use]
+    pub const fn peer(self) -> Self {
+        match self {
+            Self::Originator => Self::Responder,
+            Self::Responder => Self::Originator,
+        }
+    }
+}
+
 /// The session-1 stand-in of extra path `n` (1, 2, …) of a call keyed
-/// with `Kt`, towards the listener with `access_key`:
+/// with `Kt`, dialled by the end of the call with role `dialer`, towards
+/// the listener with `access_key`:
 ///
 /// ```text
-/// K_n = KDF(EXTRA_PATH, Kt, access_key || LE32(n)), effort 0
+/// K_n = KDF(EXTRA_PATH, key = Kt, access_key, role byte, LE32(n))[0..32], effort 0
 /// ```
 ///
-/// Feed it to [`Session2Initiator::start`] (dialer) and
-/// [`crate::Gate::expect_extra_paths`] (listener): only the two ends of
-/// the call know `Kt`, so a listener that answers proves it is the call's
-/// peer, and no proof of work is needed.
+/// (each of the three context inputs is its own framed part). Feed it to
+/// [`Session2Initiator::start`] (dialer, with its own role) and
+/// [`crate::Gate::expect_extra_paths`] (listener, with its peer's role):
+/// only the two ends of the call know `Kt`, so a listener that answers
+/// proves it is the call's peer, and no proof of work is needed. The role
+/// keeps a path dialled by A apart from the path with the same `n`
+/// dialled by B.
 #[must_use]
-pub fn extra_path_outcome(kt: &Secret<32>, access_key: &Secret<32>, n: u32) -> Session1Outcome {
+pub fn extra_path_outcome(
+    kt: &Secret<32>,
+    access_key: &Secret<32>,
+    dialer: CallRole,
+    n: u32,
+) -> Session1Outcome {
     Session1Outcome {
         secret: susurro_crypto::kdf::<32>(
             labels::EXTRA_PATH,
             kt.expose(),
-            &[access_key.expose(), &n.to_le_bytes()],
+            &[access_key.expose(), &[dialer.byte()], &n.to_le_bytes()],
         ),
         effort: 0,
     }

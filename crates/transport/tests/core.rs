@@ -9,7 +9,9 @@ use rand::{Rng, SeedableRng};
 use susurro_crypto::Secret;
 use susurro_transport::pow::EffortPolicy;
 use susurro_transport::session1::Session1Initiator;
-use susurro_transport::session2::{Channel, Incoming, Session2Initiator};
+use susurro_transport::session2::{
+    CallRole, Channel, Incoming, Session2Initiator, SessionKeys, extra_path_outcome,
+};
 use susurro_transport::{Config, Gate, InboundStep, ObfuscationKeys, Session1Outcome};
 
 fn cfg() -> Config {
@@ -324,9 +326,10 @@ fn extra_paths_keyed_from_kt_attach_to_their_call_once() {
     let mut gate = Gate::new(cfg.clone());
     let now = Instant::now();
     let kt = Secret::new([9; 32]);
-    gate.expect_extra_paths(&kt, 0x8000_0005, 4, now);
+    // This gate is A's (the caller's): B dials the paths that arrive.
+    gate.expect_extra_paths(&kt, CallRole::Responder, 0x8000_0005, 4, now);
     let dial = |n: u32, kt: &Secret<32>, rng: &mut StdRng| {
-        let o = susurro_transport::session2::extra_path_outcome(kt, &cfg.access_key, n);
+        let o = extra_path_outcome(kt, &cfg.access_key, CallRole::Responder, n);
         assert_eq!(o.effort, 0);
         Session2Initiator::start(&cfg, &o, rng).unwrap()
     };
@@ -371,7 +374,7 @@ fn extra_paths_keyed_from_kt_attach_to_their_call_once() {
     assert_drop(gate.on_data(&mut conn, &hello, now, &mut rng), &cfg);
     // They never expire while the call lives.
     let mut gate = Gate::new(cfg.clone());
-    gate.expect_extra_paths(&kt, 7, 1, now);
+    gate.expect_extra_paths(&kt, CallRole::Responder, 7, 1, now);
     let (_, hello) = dial(1, &kt, &mut rng);
     let mut conn = gate.accept();
     let later = now + Duration::from_secs(3600);
@@ -379,4 +382,102 @@ fn extra_paths_keyed_from_kt_attach_to_their_call_once() {
         gate.on_data(&mut conn, &hello, later, &mut rng),
         InboundStep::Established { tag: Some(7), .. }
     ));
+}
+
+#[test]
+fn extra_path_keys_depend_on_the_dialers_role() {
+    let kt = Secret::new([0x5a; 32]);
+    let ak = Secret::new([7; 32]);
+    for n in [1, 2, 8] {
+        let a = extra_path_outcome(&kt, &ak, CallRole::Originator, n);
+        let b = extra_path_outcome(&kt, &ak, CallRole::Responder, n);
+        assert_eq!((a.effort, b.effort), (0, 0));
+        assert_ne!(a.secret, b.secret, "n = {n}: both ends share K_n");
+        let (ka, kb) = (
+            SessionKeys::derive(&a.secret, &ak),
+            SessionKeys::derive(&b.secret, &ak),
+        );
+        assert_ne!(ka.id, kb.id);
+        assert_ne!(ka.i2r.aead, kb.i2r.aead);
+        assert_ne!(ka.r2i.aead, kb.r2i.aead);
+        assert_ne!(ka.i2r.len, kb.i2r.len);
+        // Deterministic: the listener derives what the dialer does.
+        assert_eq!(
+            a.secret,
+            extra_path_outcome(&kt, &ak, CallRole::Originator, n).secret
+        );
+    }
+    assert_eq!(CallRole::Originator.byte(), 0x01);
+    assert_eq!(CallRole::Responder.byte(), 0x02);
+    assert_eq!(CallRole::Originator.peer(), CallRole::Responder);
+    assert_eq!(CallRole::Responder.peer(), CallRole::Originator);
+}
+
+/// One call, both ends listening: A (the originator) and B (the responder)
+/// each dial extra path 1 to the other's listener. Each attaches there,
+/// and the two paths have different ids and keys: a frame of one does not
+/// open on the other.
+#[test]
+fn both_ends_dial_path_one_of_the_same_call() {
+    let mut rng = StdRng::seed_from_u64(78);
+    let kt = Secret::new([0x21; 32]);
+    let now = Instant::now();
+    // A's and B's listeners, with their own access keys.
+    let mut cfg_a = cfg();
+    cfg_a.access_key = Secret::new([0xa1; 32]);
+    let mut cfg_b = cfg();
+    cfg_b.access_key = Secret::new([0xb2; 32]);
+    let mut gate_a = Gate::new(cfg_a.clone());
+    let mut gate_b = Gate::new(cfg_b.clone());
+    // Each listener registers the paths its peer may dial.
+    gate_a.expect_extra_paths(&kt, CallRole::Originator.peer(), 1, 8, now);
+    gate_b.expect_extra_paths(&kt, CallRole::Responder.peer(), 2, 8, now);
+
+    let open =
+        |dialer_cfg: &Config, role: CallRole, gate: &mut Gate, want_tag: u32, rng: &mut StdRng| {
+            let o = extra_path_outcome(&kt, &dialer_cfg.access_key, role, 1);
+            let (mut init, hello) = Session2Initiator::start(dialer_cfg, &o, rng).unwrap();
+            let mut conn = gate.accept();
+            let InboundStep::Established {
+                reply,
+                channel,
+                tag,
+                ..
+            } = gate.on_data(&mut conn, &hello, now, rng)
+            else {
+                panic!("{role:?}'s extra path 1 refused");
+            };
+            assert_eq!(tag, Some(want_tag));
+            let (ours, _) = init.receive(&reply).unwrap().unwrap();
+            (hello[..16].to_vec(), ours, channel)
+        };
+    // B's call-back to A's listener (B dials with A's access key).
+    let (id_b, mut b_side, mut a_side) =
+        open(&cfg_a, CallRole::Responder, &mut gate_a, 1, &mut rng);
+    // A's duplicate circuit to B's listener.
+    let (id_a, mut a_dup, mut b_dup) = open(&cfg_b, CallRole::Originator, &mut gate_b, 2, &mut rng);
+    assert_ne!(id_a, id_b);
+    for (tx, rx, msg) in [
+        (&mut b_side, &mut a_side, b"from B".as_slice()),
+        (&mut a_dup, &mut b_dup, b"from A".as_slice()),
+    ] {
+        let f = tx.seal(msg, &mut rng).unwrap();
+        assert_eq!(rx.receive(&f).unwrap(), vec![Incoming::Data(msg.to_vec())]);
+    }
+    // Same access key, same n, other role: the frame does not open.
+    let wrong = extra_path_outcome(&kt, &cfg_a.access_key, CallRole::Originator, 1);
+    let right = extra_path_outcome(&kt, &cfg_a.access_key, CallRole::Responder, 1);
+    assert_ne!(
+        SessionKeys::derive(&wrong.secret, &cfg_a.access_key).id,
+        SessionKeys::derive(&right.secret, &cfg_a.access_key).id
+    );
+    // A's gate does not take a path "dialled by A" (wrong role): not
+    // recognised as an extra path, then silence at EOF.
+    let (_, hello) = Session2Initiator::start(&cfg_a, &wrong, &mut rng).unwrap();
+    let mut conn = gate_a.accept();
+    assert!(matches!(
+        gate_a.on_data(&mut conn, &hello, now, &mut rng),
+        InboundStep::NeedMore
+    ));
+    assert_drop(gate_a.on_eof(&mut conn, &mut rng), &cfg_a);
 }

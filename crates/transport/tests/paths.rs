@@ -317,3 +317,79 @@ async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
     b.stop().await;
     c.stop().await;
 }
+
+/// Waits for `s`'s next `PathState` (an `Error` fails the test).
+async fn next_path_state(s: &mut Side) -> PathState {
+    s.until(|m| match m {
+        Message::Error(e) => panic!("{e:?}"),
+        m => path_state(m),
+    })
+    .await
+}
+
+/// Both ends of one call dial an extra path, each its own path 1: first
+/// the caller A's duplicate circuit to B (through a proxy that is then
+/// dropped), then the callee B's call-back to A. Each attaches at the
+/// other end: the dialer's role in `K_n` keeps the two apart (before it,
+/// both would have derived the same keys and counters).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_end_of_a_call_dials_an_extra_path() {
+    let mut a = Side::start("A", 31, cfg()).await;
+    let mut b = Side::start("B", 32, cfg()).await;
+    let (pa, pb) = (free_port(), free_port());
+    listen(&mut a, pa).await;
+    listen(&mut b, pb).await;
+    let (kill, _task) = proxy(pb);
+    let ca = 13;
+    let cb = connect(&mut a, &mut b, ca, pb).await;
+    for s in [&mut a, &mut b] {
+        let p = next_path_state(s).await;
+        assert!(p.up && p.paths == 1);
+    }
+    let kt = susurro_wire::Secret::new([0x55; 32]);
+    a.send(TransportKey {
+        call: ca,
+        kt: kt.clone(),
+    });
+    b.send(TransportKey { call: cb, kt });
+    for s in [&mut a, &mut b] {
+        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
+            .await;
+    }
+    // A's duplicate circuit (its extra path 1), through the proxy.
+    a.send(DoublePath {
+        call: ca,
+        address: ipv6_loopback(pb),
+    });
+    for (s, c) in [(&mut a, ca), (&mut b, cb)] {
+        let p = next_path_state(s).await;
+        assert_eq!((p.call, p.up, p.paths), (c, true, 2), "A's extra path");
+    }
+    kill.send(true).unwrap();
+    for (s, c) in [(&mut a, ca), (&mut b, cb)] {
+        let p = next_path_state(s).await;
+        assert_eq!((p.call, p.up, p.paths), (c, false, 1), "proxy dropped");
+    }
+    // B's call-back (its extra path 1) to A.
+    b.send(DoublePath {
+        call: cb,
+        address: tcp(pa),
+    });
+    for (s, c) in [(&mut b, cb), (&mut a, ca)] {
+        let p = next_path_state(s).await;
+        assert_eq!((p.call, p.up, p.paths), (c, true, 2), "B's extra path");
+    }
+    // Control goes both ways with two paths up.
+    a.send(peer_data(ca, 3));
+    let m = b
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(cb, 3).into());
+    b.send(peer_data(cb, 4));
+    let m = a
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(ca, 4).into());
+    a.stop().await;
+    b.stop().await;
+}

@@ -25,7 +25,7 @@ use crate::driver::{READ_CHUNK, TransportError, os_rng};
 use crate::error::Error;
 use crate::gate::{Gate, Inbound};
 use crate::session1::Session1Initiator;
-use crate::session2::{Channel, Incoming, Session2Initiator, extra_path_outcome};
+use crate::session2::{CallRole, Channel, Incoming, Session2Initiator, extra_path_outcome};
 
 /// Extra paths a call may open (or accept) over its life: the call-back
 /// and reconnections after a path dies.
@@ -385,6 +385,11 @@ impl CallTask {
             next_id: 0,
             events: ev_tx,
             kt: None,
+            role: if outgoing {
+                CallRole::Originator
+            } else {
+                CallRole::Responder
+            },
             next_extra: 1,
             dialing: false,
             down: Vec::new(),
@@ -547,6 +552,7 @@ impl CallTask {
                         if let Some(gate) = self.shared.gate() {
                             super::listen::lock(&gate).expect_extra_paths(
                                 &kt,
+                                p.role.peer(),
                                 self.call,
                                 MAX_EXTRA_PATHS,
                                 Instant::now().into_std(),
@@ -600,12 +606,13 @@ impl CallTask {
             return;
         }
         let n = p.next_extra;
+        let role = p.role;
         p.next_extra += 1;
         p.dialing = true;
         let shared = Arc::clone(&self.shared);
         let events = p.events.clone();
         self.shared.spawn(async move {
-            let ev = match dial_extra(&shared, &target, &kt, n).await {
+            let ev = match dial_extra(&shared, &target, &kt, role, n).await {
                 Ok(est) => PathEvent::Opened(Box::new(est)),
                 Err(code) => PathEvent::OpenFailed(code),
             };
@@ -645,18 +652,19 @@ impl CallTask {
     }
 }
 
-/// Dials extra path `n` of a call keyed with `kt` to `target`: session 2
-/// only, keyed with `K_n` (no session 1, no proof of work), on a circuit
-/// of its own.
+/// Dials extra path `n` of a call keyed with `kt` to `target`, as the end
+/// of the call with role `role`: session 2 only, keyed with `K_n` (no
+/// session 1, no proof of work), on a circuit of its own.
 async fn dial_extra(
     shared: &Shared,
     target: &Target,
     kt: &Secret<32>,
+    role: CallRole,
     n: u32,
 ) -> Result<Established, ErrorCode> {
     let mut core: Config = shared.cfg.driver.core.clone();
     core.access_key = target.access_key();
-    let outcome = extra_path_outcome(kt, &core.access_key, n);
+    let outcome = extra_path_outcome(kt, &core.access_key, role, n);
     let mut rng = os_rng().map_err(|_| ErrorCode::Internal)?;
     let (mut init, hello) =
         Session2Initiator::start(&core, &outcome, &mut rng).map_err(|_| ErrorCode::Internal)?;
@@ -728,6 +736,9 @@ struct Paths {
     events: mpsc::UnboundedSender<PathEvent>,
     /// `Kt`, once the cryptor sent it.
     kt: Option<Secret<32>>,
+    /// Our role in the call (A placed it, B answered): bound into the keys
+    /// of the extra paths we dial; the peer's role into those it dials.
+    role: CallRole,
     /// `n` of the next extra path we dial.
     next_extra: u32,
     dialing: bool,
