@@ -45,10 +45,13 @@ pub trait Flash {
     fn erase(&mut self, from: usize, to: usize) -> Result<(), IoError>;
 }
 
-const SLOT_MAGIC: [u8; 4] = *b"SSLT";
+/// Magic of a slot header.
+pub const SLOT_MAGIC: [u8; 4] = *b"SSLT";
 /// Bytes of a slot header.
 pub const SLOT_HEADER: usize = 32;
-const SLOT_LABEL: Label = Label::new(b"susurro/storage/slot/v1");
+/// Label of a slot's check: `H16(SLOT_LABEL, LE32(seq), LE32(len), image
+/// in 256-byte parts)`.
+pub const SLOT_LABEL: Label = Label::new(b"susurro/storage/slot/v1");
 const CHUNK: usize = 256;
 
 #[derive(Debug, Clone, Copy)]

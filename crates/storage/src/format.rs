@@ -26,10 +26,14 @@
 //! Keys: `master = Argon2id(password, salt)`; `Kv ‖ Kw = KDF(PASSWORD,
 //! master)`; `Ke ‖ Km = KDF(BODY, DK, nonce)`. Streams are hashed in
 //! 256-byte parts (see [`Chunked`]), so the values do not depend on how a
-//! backend splits its reads.
+//! backend splits its reads. Each derivation is a public function here
+//! ([`master_key`], [`password_keys`], [`verifier`], [`body_keys`],
+//! [`tag_hasher`], [`check_hasher`]), used by the store and by the
+//! known-answer generator of `docs/vectors/storage.json`.
 
-use susurro_crypto::argon::Argon2Params;
-use susurro_crypto::h::{H, Label};
+use susurro_crypto::argon::{Argon2Block, Argon2Params, argon2id};
+use susurro_crypto::h::{H, Label, kdf_into, mac};
+use susurro_crypto::secret::Secret32;
 
 /// File magic.
 pub const MAGIC: [u8; 8] = *b"SUSSTORE";
@@ -60,11 +64,18 @@ pub const FAILED_OFFSET: usize = 25;
 /// Offset of the kind byte.
 pub const KIND_OFFSET: usize = 10;
 
-pub(crate) const CHECK_LABEL: Label = Label::new(b"susurro/storage/check/v1");
-pub(crate) const TAG_LABEL: Label = Label::new(b"susurro/storage/tag/v1");
-pub(crate) const VERIFIER_LABEL: Label = Label::new(b"susurro/storage/verifier/v1");
-pub(crate) const PASSWORD_LABEL: Label = Label::new(b"susurro/storage/password-keys/v1");
-pub(crate) const BODY_LABEL: Label = Label::new(b"susurro/storage/body-keys/v1");
+/// Label of the unkeyed check: `H16(CHECK_LABEL, image parts)`.
+pub const CHECK_LABEL: Label = Label::new(b"susurro/storage/check/v1");
+/// Label of the body tag: `MAC32(TAG_LABEL, Km, stream parts)`.
+pub const TAG_LABEL: Label = Label::new(b"susurro/storage/tag/v1");
+/// Label of the password verifier: `MAC16(VERIFIER_LABEL, Kv, 3 header parts)`.
+pub const VERIFIER_LABEL: Label = Label::new(b"susurro/storage/verifier/v1");
+/// Label of `Kv ‖ Kw = KDF(PASSWORD_LABEL, master)`.
+pub const PASSWORD_LABEL: Label = Label::new(b"susurro/storage/password-keys/v1");
+/// Label of `Ke ‖ Km = KDF(BODY_LABEL, DK, nonce)`.
+pub const BODY_LABEL: Label = Label::new(b"susurro/storage/body-keys/v1");
+/// Length of the Argon2id output (`master`).
+pub const MASTER_LEN: usize = 32;
 
 /// Why an image is not a readable store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,8 +245,15 @@ impl Header {
 }
 
 /// The authenticated parts of an encoded header (everything but `kind`
-/// and `failed`), up to `end`.
-pub(crate) fn auth_parts(b: &[u8; HEADER_LEN], end: usize) -> [&[u8]; 3] {
+/// and `failed`), up to `end`: `b[0..10]`, `b[11..25]`, `b[26..end]`.
+///
+/// With `end = 80` these are the three framed parts of the verifier's
+/// MAC; with `end = HEADER_LEN` their concatenation starts the tag's
+/// stream.
+///
+/// # Panics
+/// If `end` is below 26.
+pub fn auth_parts(b: &[u8; HEADER_LEN], end: usize) -> [&[u8]; 3] {
     [
         &b[0..KIND_OFFSET],
         &b[KIND_OFFSET + 1..FAILED_OFFSET],
@@ -243,8 +261,78 @@ pub(crate) fn auth_parts(b: &[u8; HEADER_LEN], end: usize) -> [&[u8]; 3] {
     ]
 }
 
+/// `master = Argon2id(password, salt)` with the header's cost, 32 bytes
+/// (RFC 9106, version 0x13, no secret, no associated data). The password
+/// is taken as the bytes given: no encoding or normalisation happens here.
+///
+/// # Errors
+/// The Argon2 error (bad costs, `memory` shorter than
+/// [`Argon2Params::blocks_needed`]).
+pub fn master_key(
+    kdf: &Argon2Params,
+    password: &[u8],
+    salt: &[u8; 16],
+    memory: &mut [Argon2Block],
+) -> Result<Secret32, susurro_crypto::Error> {
+    let mut master = Secret32::zero();
+    argon2id(kdf, password, salt, master.as_mut_bytes(), memory)?;
+    Ok(master)
+}
+
+/// `Kv ‖ Kw = KDF(PASSWORD_LABEL, master)` (no context parts): the
+/// verifier key and the key that masks DK. Returns `(Kv, Kw)`.
+pub fn password_keys(master: &Secret32) -> (Secret32, Secret32) {
+    let mut kv = Secret32::zero();
+    let mut kw = Secret32::zero();
+    kdf_into(
+        PASSWORD_LABEL,
+        master.expose(),
+        &[],
+        &mut [kv.as_mut_bytes(), kw.as_mut_bytes()],
+    );
+    (kv, kw)
+}
+
+/// `verifier = MAC16(VERIFIER_LABEL, Kv, auth_parts(header, 80))`: over
+/// header bytes 0..80 without bytes 10 and 25, as three framed parts.
+pub fn verifier(kv: &Secret32, header: &[u8; HEADER_LEN]) -> [u8; 16] {
+    mac(VERIFIER_LABEL, kv.expose(), &auth_parts(header, 80))
+}
+
+/// `Ke ‖ Km = KDF(BODY_LABEL, DK, nonce)` (one context part, the 12-byte
+/// nonce): the ChaCha20 key and the tag key of one save. Returns
+/// `(Ke, Km)`.
+pub fn body_keys(dk: &Secret32, nonce: &[u8; 12]) -> (Secret32, Secret32) {
+    let mut ke = Secret32::zero();
+    let mut km = Secret32::zero();
+    kdf_into(
+        BODY_LABEL,
+        dk.expose(),
+        &[nonce],
+        &mut [ke.as_mut_bytes(), km.as_mut_bytes()],
+    );
+    (ke, km)
+}
+
+/// The tag's hasher: `MAC(TAG_LABEL, Km, …)` over `auth_parts(header,
+/// HEADER_LEN) ‖ body ciphertext`, absorbed in [`CHUNK`]-byte parts;
+/// finish with `finish::<TAG_LEN>()`.
+pub fn tag_hasher(km: &Secret32) -> Chunked {
+    Chunked::new(H::new_keyed(TAG_LABEL, km.expose()))
+}
+
+/// The check's hasher: `H(CHECK_LABEL, …)` over every image byte before
+/// the check, absorbed in [`CHUNK`]-byte parts; finish with
+/// `finish::<CHECK_LEN>()`.
+pub fn check_hasher() -> Chunked {
+    Chunked::new(H::new(CHECK_LABEL))
+}
+
 /// H over a byte stream, absorbed in fixed [`CHUNK`]-byte parts whatever
-/// the caller's split.
+/// the caller's split: the stream is cut at every 256th byte and each
+/// piece is one framed part (`LE64(len) ‖ piece`); the last piece is
+/// shorter, and there is no empty part (a stream whose length is a
+/// multiple of 256 ends with a full part).
 pub struct Chunked {
     h: H,
     buf: [u8; CHUNK],
@@ -314,7 +402,7 @@ pub fn check_image<P: crate::persist::Persist + ?Sized>(
     if hdr.body_len as usize > max_body {
         return Err(FormatError::TooLarge.into());
     }
-    let mut check = Chunked::new(H::new(CHECK_LABEL));
+    let mut check = check_hasher();
     check.update(&hb);
     let mut buf = [0u8; CHUNK];
     let mut off = HEADER_LEN;

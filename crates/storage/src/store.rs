@@ -1,9 +1,7 @@
 //! The key store and address book, without the wire: typed calls in,
 //! results out. [`crate::core::StorageCore`] maps messages onto it.
 
-use susurro_crypto::argon::argon2id;
 use susurro_crypto::chacha::ChaCha20Stream;
-use susurro_crypto::h::{H, kdf_into, mac};
 use susurro_crypto::secret::{Secret32, ct_eq, xor_in_place};
 use susurro_crypto::x25519::{Point, SecretKey, fingerprint};
 use susurro_wire::time::Instant;
@@ -14,9 +12,9 @@ use crate::book::Book;
 use crate::drbg::Drbg;
 use crate::error::StoreError;
 use crate::format::{
-    BODY_LABEL, BODY_PREFIX, CHECK_LABEL, CHECK_LEN, CHUNK, Chunked, FLAG_WIPE, FormatError,
-    HEADER_LEN, Header, KIND_BACKUP, KIND_STORE, PASSWORD_LABEL, TAG_LABEL, TAG_LEN,
-    VERIFIER_LABEL, auth_parts, check_image,
+    BODY_PREFIX, CHECK_LEN, CHUNK, FLAG_WIPE, FormatError, HEADER_LEN, Header, KIND_BACKUP,
+    KIND_STORE, TAG_LEN, auth_parts, body_keys, check_hasher, check_image, master_key,
+    password_keys, tag_hasher, verifier,
 };
 use crate::persist::Persist;
 use crate::profile::{KdfMemory, Lockout, Profile};
@@ -71,22 +69,6 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> core::fmt::Debug for Store<P, 
             .field("book", &self.book)
             .finish_non_exhaustive()
     }
-}
-
-fn fresh_keys_body(dk: &Secret32, nonce: &[u8; 12]) -> (Secret32, Secret32) {
-    let mut ke = Secret32::zero();
-    let mut km = Secret32::zero();
-    kdf_into(
-        BODY_LABEL,
-        dk.expose(),
-        &[nonce],
-        &mut [ke.as_mut_bytes(), km.as_mut_bytes()],
-    );
-    (ke, km)
-}
-
-fn verifier_of(kv: &Secret32, hb: &[u8; HEADER_LEN]) -> [u8; 16] {
-    mac(VERIFIER_LABEL, kv.expose(), &auth_parts(hb, 80))
 }
 
 fn is_hex(s: &str) -> bool {
@@ -285,22 +267,15 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
 
     fn derive(&mut self, hdr: &Header, password: &[u8]) -> Result<PwKeys, StoreError> {
         let n = hdr.kdf.blocks_needed();
-        let mut master = Secret32::zero();
         let r = match self.memory.blocks(n) {
-            Some(mem) => argon2id(&hdr.kdf, password, &hdr.salt, master.as_mut_bytes(), mem)
-                .map_err(|_| StoreError::KdfMemory),
+            Some(mem) => {
+                master_key(&hdr.kdf, password, &hdr.salt, mem).map_err(|_| StoreError::KdfMemory)
+            }
             None => Err(StoreError::KdfMemory),
         };
         self.memory.release();
-        r?;
-        let mut kv = Secret32::zero();
-        let mut kw = Secret32::zero();
-        kdf_into(
-            PASSWORD_LABEL,
-            master.expose(),
-            &[],
-            &mut [kv.as_mut_bytes(), kw.as_mut_bytes()],
-        );
+        let master = r?;
+        let (kv, kw) = password_keys(&master);
         Ok(PwKeys { kv, kw })
     }
 
@@ -410,7 +385,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
         self.persist_counter(failed)?;
         let pk = self.derive(&hdr, password)?;
         let hb = hdr.encode();
-        let v = verifier_of(&pk.kv, &hb);
+        let v = verifier(&pk.kv, &hb);
         if ct_eq(&v, &hdr.verifier) {
             return Ok((hdr, pk));
         }
@@ -514,10 +489,10 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
         hdr.body_len =
             u32::try_from(BODY_PREFIX + self.book.used()).map_err(|_| StoreError::Full)?;
         let hb = hdr.encode();
-        let (ke, km) = fresh_keys_body(&keys.dk, &nonce);
+        let (ke, km) = body_keys(&keys.dk, &nonce);
         self.persist.begin(hdr.image_len() as u32)?;
-        let mut check = Chunked::new(H::new(CHECK_LABEL));
-        let mut tag = Chunked::new(H::new_keyed(TAG_LABEL, km.expose()));
+        let mut check = check_hasher();
+        let mut tag = tag_hasher(&km);
         check.update(&hb);
         for part in auth_parts(&hb, HEADER_LEN) {
             tag.update(part);
@@ -751,7 +726,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
             return Err(StoreError::KdfMemory);
         }
         let pk = self.derive(&hdr, password)?;
-        if !ct_eq(&verifier_of(&pk.kv, &hdr.encode()), &hdr.verifier) {
+        if !ct_eq(&verifier(&pk.kv, &hdr.encode()), &hdr.verifier) {
             return Err(StoreError::WrongPassword {
                 attempts_left: hdr.max_attempts,
                 retry_after_s: 0,
@@ -789,7 +764,7 @@ fn seal_password(hdr: &mut Header, pk: &PwKeys, dk: &Secret32) {
     hdr.wrapped_dk = w;
     w.zeroize();
     let hb = hdr.encode();
-    hdr.verifier = verifier_of(&pk.kv, &hb);
+    hdr.verifier = verifier(&pk.kv, &hb);
 }
 
 /// Copies the committed image of `src` (bytes `HEADER_LEN..len-16`) behind
@@ -801,7 +776,7 @@ fn copy_image<S: Persist + ?Sized, D: Persist + ?Sized>(
     len: usize,
 ) -> Result<(), StoreError> {
     let total = u32::try_from(len).map_err(|_| StoreError::Full)?;
-    let mut check = Chunked::new(H::new(CHECK_LABEL));
+    let mut check = check_hasher();
     check.update(hb);
     let mut buf = [0u8; CHUNK];
     let end = len - CHECK_LEN;
@@ -848,9 +823,9 @@ fn load_body<P: Persist + ?Sized, const BOOK: usize>(
     dk: Secret32,
     book: &mut Book<BOOK>,
 ) -> Result<Keys, StoreError> {
-    let (ke, km) = fresh_keys_body(&dk, &hdr.nonce);
+    let (ke, km) = body_keys(&dk, &hdr.nonce);
     let hb = hdr.encode();
-    let mut tag = Chunked::new(H::new_keyed(TAG_LABEL, km.expose()));
+    let mut tag = tag_hasher(&km);
     for part in auth_parts(&hb, HEADER_LEN) {
         tag.update(part);
     }
