@@ -63,6 +63,7 @@ async fn call_ike_rekey_voice_quality_and_hangup() {
     b.send(IkeEphemeral {
         call: cb,
         y: [2; 32],
+        version: PeerVersion::CURRENT,
     });
     let m = a
         .until(|m| matches!(m, Message::IkeEphemeral(_)).then(|| m.clone()))
@@ -71,7 +72,8 @@ async fn call_ike_rekey_voice_quality_and_hangup() {
         m,
         IkeEphemeral {
             call: ca,
-            y: [2; 32]
+            y: [2; 32],
+            version: PeerVersion::CURRENT,
         }
         .into()
     );
