@@ -14,8 +14,8 @@ use support::*;
 use susurro_transport::INCOMING_CALL_BASE;
 use susurro_wire::{
     Address, Bytes, Dial, Direction, DoublePath, EndReason, Envelope, ErrorCode, IkeCommit,
-    IkeEphemeral, LinkQuality, Message, ModuleId, NetMode, NetworkConfig, PathKind, SessionReady,
-    Terminate, TransportKey, Voice,
+    IkeEphemeral, LinkQuality, Message, ModuleId, NetMode, NetworkConfig, PathKind, PeerVersion,
+    SessionReady, Terminate, TransportKey, Voice,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
