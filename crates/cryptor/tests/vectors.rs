@@ -7,30 +7,7 @@
 #[path = "common/vectors.rs"]
 mod vectors;
 
-fn load(name: &str) -> serde_json::Value {
-    let path = format!("{}/../../docs/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
-
-fn traces(v: &serde_json::Value, n: &mut usize) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                if k == "h_trace" {
-                    for e in x.as_array().unwrap() {
-                        vectors::check_trace_entry(e);
-                        *n += 1;
-                    }
-                } else {
-                    traces(x, n);
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| traces(x, n)),
-        _ => {}
-    }
-}
+use susurro_vectors::load;
 
 #[test]
 fn files_match_the_code() {
@@ -52,7 +29,7 @@ fn every_h_use_recomputes() {
         "cryptor-xfer.json",
         "cryptor-compare.json",
     ] {
-        traces(&load(name), &mut n);
+        n += susurro_vectors::check_traces(&load(name));
     }
     assert!(n > 60, "only {n} trace entries");
 }

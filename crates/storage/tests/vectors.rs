@@ -33,12 +33,7 @@ const BODY: Label = Label::new(b"susurro/storage/body-keys/v1");
 const SLOT: Label = Label::new(b"susurro/storage/slot/v1");
 
 fn load_text() -> String {
-    let path = format!(
-        "{}/../../docs/vectors/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        vectors::FILE
-    );
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    susurro_vectors::load_text(vectors::FILE)
 }
 
 fn load() -> Value {
@@ -98,29 +93,12 @@ fn file_matches_the_code() {
 
 #[test]
 fn every_h_use_recomputes() {
-    fn walk(v: &Value, n: &mut usize, labels: &mut std::collections::BTreeSet<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    if k == "h_trace" {
-                        for e in x.as_array().unwrap() {
-                            vectors::check_trace_entry(e);
-                            labels.insert(e["label"].as_str().unwrap().to_owned());
-                            *n += 1;
-                        }
-                    } else {
-                        walk(x, n, labels);
-                    }
-                }
-            }
-            Value::Array(a) => a.iter().for_each(|x| walk(x, n, labels)),
-            _ => {}
-        }
-    }
     let f = load();
-    let mut n = 0;
-    let mut seen = std::collections::BTreeSet::new();
-    walk(&f, &mut n, &mut seen);
+    let n = susurro_vectors::check_traces(&f);
+    let seen: std::collections::BTreeSet<String> = susurro_vectors::trace_entries(&f)
+        .iter()
+        .map(|e| e["label"].as_str().unwrap().to_owned())
+        .collect();
     assert!(n >= 18, "only {n} trace entries");
     for l in f["labels"].as_array().unwrap() {
         let ascii = l["ascii"].as_str().unwrap();

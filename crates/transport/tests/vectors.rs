@@ -16,12 +16,7 @@ use susurro_crypto::{EphemeralKeyPair, H, KeyStream, hash, kdf, mac};
 use susurro_transport::labels;
 
 fn load() -> (String, Value) {
-    let path = format!(
-        "{}/../../docs/vectors/{}",
-        env!("CARGO_MANIFEST_DIR"),
-        vectors::FILE
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = susurro_vectors::load_text(vectors::FILE);
     let v = serde_json::from_str(&text).unwrap();
     (text, v)
 }
@@ -44,25 +39,6 @@ fn a32(v: &[u8]) -> [u8; 32] {
     v.try_into().unwrap()
 }
 
-fn traces(v: &Value, n: &mut usize) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                if k == "h_trace" {
-                    for e in x.as_array().unwrap() {
-                        vectors::check_trace_entry(e);
-                        *n += 1;
-                    }
-                } else {
-                    traces(x, n);
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| traces(x, n)),
-        _ => {}
-    }
-}
-
 #[test]
 fn file_matches_the_code_byte_for_byte() {
     let (text, _) = load();
@@ -78,8 +54,7 @@ fn file_matches_the_code_byte_for_byte() {
 #[test]
 fn every_h_use_recomputes() {
     let (_, v) = load();
-    let mut n = 0;
-    traces(&v, &mut n);
+    let n = susurro_vectors::check_traces(&v);
     // 2 access keys, 6 in session 1, 6 in session 2, 2 PoW hashes, 8 extra-path KDFs.
     assert!(n >= 24, "only {n} trace entries");
 }

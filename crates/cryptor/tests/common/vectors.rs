@@ -16,14 +16,14 @@
 
 use serde_json::{Value, json};
 use susurro_crypto::{
-    EphemeralKeyPair, H, Label, Point, Representative, Secret, SecretKey, hash, hash_to_point,
-    kdf_into, mac,
+    EphemeralKeyPair, Point, Representative, Secret, SecretKey, hash, hash_to_point, mac,
 };
 use susurro_cryptor::compare::{self, Compare, Context};
 use susurro_cryptor::drbg::Drbg;
 use susurro_cryptor::ike::{self, Originator, Responder};
 use susurro_cryptor::session::{Lane, Sealer};
 use susurro_cryptor::{labels, sas, xfer};
+use susurro_vectors::{Trace, hx, label_json as label};
 use susurro_wire::{Address, CompareOutcome, PeerAccept, PeerMessage, PeerVersion, XferAddress};
 
 /// Long-term private keys of A and B.
@@ -32,61 +32,6 @@ pub const KEY_B: [u8; 32] = *b"susurro vectors: bob   long-term";
 /// DRBG seeds of A and B.
 pub const SEED_A: &[u8] = b"susurro-cryptor vectors v1: DRBG seed of A";
 pub const SEED_B: &[u8] = b"susurro-cryptor vectors v1: DRBG seed of B";
-
-fn hx(b: &[u8]) -> Value {
-    Value::String(hex::encode(b))
-}
-
-fn label(l: Label) -> Value {
-    json!({ "ascii": String::from_utf8_lossy(l.as_bytes()), "hex": hex::encode(l.as_bytes()) })
-}
-
-/// Records every use of H: mode, label, key, parts, output.
-#[derive(Default)]
-pub struct Trace(pub Vec<Value>);
-
-impl Trace {
-    fn hash(&mut self, what: &str, l: Label, parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new(l);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "hash", l, None, parts, &out);
-        out
-    }
-    fn mac(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new_keyed(l, key);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "mac", l, Some(key), parts, &out);
-        out
-    }
-    fn kdf(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        kdf_into(l, key, parts, &mut [&mut out]);
-        self.push(what, "kdf", l, Some(key), parts, &out);
-        out
-    }
-    fn push(
-        &mut self,
-        what: &str,
-        mode: &str,
-        l: Label,
-        key: Option<&[u8]>,
-        parts: &[&[u8]],
-        out: &[u8],
-    ) {
-        self.0.push(json!({
-            "value": what,
-            "mode": mode,
-            "label": String::from_utf8_lossy(l.as_bytes()),
-            "key": key.map(hex::encode),
-            "parts": parts.iter().map(hex::encode).collect::<Vec<_>>(),
-            "output": hex::encode(out),
-        }));
-    }
-}
 
 fn a32(v: &[u8]) -> [u8; 32] {
     v.try_into().unwrap()
@@ -614,52 +559,6 @@ pub fn all() -> Vec<(&'static str, Value)> {
         ("cryptor-xfer.json", xfer_file()),
         ("cryptor-compare.json", compare_file()),
     ]
-}
-
-/// Recomputes one `h_trace` entry from its inputs with `susurro-crypto`.
-pub fn check_trace_entry(e: &Value) {
-    let lab: &'static [u8] = Box::leak(
-        e["label"]
-            .as_str()
-            .unwrap()
-            .as_bytes()
-            .to_vec()
-            .into_boxed_slice(),
-    );
-    let l = Label::new(lab);
-    let parts: Vec<Vec<u8>> = e["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| hex::decode(p.as_str().unwrap()).unwrap())
-        .collect();
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    let want = hex::decode(e["output"].as_str().unwrap()).unwrap();
-    let got = match e["mode"].as_str().unwrap() {
-        "hash" => {
-            let mut h = H::new(l);
-            h.absorb_all(&refs);
-            let mut o = vec![0u8; want.len()];
-            h.finalize_into(&mut o);
-            o
-        }
-        "mac" => {
-            let key = hex::decode(e["key"].as_str().unwrap()).unwrap();
-            let mut h = H::new_keyed(l, &key);
-            h.absorb_all(&refs);
-            let mut o = vec![0u8; want.len()];
-            h.finalize_into(&mut o);
-            o
-        }
-        "kdf" => {
-            let key = hex::decode(e["key"].as_str().unwrap()).unwrap();
-            let mut o = vec![0u8; want.len()];
-            kdf_into(l, &key, &refs, &mut [&mut o]);
-            o
-        }
-        m => panic!("unknown mode {m}"),
-    };
-    assert_eq!(got, want, "h_trace entry {}", e["value"]);
 }
 
 #[allow(unused_imports)]

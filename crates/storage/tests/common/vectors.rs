@@ -23,7 +23,7 @@
 use serde_json::{Value, json};
 use susurro_crypto::argon::{Argon2Block, Argon2Params};
 use susurro_crypto::chacha::ChaCha20Stream;
-use susurro_crypto::{H, Label, Point, Secret32, SecretKey, fingerprint, kdf_into};
+use susurro_crypto::{Label, Point, Secret32, SecretKey, fingerprint};
 use susurro_storage::flash::{Flash, FlashStore, SLOT_HEADER, SLOT_LABEL, SLOT_MAGIC};
 use susurro_storage::format::{
     self, BODY_LABEL, BODY_PREFIX, CHECK_LABEL, CHECK_LEN, CHUNK, FAILED_OFFSET, HEADER_LEN,
@@ -31,6 +31,8 @@ use susurro_storage::format::{
 };
 use susurro_storage::persist::{IoError, Persist};
 use susurro_storage::{HeapMemory, Lockout, MemFlash, Profile, State, Store};
+use susurro_vectors::Trace;
+pub use susurro_vectors::hx;
 use susurro_wire::codec::{Field, Writer};
 use susurro_wire::time::Instant;
 use susurro_wire::types::{Address, Contact, Name, Note, Text, contact_flags};
@@ -93,10 +95,6 @@ impl Persist for VecPersist {
     }
 }
 
-pub fn hx(b: &[u8]) -> Value {
-    Value::String(hex::encode(b))
-}
-
 /// Hex field of a JSON value.
 pub fn hd(v: &Value) -> Vec<u8> {
     hex::decode(v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))).unwrap()
@@ -108,93 +106,6 @@ fn label_json(name: &str, l: Label) -> Value {
         "ascii": String::from_utf8_lossy(l.as_bytes()),
         "hex": hex::encode(l.as_bytes()),
     })
-}
-
-/// Records every use of H: mode, label, key, parts, output.
-#[derive(Default)]
-pub struct Trace(pub Vec<Value>);
-
-impl Trace {
-    fn hash(&mut self, what: &str, l: Label, parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new(l);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "hash", l, None, parts, &out);
-        out
-    }
-    fn mac(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new_keyed(l, key);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "mac", l, Some(key), parts, &out);
-        out
-    }
-    fn kdf(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        kdf_into(l, key, parts, &mut [&mut out]);
-        self.push(what, "kdf", l, Some(key), parts, &out);
-        out
-    }
-    fn push(
-        &mut self,
-        what: &str,
-        mode: &str,
-        l: Label,
-        key: Option<&[u8]>,
-        parts: &[&[u8]],
-        out: &[u8],
-    ) {
-        self.0.push(json!({
-            "value": what,
-            "mode": mode,
-            "label": String::from_utf8_lossy(l.as_bytes()),
-            "key": key.map(hex::encode),
-            "parts": parts.iter().map(hex::encode).collect::<Vec<_>>(),
-            "output": hex::encode(out),
-        }));
-    }
-}
-
-/// Recomputes one `h_trace` entry from its inputs with `susurro-crypto`.
-pub fn check_trace_entry(e: &Value) {
-    let lab: &'static [u8] = Box::leak(
-        e["label"]
-            .as_str()
-            .unwrap()
-            .as_bytes()
-            .to_vec()
-            .into_boxed_slice(),
-    );
-    let l = Label::new(lab);
-    let parts: Vec<Vec<u8>> = e["parts"].as_array().unwrap().iter().map(hd).collect();
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    let want = hd(&e["output"]);
-    let got = match e["mode"].as_str().unwrap() {
-        "hash" => {
-            assert!(e["key"].is_null());
-            let mut o = vec![0u8; want.len()];
-            susurro_crypto::hash_into(l, &refs, &mut o);
-            o
-        }
-        "mac" => {
-            let key = hd(&e["key"]);
-            match want.len() {
-                16 => susurro_crypto::mac::<16>(l, &key, &refs).to_vec(),
-                32 => susurro_crypto::mac::<32>(l, &key, &refs).to_vec(),
-                n => panic!("no {n}-byte MAC in the store format"),
-            }
-        }
-        "kdf" => {
-            let key = hd(&e["key"]);
-            let mut o = vec![0u8; want.len()];
-            kdf_into(l, &key, &refs, &mut [&mut o]);
-            o
-        }
-        m => panic!("unknown mode {m}"),
-    };
-    assert_eq!(got, want, "h_trace entry {}", e["value"]);
 }
 
 /// The stream cut into the framed parts of the tag and the check.
@@ -808,7 +719,5 @@ pub fn file() -> Value {
 
 /// The file's text: pretty JSON and a final newline.
 pub fn text() -> String {
-    let mut s = serde_json::to_string_pretty(&file()).unwrap();
-    s.push('\n');
-    s
+    susurro_vectors::text(&file())
 }

@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 use susurro_crypto::serpent_ocb::SerpentOcb;
-use susurro_crypto::{EphemeralKeyPair, H, KeyStream, Label, Secret, XofReader, kdf_into};
+use susurro_crypto::{EphemeralKeyPair, H, Label, Secret, XofReader};
 use susurro_transport::frame::DirectionKeys;
 use susurro_transport::pow::{EffortPolicy, Puzzle, leading_zero_bits};
 use susurro_transport::session1::{
@@ -30,6 +30,7 @@ use susurro_transport::session2::{
     CallRole, Channel, ID_LEN, Incoming, Session2Initiator, SessionKeys, extra_path_outcome,
 };
 use susurro_transport::{Config, Gate, InboundStep, ObfuscationKeys, access_key_for, labels};
+use susurro_vectors::{Trace, hx, label_json};
 use susurro_wire::{Address, Text};
 
 /// The file this module generates.
@@ -95,69 +96,6 @@ impl rand_core::TryRng for VectorRng {
 }
 
 impl rand_core::TryCryptoRng for VectorRng {}
-
-fn hx(b: &[u8]) -> Value {
-    Value::String(hex::encode(b))
-}
-
-fn label_json(l: Label) -> Value {
-    json!({ "ascii": String::from_utf8_lossy(l.as_bytes()), "hex": hex::encode(l.as_bytes()) })
-}
-
-/// Records every use of H: mode, label, key, parts, output.
-#[derive(Default)]
-pub struct Trace(pub Vec<Value>);
-
-impl Trace {
-    fn hash(&mut self, what: &str, l: Label, parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new(l);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "hash", l, None, parts, &out);
-        out
-    }
-    fn mac(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut h = H::new_keyed(l, key);
-        h.absorb_all(parts);
-        let mut out = vec![0u8; n];
-        h.finalize_into(&mut out);
-        self.push(what, "mac", l, Some(key), parts, &out);
-        out
-    }
-    fn kdf(&mut self, what: &str, l: Label, key: &[u8], parts: &[&[u8]], n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        kdf_into(l, key, parts, &mut [&mut out]);
-        self.push(what, "kdf", l, Some(key), parts, &out);
-        out
-    }
-    /// Stream mode: the first `n` keystream bytes of (label, key, nonce);
-    /// `parts` holds the nonce.
-    fn stream(&mut self, what: &str, l: Label, key: &[u8], nonce: &[u8], n: usize) -> Vec<u8> {
-        let mut out = vec![0u8; n];
-        KeyStream::new(l, key, nonce).apply_keystream(&mut out);
-        self.push(what, "stream", l, Some(key), &[nonce], &out);
-        out
-    }
-    fn push(
-        &mut self,
-        what: &str,
-        mode: &str,
-        l: Label,
-        key: Option<&[u8]>,
-        parts: &[&[u8]],
-        out: &[u8],
-    ) {
-        self.0.push(json!({
-            "value": what,
-            "mode": mode,
-            "label": String::from_utf8_lossy(l.as_bytes()),
-            "key": key.map(hex::encode),
-            "parts": parts.iter().map(hex::encode).collect::<Vec<_>>(),
-            "output": hex::encode(out),
-        }));
-    }
-}
 
 fn tcp_address() -> Address {
     Address::Tcp {
@@ -854,49 +792,5 @@ pub fn all() -> Vec<(&'static str, Value)> {
 
 /// The file's text as written: pretty JSON and a final newline.
 pub fn render(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap();
-    s.push('\n');
-    s
-}
-
-/// Recomputes one `h_trace` entry from its inputs with `susurro-crypto`.
-pub fn check_trace_entry(e: &Value) {
-    let lab: &'static [u8] = Box::leak(
-        e["label"]
-            .as_str()
-            .unwrap()
-            .as_bytes()
-            .to_vec()
-            .into_boxed_slice(),
-    );
-    let l = Label::new(lab);
-    let parts: Vec<Vec<u8>> = e["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| hex::decode(p.as_str().unwrap()).unwrap())
-        .collect();
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    let want = hex::decode(e["output"].as_str().unwrap()).unwrap();
-    let key = || hex::decode(e["key"].as_str().unwrap()).unwrap();
-    let mut got = vec![0u8; want.len()];
-    match e["mode"].as_str().unwrap() {
-        "hash" => {
-            let mut h = H::new(l);
-            h.absorb_all(&refs);
-            h.finalize_into(&mut got);
-        }
-        "mac" => {
-            let mut h = H::new_keyed(l, &key());
-            h.absorb_all(&refs);
-            h.finalize_into(&mut got);
-        }
-        "kdf" => kdf_into(l, &key(), &refs, &mut [&mut got]),
-        "stream" => {
-            assert_eq!(refs.len(), 1, "stream: one part, the nonce");
-            KeyStream::new(l, &key(), refs[0]).apply_keystream(&mut got);
-        }
-        m => panic!("unknown mode {m}"),
-    }
-    assert_eq!(got, want, "h_trace entry {}", e["value"]);
+    susurro_vectors::text(v)
 }
