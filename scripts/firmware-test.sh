@@ -11,9 +11,22 @@
 # Installs nothing: needs `qemu-system-arm` (Debian package qemu-system-arm)
 # and the thumbv7em-none-eabihf target (scripts/test.sh installs both).
 #
-# Usage: bash scripts/firmware-test.sh
+# Usage: bash scripts/firmware-test.sh            everything, standalone
+#        bash scripts/firmware-test.sh --images   stop after the release
+#             builds: scripts/test.sh runs the two host-side tests inside its
+#             `cargo test --workspace` (SUSURRO_FW_EMU set there), so cargo
+#             resolves features once for the whole workspace instead of
+#             building arti and the audio bindings a second time for
+#             `-p susurro-cli` and `-p susurro-conformance` alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+IMAGES_ONLY=0
+case "${1:-}" in
+    "") ;;
+    --images) IMAGES_ONLY=1 ;;
+    *) echo "usage: bash scripts/firmware-test.sh [--images]" >&2; exit 2 ;;
+esac
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # The firmware workspace builds in firmware/target; the host-side tests
@@ -58,6 +71,11 @@ done
 OUT="$FW_TARGET_DIR/thumbv7em-none-eabihf/release"
 if command -v llvm-size >/dev/null; then
     llvm-size "$OUT/susurro-token" "$OUT/susurro-emu"
+fi
+
+if [ "$IMAGES_ONLY" = 1 ]; then
+    step "firmware images built: $OUT/susurro-emu (its QEMU tests run in the workspace tests)"
+    exit 0
 fi
 
 step "firmware: the emulator image under QEMU (storage conformance suite)"

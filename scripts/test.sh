@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Susurro's whole test suite, from a fresh Debian machine that has only
 # rustup's toolchain. Installs what it needs, then runs: formatting, clippy
-# (all targets, warnings are errors), every workspace test, the Cortex-M4
-# (thumbv7em-none-eabihf) build of every no_std crate, and each fuzz target
-# for FUZZ_SECONDS (default 30).
+# (all targets, warnings are errors), the storage token firmware's checks
+# and images, every workspace test (the firmware's QEMU tests among them),
+# the Cortex-M4 (thumbv7em-none-eabihf) build of every no_std crate, and
+# each fuzz target for FUZZ_SECONDS (default 30).
 #
 # Usage: bash scripts/test.sh          (as root, or with sudo available)
 set -euo pipefail
@@ -60,19 +61,26 @@ cargo deny check licenses
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "storage token firmware: checks and images (scripts/firmware-test.sh --images)"
+bash scripts/firmware-test.sh --images
+FW_EMU="$PWD/firmware/target/thumbv7em-none-eabihf/release/susurro-emu"
+
 step "cargo test --workspace"
 # The GUI's window and screen-reader tests must not pass without Xvfb and
-# AT-SPI here, nor the GUI's Tor test without tor (all installed above).
-SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 cargo test --workspace
+# AT-SPI here, nor the GUI's Tor test without tor (all installed above),
+# nor the firmware's QEMU tests (the storage suite against the emulated
+# token, and a whole call with it as Alice's storage) without the image
+# built just above. They run in this one cargo invocation so the workspace
+# is compiled once.
+SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 \
+    SUSURRO_FW_EMU="$FW_EMU" SUSURRO_REQUIRE_FW_EMU=1 \
+    cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"
 for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro-ui; do
     echo "  $crate"
     cargo build --release -p "$crate" --target thumbv7em-none-eabihf
 done
-
-step "storage token firmware (scripts/firmware-test.sh)"
-bash scripts/firmware-test.sh
 
 step "fuzz targets, ${FUZZ_SECONDS}s each"
 targets=$(cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz list)

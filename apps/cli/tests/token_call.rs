@@ -6,7 +6,9 @@
 //! storage process, as in `e2e.rs`.
 //!
 //! Runs only when `SUSURRO_FW_EMU` names the emulator ELF
-//! (`scripts/firmware-test.sh` sets it); then a missing QEMU fails it.
+//! (`scripts/test.sh` and `scripts/firmware-test.sh` set it); then a
+//! missing QEMU fails it. With `SUSURRO_REQUIRE_FW_EMU=1` (`scripts/test.sh`)
+//! an unset `SUSURRO_FW_EMU` fails it too instead of skipping.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -84,6 +86,10 @@ fn bridge(pty: &Path, port: u16) -> Child {
 #[test]
 fn a_call_with_the_emulated_token_as_alices_storage() {
     let Some(elf) = std::env::var_os("SUSURRO_FW_EMU") else {
+        assert!(
+            std::env::var_os("SUSURRO_REQUIRE_FW_EMU").is_none_or(|v| v != "1"),
+            "SUSURRO_FW_EMU is not set and SUSURRO_REQUIRE_FW_EMU=1: build the emulator image (scripts/firmware-test.sh) and name it"
+        );
         eprintln!("SUSURRO_FW_EMU is not set: the QEMU token call does not run");
         return;
     };

@@ -4,7 +4,9 @@
 //! conformance suite, scalar multiplications checked against a host
 //! `StorageCore`, wrong PINs up to the lockout that wipes the store.
 //!
-//! Runs only when `SUSURRO_FW_EMU` names the emulator ELF (the script
+//! Runs only when `SUSURRO_FW_EMU` names the emulator ELF; with
+//! `SUSURRO_REQUIRE_FW_EMU=1` (as `scripts/test.sh` sets) a missing image
+//! fails instead of skipping (the script
 //! `scripts/firmware-test.sh` builds it and sets the variable). When the
 //! variable is set, anything that does not work, QEMU missing included,
 //! fails the test.
@@ -301,8 +303,12 @@ fn wrong_pins_lock_out_and_wipe(ep: &mut dyn Endpoint, t: Timeouts) {
 #[test]
 fn emulated_token_passes_the_storage_suite_under_qemu() {
     let Some(elf) = std::env::var_os("SUSURRO_FW_EMU") else {
+        assert!(
+            std::env::var_os("SUSURRO_REQUIRE_FW_EMU").is_none_or(|v| v != "1"),
+            "SUSURRO_FW_EMU is not set and SUSURRO_REQUIRE_FW_EMU=1: build the emulator image (scripts/firmware-test.sh) and name it"
+        );
         eprintln!(
-            "SUSURRO_FW_EMU is not set: the QEMU token test does not run (scripts/firmware-test.sh runs it)"
+            "SUSURRO_FW_EMU is not set: the QEMU token test does not run (scripts/test.sh runs it)"
         );
         return;
     };
