@@ -128,6 +128,9 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
             "susurro-storage",
             "susurro-host",
         ],
+        // Dev-only vector tooling (the H trace recorder and checker): the
+        // primitives it records, nothing else.
+        "susurro-vectors" => &["susurro-crypto"],
         // The front ends may assemble anything but the test suite.
         "susurro-cli" | "susurro" => LIBS_BUT_CONFORMANCE,
         // Firmware workspace: the no_std storage side and its own crates.
