@@ -24,7 +24,7 @@ pub use config::Config;
 pub use driver::{Connection, DriverConfig, Listener, TransportError, dial};
 pub use error::Error;
 pub use gate::{Gate, Inbound, InboundStep};
-pub use jitter::{JitterBuffer, JitterConfig, Playout};
+pub use jitter::{JitterBuffer, JitterConfig, JitterProfile, Playout};
 pub use keys::ObfuscationKeys;
 pub use module::{INCOMING_CALL_BASE, ModuleConfig, run_module};
 pub use session1::{Session1Initiator, Session1Outcome};

@@ -401,7 +401,7 @@ impl CallTask {
             direction: side(outgoing),
             path: kind,
         });
-        let mut link = Link::new(cfg.jitter, cfg.frame_period);
+        let mut link = Link::new(cfg.jitter, cfg.jitter_adapt, cfg.frame_period);
         let first = p.add(est);
         self.send(PathState {
             call,
