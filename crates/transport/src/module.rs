@@ -36,7 +36,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::driver::DriverConfig;
 use crate::gate::Gate;
 use crate::jitter::{AdaptConfig, JitterConfig, JitterProfile};
 use crate::session2::{Channel, Incoming};
@@ -44,6 +43,7 @@ use crate::tor::TorSettings;
 use net::{BoxStream, Target};
 
 pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
+pub use net::{DriverConfig, TransportError};
 
 /// Decodes `data` as a session-2 payload the way the module does and, if it
 /// is accepted, checks that encoding it again decodes to the same payload.
