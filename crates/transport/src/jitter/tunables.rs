@@ -101,9 +101,10 @@ pub const BARE_HYSTERESIS: usize = 1;
 /// second: the pop-clock delay estimate moves by a frame and every move
 /// above target + 1 shed one (late loss 18 ‰, PESQ-WB 3.3–3.45 in debug
 /// builds; with 9: 0 ‰ and 3.96). 9 still sheds a stall's backlog
-/// (dade101). On the emulated-Tor call bench, 1 was also worse (28.0 % /
-/// 59.5 % of calls meeting the goals against 35.0 % / 61.0 %,
-/// `docs/performance.md`).
+/// (dade101). A side run of the emulated-Tor call bench with 1 was also
+/// worse: of its first 200 calls 28.0 % / 59.5 % (one / two circuits) met
+/// PESQ-WB >= 3.0 and < 400 ms, against 35.0 % / 61.0 % with 9
+/// (`docs/performance.md`).
 pub const LINK_HYSTERESIS: usize = 9;
 
 /// Fewest pops between two frames dropped to shrink the delay: 8 (160 ms).
@@ -206,6 +207,17 @@ mod tests {
                 }
             );
         }
+        // The module runs the LAN profile unless told otherwise.
+        let mut m = crate::ModuleConfig::default();
+        assert_eq!(
+            (m.jitter, m.jitter_adapt),
+            (JitterProfile::Lan.config(), JitterProfile::Lan.adapt())
+        );
+        m.set_jitter_profile(JitterProfile::Tor);
+        assert_eq!(
+            (m.jitter, m.jitter_adapt),
+            (JitterProfile::Tor.config(), JitterProfile::Tor.adapt())
+        );
         assert_eq!(
             JitterConfig::default(),
             JitterConfig {
