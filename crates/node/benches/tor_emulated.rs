@@ -271,9 +271,10 @@ const PROFILES: &[Profile] = &[
     },
 ];
 
-/// The module's jitter buffer: `ModuleConfig::default().jitter` and the
-/// adaptation `crates/transport/src/module/link.rs` (`Link::new`) builds it
-/// with (the default with hysteresis 9).
+/// The module's jitter buffer: `ModuleConfig::default()`'s `jitter` and
+/// `jitter_adapt` (`JitterProfile::Lan`: the adaptation's default with
+/// hysteresis 9), as `crates/transport/src/module/link.rs` (`Link::new`)
+/// builds it.
 fn module_jitter_buffer() -> JitterBuffer<()> {
     JitterBuffer::with_adaptation(module_jitter_config(), module_adapt_config())
 }
@@ -283,10 +284,7 @@ fn module_jitter_config() -> JitterConfig {
 }
 
 fn module_adapt_config() -> AdaptConfig {
-    AdaptConfig {
-        hysteresis: 9,
-        ..AdaptConfig::default()
-    }
+    ModuleConfig::default().jitter_adapt
 }
 
 struct Args {

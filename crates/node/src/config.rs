@@ -345,8 +345,8 @@ impl Config {
         if self.network.mode == Mode::Tor {
             t.tor = Some(self.tor_settings()?);
             // Tor's delay varies far more than a LAN's: start deeper
-            // (5 × 20 ms); the buffer adapts from there.
-            t.jitter.target_depth = 5;
+            // (transport's `jitter::tunables` has the values and why).
+            t.set_jitter_profile(susurro_transport::JitterProfile::Tor);
             t.driver.connect_timeout = Duration::from_secs(120);
             t.driver.handshake_timeout = Duration::from_secs(60);
             t.step_timeout = Duration::from_secs(30);

@@ -61,8 +61,9 @@ pub struct CallAudio {
 
 /// Most frames of delay the playout inserts for transport's jitter buffer
 /// (beyond the frames it skipped): 1 s of 20 ms frames, twice the buffer's
-/// own largest depth. Held gaps past that are played as lost frames.
-const MAX_INSERTED: u64 = 50;
+/// own largest depth. Held gaps past that are played as lost frames. The
+/// value and its reason live with the other jitter tunables.
+const MAX_INSERTED: u64 = susurro_transport::jitter::tunables::MAX_INSERTED;
 
 /// Shared record of every call's audio.
 pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;

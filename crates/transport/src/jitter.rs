@@ -45,7 +45,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-/// Jitter buffer parameters (in frames).
+pub mod tunables;
+
+pub use tunables::JitterProfile;
+use tunables::{
+    BARE_HYSTERESIS, BARE_MIN_TARGET, DROP_EVERY, MARGIN, MAX_DEPTH, PERCENTILE_PERMILLE,
+    REBUFFER_AFTER, SAMPLES_PER_POP, WINDOW,
+};
+
+/// Jitter buffer parameters (in frames). The values, and the reason for
+/// each, are in [`tunables`]; [`JitterProfile::config`] gives the module's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JitterConfig {
     /// Frames queued before playout starts, and the smallest target the
@@ -62,15 +71,16 @@ pub struct JitterConfig {
 impl Default for JitterConfig {
     fn default() -> Self {
         Self {
-            target_depth: 3,
-            max_depth: 25,
-            rebuffer_after: 10,
+            target_depth: BARE_MIN_TARGET,
+            max_depth: MAX_DEPTH,
+            rebuffer_after: REBUFFER_AFTER,
         }
     }
 }
 
 /// How the target depth adapts to the measured delays (see the module
-/// documentation). [`JitterBuffer::new`] uses the default.
+/// documentation). [`JitterBuffer::new`] uses the default; the module uses
+/// [`JitterProfile::adapt`]. The values are explained in [`tunables`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdaptConfig {
     /// Pops (frame periods) of arrival history the target is computed over
@@ -93,11 +103,11 @@ pub struct AdaptConfig {
 impl Default for AdaptConfig {
     fn default() -> Self {
         Self {
-            window: 500,
-            percentile_permille: 980,
-            margin: 0,
-            hysteresis: 1,
-            drop_every: 8,
+            window: WINDOW,
+            percentile_permille: PERCENTILE_PERMILLE,
+            margin: MARGIN,
+            hysteresis: BARE_HYSTERESIS,
+            drop_every: DROP_EVERY,
         }
     }
 }
@@ -319,7 +329,7 @@ impl<T> JitterBuffer<T> {
         self.samples
             .push_back((self.pops, self.clock().saturating_sub(ext)));
         // Bound the memory whatever the packet rate.
-        if self.samples.len() > self.adapt.window.saturating_mul(4) {
+        if self.samples.len() > self.adapt.window.saturating_mul(SAMPLES_PER_POP) {
             self.samples.pop_front();
         }
     }

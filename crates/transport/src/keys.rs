@@ -2,7 +2,7 @@
 //!
 //! In the full system the cryptor draws the ephemeral key and sends the
 //! session-1 secret `K` (`ObfuscationKey`, `ObfuscationSecret`). When the
-//! transport runs alone (the tokio driver, tests) it does the same here,
+//! transport runs alone (tests) it does the same here,
 //! with its own label:
 //! `K = KDF(S1_SECRET, key = x·decode(R_peer), R_caller, R_callee)`.
 

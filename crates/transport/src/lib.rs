@@ -3,7 +3,6 @@
 
 pub mod access;
 pub mod config;
-pub mod driver;
 pub mod error;
 pub mod frame;
 pub mod gate;
@@ -21,11 +20,10 @@ pub mod tor;
 
 pub use access::access_key_for;
 pub use config::Config;
-pub use driver::{Connection, DriverConfig, Listener, TransportError, dial};
 pub use error::Error;
 pub use gate::{Gate, Inbound, InboundStep};
-pub use jitter::{JitterBuffer, JitterConfig, Playout};
+pub use jitter::{JitterBuffer, JitterConfig, JitterProfile, Playout};
 pub use keys::ObfuscationKeys;
-pub use module::{INCOMING_CALL_BASE, ModuleConfig, run_module};
+pub use module::{DriverConfig, INCOMING_CALL_BASE, ModuleConfig, TransportError, run_module};
 pub use session1::{Session1Initiator, Session1Outcome};
 pub use session2::{CallRole, Channel, Incoming, Session2Initiator};

@@ -36,14 +36,14 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::driver::DriverConfig;
 use crate::gate::Gate;
-use crate::jitter::JitterConfig;
+use crate::jitter::{AdaptConfig, JitterConfig, JitterProfile};
 use crate::session2::{Channel, Incoming};
 use crate::tor::TorSettings;
 use net::{BoxStream, Target};
 
 pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
+pub use net::{DriverConfig, TransportError};
 
 /// Decodes `data` as a session-2 payload the way the module does and, if it
 /// is accepted, checks that encoding it again decodes to the same payload.
@@ -98,9 +98,11 @@ pub struct ModuleConfig {
     /// address with [`crate::access_key_for`].
     pub driver: DriverConfig,
     /// Jitter buffer of each call. `target_depth` is the smallest target;
-    /// the target adapts to the measured jitter (default 2 frames on direct
-    /// TCP).
+    /// the target adapts to the measured jitter (default:
+    /// [`JitterProfile::Lan`], 2 frames; see [`Self::set_jitter_profile`]).
     pub jitter: JitterConfig,
+    /// How each call's jitter target adapts (default: [`JitterProfile::Lan`]).
+    pub jitter_adapt: AdaptConfig,
     /// Voice frame period: one playout per period (default 20 ms).
     pub frame_period: Duration,
     /// Period of `LinkQuality` reports and round-trip pings (default 1 s).
@@ -123,17 +125,23 @@ impl Default for ModuleConfig {
         Self {
             listen_host: "127.0.0.1".to_owned(),
             driver: DriverConfig::new(Secret::zero()),
-            jitter: JitterConfig {
-                target_depth: 2,
-                max_depth: 25,
-                rebuffer_after: 10,
-            },
+            jitter: JitterProfile::Lan.config(),
+            jitter_adapt: JitterProfile::Lan.adapt(),
             frame_period: Duration::from_millis(20),
             quality_period: Duration::from_secs(1),
             step_timeout: Duration::from_secs(10),
             state_dir: None,
             tor: None,
         }
+    }
+}
+
+impl ModuleConfig {
+    /// Sets [`Self::jitter`] and [`Self::jitter_adapt`] to `profile`'s
+    /// values ([`crate::jitter::tunables`]).
+    pub const fn set_jitter_profile(&mut self, profile: JitterProfile) {
+        self.jitter = profile.config();
+        self.jitter_adapt = profile.adapt();
     }
 }
 

@@ -1,24 +1,32 @@
-//! The tokio driver over 127.0.0.1: two parties complete both sessions,
-//! rekey and exchange payloads; refused, timed-out and silently refused
-//! calls give clear errors.
+//! The module runtime over 127.0.0.1, direct TCP: what the removed tokio
+//! driver's tests checked (`dial`, `Listener`), now through `run_module`
+//! and the fake cryptor of `support`. A refused, unreachable, invalid or
+//! silent target gives the cryptor a clear `Error` and `Terminated`; a
+//! request made with the wrong access key, random bytes and a replayed
+//! session-1 request get no reply and a close after the probe delay, and
+//! never reach the cryptor. (A whole call, IKE payloads before and after
+//! the rekey, voice and the hang-up: `tests/module.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::time::Duration;
 
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use support::{LIMIT, Side, cfg, free_port, listen, tcp};
 use susurro_crypto::Secret;
-use susurro_transport::pow::EffortPolicy;
-use susurro_transport::{DriverConfig, Listener, TransportError, dial};
-use tokio::time::timeout;
+use susurro_transport::keys::ObfuscationKeys;
+use susurro_transport::{Config, DriverConfig, Session1Initiator, access_key_for};
+use susurro_wire::{Address, Dial, EndReason, ErrorCode, Message, Text};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, sleep, timeout};
 
-const LIMIT: Duration = Duration::from_secs(30);
-
-fn cfg(key: u8) -> DriverConfig {
-    let mut c = DriverConfig::new(Secret::new([key; 32]));
-    c.core.effort = EffortPolicy { base: 8, max: 12 };
-    c.core.probe_close = (Duration::from_millis(50), Duration::from_millis(150));
-    c.handshake_timeout = Duration::from_secs(10);
-    c
-}
+/// The shortest close delay of `support::cfg()` (probe close 50–150 ms),
+/// less scheduling slack.
+const PROBE_DELAY: Duration = Duration::from_millis(40);
 
 #[test]
 fn defaults_match_the_issue() {
@@ -29,130 +37,213 @@ fn defaults_match_the_issue() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn loopback_call_rekey_and_payloads() {
-    let mut listener = Listener::bind("127.0.0.1:0", cfg(1)).await.unwrap();
-    let target = listener.local_addr().to_string();
-    let caller = tokio::spawn(async move { dial(&target, &cfg(1)).await });
-    let mut b = timeout(LIMIT, listener.accept()).await.unwrap().unwrap();
-    let mut a = timeout(LIMIT, caller).await.unwrap().unwrap().unwrap();
-    assert_eq!(listener.pending(), 0);
-
-    // Before the IKE: obfuscation keys.
-    a.send(b"PeerData: IKE X'").await.unwrap();
-    assert_eq!(
-        timeout(LIMIT, b.recv()).await.unwrap().unwrap(),
-        b"PeerData: IKE X'"
-    );
-    b.send(b"PeerData: IKE Y").await.unwrap();
-    assert_eq!(
-        timeout(LIMIT, a.recv()).await.unwrap().unwrap(),
-        b"PeerData: IKE Y"
-    );
-
-    // After the IKE: both rekey with Kt.
-    let kt = Secret::new([0x77; 32]);
-    a.rekey(&kt).await.unwrap();
-    b.rekey(&kt).await.unwrap();
-    for i in 0..50u8 {
-        let voice = vec![i; 40];
-        a.send(&voice).await.unwrap();
-        b.send(&voice).await.unwrap();
-        assert_eq!(timeout(LIMIT, b.recv()).await.unwrap().unwrap(), voice);
-        assert_eq!(timeout(LIMIT, a.recv()).await.unwrap().unwrap(), voice);
-    }
-    assert!(a.is_keyed() && b.is_keyed());
-    a.close().await.unwrap();
-    assert!(matches!(
-        timeout(LIMIT, b.recv()).await.unwrap(),
-        Err(TransportError::PeerClosed(_))
-    ));
+/// The cryptor's `Error` and `Terminated` for `call`.
+async fn ended(s: &mut Side, call: u32) -> (ErrorCode, EndReason) {
+    let e = s
+        .until(|m| match m {
+            Message::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(e.call, call);
+    let r = s
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(r.call, call);
+    (e.code, r.reason)
 }
 
-#[tokio::test]
-async fn refused() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let err = dial(&format!("127.0.0.1:{port}"), &cfg(1))
+/// Messages the module has sent so far, without waiting.
+fn drain(s: &mut Side) {
+    while let Ok(env) = s.rx.try_recv() {
+        s.log.push(env.msg);
+    }
+}
+
+fn obfuscation_opens(s: &Side) -> usize {
+    s.log
+        .iter()
+        .filter(|m| matches!(m, Message::ObfuscationOpen(_)))
+        .count()
+}
+
+/// Sends `bytes` on a fresh connection to `port`, half-closes, and returns
+/// what came back and how long after the send the listener closed.
+async fn probe(port: u16, bytes: &[u8]) -> (Vec<u8>, Duration) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    s.shutdown().await.unwrap();
+    let started = Instant::now();
+    let mut got = Vec::new();
+    timeout(LIMIT, s.read_to_end(&mut got))
         .await
-        .unwrap_err();
-    assert!(matches!(err, TransportError::Refused { .. }), "{err}");
-    assert!(err.to_string().contains("refused"));
+        .expect("not closed")
+        .unwrap_or(0);
+    (got, started.elapsed())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_target() {
-    for t in ["127.0.0.1", "127.0.0.1:notaport", ":80"] {
-        let err = dial(t, &cfg(1)).await.unwrap_err();
-        assert!(matches!(err, TransportError::InvalidTarget(_)), "{err}");
+    let mut a = Side::start("A", 11, cfg()).await;
+    for (call, host, port) in [(1, "", 80), (2, "127.0.0.1", 0)] {
+        a.send(Dial {
+            call,
+            address: Address::Tcp {
+                host: Text::new(host).unwrap(),
+                port,
+            },
+        });
+        assert_eq!(
+            ended(&mut a, call).await,
+            (ErrorCode::BadAddress, EndReason::Unreachable)
+        );
     }
+    drain(&mut a);
+    assert_eq!(obfuscation_opens(&a), 0);
+    a.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_peer_times_out() {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let target = l.local_addr().unwrap().to_string();
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
     let hold = tokio::spawn(async move {
         let (s, _) = l.accept().await.unwrap();
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        sleep(Duration::from_secs(5)).await;
         drop(s);
     });
-    let mut c = cfg(1);
-    c.handshake_timeout = Duration::from_millis(300);
-    let err = timeout(LIMIT, dial(&target, &c))
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransportError::Timeout {
-                what: "session 1",
-                ..
-            }
-        ),
-        "{err}"
+    let mut c = cfg();
+    c.driver.handshake_timeout = Duration::from_millis(300);
+    let mut a = Side::start("A", 12, c).await;
+    let t = Instant::now();
+    a.send(Dial {
+        call: 1,
+        address: tcp(port),
+    });
+    assert_eq!(
+        ended(&mut a, 1).await,
+        (ErrorCode::PeerTimeout, EndReason::Timeout)
     );
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
     hold.abort();
+    a.stop().await;
+}
+
+/// A loopback relay from `from` to 127.0.0.1:`to`, both directions.
+async fn relay(from: u16, to: u16) -> tokio::task::JoinHandle<()> {
+    let l = TcpListener::bind(("127.0.0.1", from)).await.unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut inbound, _)) = l.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let Ok(mut out) = TcpStream::connect(("127.0.0.1", to)).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+            });
+        }
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_access_key_is_dropped_silently() {
-    let listener = Listener::bind("127.0.0.1:0", cfg(1)).await.unwrap();
-    let target = listener.local_addr().to_string();
-    let started = tokio::time::Instant::now();
-    let err = timeout(LIMIT, dial(&target, &cfg(2)))
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert!(
-        matches!(err, TransportError::PeerClosed("session 1")),
-        "{err}"
+    // A dials B through a relay on another port: A's access key is the
+    // relay port's, not the one B's listener takes.
+    let mut a = Side::start("A", 13, cfg()).await;
+    let mut b = Side::start("B", 14, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    let relay_port = free_port();
+    let r = relay(relay_port, port).await;
+    let t = Instant::now();
+    a.send(Dial {
+        call: 1,
+        address: tcp(relay_port),
+    });
+    assert_eq!(
+        ended(&mut a, 1).await,
+        (ErrorCode::PeerUnreachable, EndReason::Unreachable)
     );
-    assert!(started.elapsed() >= Duration::from_millis(50));
-    assert_eq!(listener.pending(), 0);
+    assert!(t.elapsed() >= PROBE_DELAY, "{:?}", t.elapsed());
+    assert!(!a.log.iter().any(|m| matches!(m, Message::SessionReady(_))));
+    // B's cryptor never heard of it.
+    sleep(Duration::from_millis(100)).await;
+    drain(&mut b);
+    assert_eq!(obfuscation_opens(&b), 0, "{:?}", b.log);
+    r.abort();
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_bytes_get_no_reply_and_a_delayed_close() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = Listener::bind("127.0.0.1:0", cfg(1)).await.unwrap();
-    let target = listener.local_addr();
+    let mut b = Side::start("B", 15, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
     for len in [10usize, 100, 1000, 5000] {
-        let mut s = tokio::net::TcpStream::connect(target).await.unwrap();
         let junk: Vec<u8> = (0..len).map(|i| (i * 131 % 251) as u8).collect();
-        s.write_all(&junk).await.unwrap();
-        s.shutdown().await.unwrap();
-        let started = tokio::time::Instant::now();
-        let mut got = Vec::new();
-        timeout(LIMIT, s.read_to_end(&mut got))
-            .await
-            .unwrap()
-            .unwrap();
+        let (got, after) = probe(port, &junk).await;
         assert!(got.is_empty(), "a probe got {} bytes", got.len());
-        assert!(started.elapsed() >= Duration::from_millis(40));
+        assert!(after >= PROBE_DELAY, "closed after {after:?}");
     }
-    assert_eq!(listener.pending(), 0);
+    drain(&mut b);
+    assert_eq!(obfuscation_opens(&b), 0, "{:?}", b.log);
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_session1_request_gets_silence() {
+    let mut b = Side::start("B", 16, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    // A genuine session-1 request for B's address.
+    let mut rng = StdRng::seed_from_u64(17);
+    let keys = ObfuscationKeys::generate(&mut rng).unwrap();
+    let core = Config::new(access_key_for(&tcp(port)));
+    let (_, req) = Session1Initiator::new(&core, keys.representative(), &mut rng);
+
+    // The first copy reaches B's cryptor and gets B's reply.
+    assert!(!answered(&mut b, port, req.clone()).await.is_empty());
+    assert_eq!(obfuscation_opens(&b), 1);
+    // The replay: no reply, a close after the probe delay, nothing new for
+    // the cryptor.
+    let (got, after) = probe(port, &req).await;
+    assert!(got.is_empty(), "a replay got {} bytes", got.len());
+    assert!(after >= PROBE_DELAY, "closed after {after:?}");
+    sleep(Duration::from_millis(100)).await;
+    drain(&mut b);
+    assert_eq!(obfuscation_opens(&b), 1, "{:?}", b.log);
+    // The same representative with new padding is a replay too.
+    let (_, repadded) = Session1Initiator::new(&core, keys.representative(), &mut rng);
+    assert_ne!(repadded, req);
+    let (got, after) = probe(port, &repadded).await;
+    assert!(got.is_empty(), "a re-padded replay got {} bytes", got.len());
+    assert!(after >= PROBE_DELAY, "closed after {after:?}");
+    // A request with a new key is still answered: the silence was the
+    // replay's.
+    let keys = ObfuscationKeys::generate(&mut rng).unwrap();
+    let (_, fresh) = Session1Initiator::new(&core, keys.representative(), &mut rng);
+    assert!(!answered(&mut b, port, fresh).await.is_empty());
+    drain(&mut b);
+    assert_eq!(obfuscation_opens(&b), 2, "{:?}", b.log);
+    b.stop().await;
+}
+
+/// Sends a session-1 request to B's listener while B's fake cryptor
+/// answers; returns B's reply.
+async fn answered(b: &mut Side, port: u16, req: Vec<u8>) -> Vec<u8> {
+    let mut sent = tokio::spawn(async move { probe(port, &req).await });
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        assert!(Instant::now() < deadline, "no session-1 reply");
+        tokio::select! {
+            r = &mut sent => return r.unwrap().0,
+            m = b.recv() => { let _ = b.cryptor(m); }
+        }
+    }
 }

@@ -18,10 +18,11 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep, timeout};
 
 use super::link::{self, Link, PING, PONG, Payload, Rtt};
-use super::net::{self, BoxStream, Isolation, Target, read_until};
+use super::net::{
+    self, BoxStream, Isolation, READ_CHUNK, Target, TransportError, os_rng, read_until,
+};
 use super::{Cmd, Established, Event, Shared, side};
 use crate::config::{Config, uniform_duration};
-use crate::driver::{READ_CHUNK, TransportError, os_rng};
 use crate::error::Error;
 use crate::gate::{Gate, Inbound};
 use crate::session1::Session1Initiator;
@@ -401,7 +402,7 @@ impl CallTask {
             direction: side(outgoing),
             path: kind,
         });
-        let mut link = Link::new(cfg.jitter, cfg.frame_period);
+        let mut link = Link::new(cfg.jitter, cfg.jitter_adapt, cfg.frame_period);
         let first = p.add(est);
         self.send(PathState {
             call,

@@ -20,6 +20,7 @@ use susurro_wire::codec::{Reader, Writer};
 use susurro_wire::{CallId, MAX_MESSAGE, Message, Voice, VoiceGap};
 use tokio::time::Instant;
 
+use crate::jitter::tunables::{INTERARRIVAL_GAIN, INTERARRIVAL_MAX_STEP};
 use crate::jitter::{AdaptConfig, JitterBuffer, JitterConfig, JitterStats, Playout};
 
 /// First byte of a transport control payload.
@@ -195,19 +196,12 @@ fn ms_up(d: Duration) -> u16 {
 }
 
 impl Link {
-    pub(super) fn new(cfg: JitterConfig, frame_period: Duration) -> Self {
+    /// `cfg` and `adapt`: the module's profile (`JitterProfile`, whose
+    /// hysteresis of 9 rather than the bare buffer's 1 keeps steady calls
+    /// from shedding frames; see `jitter::tunables`).
+    pub(super) fn new(cfg: JitterConfig, adapt: AdaptConfig, frame_period: Duration) -> Self {
         Self {
-            // Latency drops only past 9 frames above the target: with the
-            // default hysteresis of 1, steady loopback calls lost a frame
-            // about once a second to drops (the pop-clock delay estimate
-            // moved by a frame), while a stall's backlog is still shed.
-            jitter: JitterBuffer::with_adaptation(
-                cfg,
-                AdaptConfig {
-                    hysteresis: 9,
-                    ..AdaptConfig::default()
-                },
-            ),
+            jitter: JitterBuffer::with_adaptation(cfg, adapt),
             min_target: cfg.target_depth.max(1),
             frame_us: i64::try_from(frame_period.as_micros())
                 .unwrap_or(MAX_FRAME_US)
@@ -223,7 +217,7 @@ impl Link {
         if let Some((seq, at)) = self.last {
             let steps = v.seq.wrapping_sub(seq);
             // In order and not after a long gap: update the estimate.
-            if steps != 0 && steps < 1000 {
+            if steps != 0 && steps < INTERARRIVAL_MAX_STEP {
                 let arrival = i64::try_from(now.duration_since(at).as_micros())
                     .unwrap_or(i64::MAX)
                     .min(i64::from(u32::MAX));
@@ -231,7 +225,7 @@ impl Link {
                 let d = i64::try_from(d).unwrap_or(i64::MAX);
                 self.jitter_us = self
                     .jitter_us
-                    .saturating_add(d.saturating_sub(self.jitter_us) / 16);
+                    .saturating_add(d.saturating_sub(self.jitter_us) / INTERARRIVAL_GAIN);
             }
             if steps != 0 && steps < (1 << 31) {
                 self.last = Some((v.seq, now));
@@ -385,7 +379,11 @@ mod tests {
             max_depth: 25,
             rebuffer_after: 10,
         };
-        let mut l = Link::new(cfg, Duration::from_millis(20));
+        let mut l = Link::new(
+            cfg,
+            crate::JitterProfile::Lan.adapt(),
+            Duration::from_millis(20),
+        );
         let mut rtt = Rtt::new(100);
         let t0 = Instant::now();
         let tok = rtt.ping(t0);

@@ -16,9 +16,8 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, timeout};
 
 use super::call::CallTask;
-use super::net::BoxStream;
+use super::net::{BoxStream, READ_CHUNK, os_rng};
 use super::{Established, Event, INCOMING_CALL_BASE, Shared};
-use crate::driver::{READ_CHUNK, os_rng};
 use crate::gate::{Gate, InboundStep};
 
 /// How often a connection that sent something unrecognised is looked at

@@ -2,7 +2,10 @@
 //! through the embedded arti client, as one boxed byte stream.
 
 use core::time::Duration;
+use std::io;
 
+use rand::SeedableRng;
+use rand::rngs::{StdRng, SysRng};
 use susurro_crypto::Secret;
 use susurro_wire::{Address, PathKind};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
@@ -10,8 +13,111 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::Shared;
-use crate::driver::{READ_CHUNK, TransportError, classify_connect_error};
+use crate::config::Config;
 use crate::error::Error;
+
+/// Bytes read from a stream at a time.
+pub(crate) const READ_CHUNK: usize = 8192;
+
+/// Parameters of the module's connections: the obfuscation core's and the
+/// timing of both sessions ([`crate::ModuleConfig::driver`]). The name is
+/// the removed standalone driver's.
+#[derive(Clone, Debug)]
+pub struct DriverConfig {
+    /// The core's parameters.
+    pub core: Config,
+    /// Pause between session 1 and session 2, uniform in this range
+    /// (default 0.3–1.5 s).
+    pub pause: (Duration, Duration),
+    /// TCP connect timeout (default 10 s).
+    pub connect_timeout: Duration,
+    /// Time allowed for each session's handshake (default 60 s); a listener
+    /// drops a connection that stays incomplete that long.
+    pub handshake_timeout: Duration,
+}
+
+impl DriverConfig {
+    /// Defaults with the given access key.
+    #[must_use]
+    pub fn new(access_key: Secret<32>) -> Self {
+        Self {
+            core: Config::new(access_key),
+            pause: (Duration::from_millis(300), Duration::from_millis(1500)),
+            connect_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a path could not be opened or its handshake failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// Nothing listens at the target.
+    #[error("connection to {target} refused")]
+    Refused {
+        /// The `host:port` dialled.
+        target: String,
+    },
+    /// The target could not be reached (or resolved).
+    #[error("{target} unreachable: {source}")]
+    Unreachable {
+        /// The `host:port` dialled.
+        target: String,
+        /// The system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// A step took too long.
+    #[error("{what} timed out after {after:?}")]
+    Timeout {
+        /// Which step.
+        what: &'static str,
+        /// The limit.
+        after: Duration,
+    },
+    /// Not a `host:port` string.
+    #[error("invalid target {0:?}: expected host:port")]
+    InvalidTarget(String),
+    /// The peer closed the connection (a listener that refused us closes
+    /// without a word).
+    #[error("connection closed by peer during {0}")]
+    PeerClosed(&'static str),
+    /// The core refused the peer's bytes.
+    #[error("transport protocol: {0}")]
+    Protocol(#[from] Error),
+    /// Another I/O error.
+    #[error("i/o: {0}")]
+    Io(#[from] io::Error),
+}
+
+pub(crate) fn os_rng() -> Result<StdRng, TransportError> {
+    StdRng::try_from_rng(&mut SysRng)
+        .map_err(|e| TransportError::Io(io::Error::other(e.to_string())))
+}
+
+/// Maps a failed connect to [`TransportError::Refused`],
+/// [`TransportError::Timeout`] (the system gave up before `after`) or
+/// [`TransportError::Unreachable`].
+pub(crate) fn classify_connect_error(
+    target: &str,
+    after: Duration,
+    e: io::Error,
+) -> TransportError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => TransportError::Refused {
+            target: target.to_owned(),
+        },
+        io::ErrorKind::TimedOut => TransportError::Timeout {
+            what: "connect",
+            after,
+        },
+        _ => TransportError::Unreachable {
+            target: target.to_owned(),
+            source: e,
+        },
+    }
+}
 
 /// A byte stream of any path (TCP socket, Tor stream).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -198,5 +304,39 @@ pub(super) async fn read_until<S: AsyncRead + Unpin + ?Sized, T>(
         if let Some(t) = step(&buf[..n])? {
             return Ok(t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_errors_are_classified() {
+        let t = "192.0.2.1:9";
+        assert!(matches!(
+            classify_connect_error(
+                t,
+                Duration::from_secs(1),
+                io::ErrorKind::ConnectionRefused.into()
+            ),
+            TransportError::Refused { .. }
+        ));
+        for kind in [
+            io::ErrorKind::NetworkUnreachable,
+            io::ErrorKind::HostUnreachable,
+            io::ErrorKind::AddrNotAvailable,
+        ] {
+            let e = classify_connect_error(t, Duration::from_secs(1), kind.into());
+            assert!(matches!(e, TransportError::Unreachable { .. }), "{e}");
+            assert!(e.to_string().contains("unreachable"));
+        }
+        assert!(matches!(
+            classify_connect_error(t, Duration::from_secs(1), io::ErrorKind::TimedOut.into()),
+            TransportError::Timeout {
+                what: "connect",
+                ..
+            }
+        ));
     }
 }
