@@ -32,6 +32,8 @@ use susurro_crypto::{
     hash, hash_to_point, kdf_into, mac,
 };
 
+use susurro_wire::Sas;
+
 use crate::drbg::Drbg;
 use crate::labels;
 
@@ -192,7 +194,8 @@ pub mod derive {
         mac(labels::IKE_CONFIRM_Y, kmy.expose(), &[t, mb])
     }
 
-    /// `SAS = LE24(KDF(IKE_SAS, key S, X', Y, U)[0..3])`.
+    /// `SAS = LE24(KDF(IKE_SAS, key S, X', Y, U)[0..3])`: [`Sas::BYTES`]
+    /// bytes read little-endian.
     ///
     /// Only values fixed before either side can know `S`: `X'` (A's
     /// commitment), `Y` (B's key, chosen before B sees `U`) and `U` (fixed by
@@ -201,15 +204,14 @@ pub mod derive {
     /// are left out, so no party can steer the SAS by trying values offline.
     #[must_use]
     pub fn sas(s: &[u8; 32], x_masked: &[u8; 32], y: &[u8; 32], u: &[u8; 32]) -> u32 {
-        let mut sas = Secret::<3>::zero();
+        let mut sas = Secret::<{ Sas::BYTES }>::zero();
         kdf_into(
             labels::IKE_SAS,
             s,
             &[x_masked, y, u],
             &mut [sas.as_mut_bytes()],
         );
-        let b = sas.expose();
-        u32::from_le_bytes([b[0], b[1], b[2], 0])
+        Sas::from_le_bytes(*sas.expose()).value()
     }
 
     /// `KDF(IKE_SESSION, key S, T)`, split as

@@ -1,46 +1,47 @@
 //! The short authentication string and the names of received contacts.
 //!
-//! The SAS is 24 bits from the session KDF (16.7 million values: a man in the
-//! middle who cannot choose `S` — the commitment X' forbids it — passes a
-//! spoken comparison with probability 2^-24). It is shown as six hex digits
-//! in two groups of three, e.g. `3F7-A09`.
+//! The SAS is [`Sas::BITS`] bits (24) derived from `S, X', Y, U` only
+//! ([`crate::ike::derive::sas`]; 16.7 million values: a man in the middle
+//! passes a spoken comparison with probability 2^-24 per call). Its width
+//! and spelling (`XXX-XXX`) are `susurro_wire::Sas`'s, shared with the ui.
 
 use susurro_crypto::Point;
 use susurro_crypto::fingerprint;
-use susurro_wire::Name;
+use susurro_wire::{Name, Sas, hex_upper};
 
-/// Bits of the SAS.
-pub const SAS_BITS: u32 = 24;
+/// Bits of the SAS ([`Sas::BITS`]).
+pub const SAS_BITS: u32 = Sas::BITS;
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
-
-/// The SAS as six uppercase hex digits (most significant first).
+/// The SAS's hex digits (most significant first).
 #[must_use]
-pub fn digits(sas: u32) -> [u8; 6] {
-    core::array::from_fn(|i| HEX[((sas >> (20 - 4 * i)) & 0xf) as usize])
+pub fn digits(sas: u32) -> [u8; Sas::DIGITS] {
+    Sas::new(sas).digits()
 }
 
 /// The SAS for display: `XXX-XXX`.
 #[must_use]
-pub fn display(sas: u32) -> [u8; 7] {
-    let d = digits(sas);
-    [d[0], d[1], d[2], b'-', d[3], d[4], d[5]]
+pub fn display(sas: u32) -> [u8; Sas::TEXT_LEN] {
+    *Sas::new(sas).text()
 }
 
+/// Length of a received contact's name: `+`, the SAS digits, `-`, 32 hex
+/// digits of the fingerprint (40 for a 24-bit SAS).
+pub const CONTACT_NAME_LEN: usize = 1 + Sas::DIGITS + 1 + 32;
+
 /// The name a received contact is saved under: `+<SAS>-<fingerprint>`,
-/// six hex digits of the SAS and the 32 hex digits (128 bits) of the key's
-/// fingerprint, 40 characters.
+/// the SAS's hex digits and the 32 hex digits (128 bits) of the key's
+/// fingerprint.
 #[must_use]
 pub fn contact_name(sas: u32, key: &Point) -> Name {
-    let mut buf = [0u8; 40];
+    let mut buf = [0u8; CONTACT_NAME_LEN];
     buf[0] = b'+';
-    buf[1..7].copy_from_slice(&digits(sas));
-    buf[7] = b'-';
+    buf[1..=Sas::DIGITS].copy_from_slice(&digits(sas));
+    buf[1 + Sas::DIGITS] = b'-';
+    let fp_at = 2 + Sas::DIGITS;
     for (i, b) in fingerprint(key).iter().enumerate() {
-        buf[8 + 2 * i] = HEX[usize::from(b >> 4)];
-        buf[9 + 2 * i] = HEX[usize::from(b & 0xf)];
+        buf[fp_at + 2 * i..fp_at + 2 * i + 2].copy_from_slice(&hex_upper(*b));
     }
-    // All ASCII and 40 bytes: always valid UTF-8 and within the 64-byte cap.
+    // All ASCII and within the 64-byte cap: always valid UTF-8, always fits.
     core::str::from_utf8(&buf)
         .ok()
         .and_then(|s| Name::new(s).ok())

@@ -12,10 +12,11 @@ use susurro_wire::{
 
 use crate::action::{Action, UiError};
 use crate::event::{EVENT_QUEUE, UiEvent};
-use crate::text::{Sas, UserError};
+use crate::text::UserError;
 use crate::view::{
     CallView, MAX_CONTACTS, OwnKey, Phase, Quality, ReceivedContact, SetupStage, View,
 };
+use susurro_wire::Sas;
 
 /// Storage requests with a request id the ui tracks at once.
 pub const MAX_PENDING: usize = 8;
@@ -476,7 +477,7 @@ impl UiCore {
         }
         self.refresh_peer_name(out);
         self.event(UiEvent::CallEstablished {
-            sas: m.sas & 0x00ff_ffff,
+            sas: Sas::new(m.sas).value(),
             authenticated: m.authenticated,
         });
     }

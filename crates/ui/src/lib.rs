@@ -13,6 +13,8 @@ pub mod view;
 pub use crate::action::{Action, UiError};
 pub use crate::core::{NetworkSettings, UiConfig, UiCore};
 pub use crate::event::UiEvent;
-pub use crate::text::{Sas, UserError};
+pub use crate::text::UserError;
 pub use crate::uri::{ContactCard, UriError};
 pub use crate::view::{CallView, Phase, SetupStage, View};
+/// The short authentication string, as the cryptor spells it.
+pub use susurro_wire::Sas;

@@ -201,53 +201,6 @@ pub fn end_is_normal(reason: EndReason) -> bool {
     )
 }
 
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// The short authentication string both sides read aloud: 24 bits as six
-/// upper-case hex digits in two groups, `XXX-XXX` (the cryptor's format).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Sas {
-    value: u32,
-    text: [u8; 7],
-}
-
-impl Sas {
-    /// The SAS of a value (the low 24 bits count).
-    #[must_use]
-    pub fn new(value: u32) -> Self {
-        let d: [u8; 6] =
-            core::array::from_fn(|i| HEX_UPPER[((value >> (20 - 4 * i)) & 0xf) as usize]);
-        Self {
-            value: value & 0x00ff_ffff,
-            text: [d[0], d[1], d[2], b'-', d[3], d[4], d[5]],
-        }
-    }
-
-    /// The 24-bit value.
-    #[must_use]
-    pub fn value(&self) -> u32 {
-        self.value
-    }
-
-    /// `XXX-XXX`.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.text).unwrap_or_default()
-    }
-}
-
-impl fmt::Debug for Sas {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Sas({})", self.as_str())
-    }
-}
-
-impl fmt::Display for Sas {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A 128-bit key fingerprint as 32 upper-case hex digits in eight groups of
 /// four separated by spaces (39 characters), for reading aloud.
 #[must_use]
@@ -257,8 +210,9 @@ pub fn fingerprint_text(fp: &[u8; 16]) -> heapless::String<39> {
         if i > 0 && i % 2 == 0 {
             let _ = s.push(' ');
         }
-        let _ = s.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
-        let _ = s.push(char::from(HEX_UPPER[usize::from(b & 0xf)]));
+        for d in susurro_wire::hex_upper(*b) {
+            let _ = s.push(char::from(d));
+        }
     }
     s
 }

@@ -8,7 +8,8 @@ use susurro_wire::{
     EndReason, Instant, Name, NetMode, PathKind, StoreState,
 };
 
-use crate::text::{Sas, UserError};
+use crate::text::UserError;
+use susurro_wire::Sas;
 
 /// Contacts one page of the [`ContactsView`] holds.
 pub const MAX_CONTACTS: usize = 64;

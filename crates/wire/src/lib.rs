@@ -9,6 +9,7 @@ pub mod link;
 pub mod message;
 pub mod module;
 pub mod route;
+pub mod sas;
 pub mod time;
 pub mod types;
 
@@ -18,5 +19,6 @@ pub use crate::link::{Link, LinkConfig, LinkEvent};
 pub use crate::message::*;
 pub use crate::module::{Input, ModuleCore, Outbox};
 pub use crate::route::{Policy, Router};
+pub use crate::sas::{Sas, hex_upper};
 pub use crate::time::Instant;
 pub use crate::types::*;

@@ -448,7 +448,8 @@ messages! {
     0x42 CallEstablished Control [Cryptor => Ui] {
         /// Call.
         call: CallId,
-        /// Short authentication string (24 bits, in the low bytes).
+        /// Short authentication string: its [`Sas::BITS`](crate::Sas::BITS)
+        /// bits in the low bits (spell it with [`Sas`](crate::Sas)).
         sas: u32,
         /// Both sides proved their long-term keys.
         authenticated: bool,
