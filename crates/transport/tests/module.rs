@@ -14,8 +14,8 @@ use support::*;
 use susurro_transport::INCOMING_CALL_BASE;
 use susurro_wire::{
     Address, Bytes, Dial, Direction, DoublePath, EndReason, Envelope, ErrorCode, IkeCommit,
-    IkeEphemeral, LinkQuality, Message, ModuleId, NetMode, NetworkConfig, PathKind, SessionReady,
-    Terminate, TransportKey, Voice,
+    IkeEphemeral, LinkQuality, Message, ModuleId, NetMode, NetworkConfig, PathKind, PeerVersion,
+    SessionReady, Terminate, TransportKey, Voice,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -63,6 +63,7 @@ async fn call_ike_rekey_voice_quality_and_hangup() {
     b.send(IkeEphemeral {
         call: cb,
         y: [2; 32],
+        version: PeerVersion::CURRENT,
     });
     let m = a
         .until(|m| matches!(m, Message::IkeEphemeral(_)).then(|| m.clone()))
@@ -71,7 +72,8 @@ async fn call_ike_rekey_voice_quality_and_hangup() {
         m,
         IkeEphemeral {
             call: ca,
-            y: [2; 32]
+            y: [2; 32],
+            version: PeerVersion::CURRENT,
         }
         .into()
     );
