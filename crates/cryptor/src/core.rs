@@ -46,9 +46,7 @@ pub const MAX_CALLS: usize = 4;
 pub const VOICE_QUEUE: usize = 8;
 /// Storage requests in flight.
 pub const MAX_PENDING: usize = 8;
-/// Call ids from here up are chosen by transport for incoming calls; the
-/// cryptor numbers its outgoing calls below it.
-pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+pub use susurro_wire::INCOMING_CALL_BASE;
 /// Bytes of entropy asked for at start and at every new call.
 pub const ENTROPY_REQUEST: usize = 64;
 

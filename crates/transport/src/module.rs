@@ -73,11 +73,7 @@ pub fn check_payload(data: &[u8]) -> Result<bool, &'static str> {
     }
 }
 
-/// Incoming calls get ids from `INCOMING_CALL_BASE + 1` up (wrapping back
-/// to it); the cryptor numbers its outgoing calls below. The same value as
-/// `susurro_cryptor::INCOMING_CALL_BASE` (transport does not depend on the
-/// cryptor crate).
-pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+pub use susurro_wire::INCOMING_CALL_BASE;
 
 /// Unknown call ids remembered (so each is reported once) and ended call
 /// ids remembered (so late messages for them are dropped silently).

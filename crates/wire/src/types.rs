@@ -255,6 +255,11 @@ pub type ContactId = u32;
 /// A call's id, chosen by the cryptor (never 0).
 pub type CallId = u32;
 
+/// Call ids from here up are chosen by transport for incoming calls (from
+/// `INCOMING_CALL_BASE + 1`, wrapping back to it); the cryptor numbers its
+/// outgoing calls below it.
+pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+
 /// Where a peer can be reached.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Address {
