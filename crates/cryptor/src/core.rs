@@ -1688,15 +1688,8 @@ impl CryptorCore {
             Message::SessionReady(m) => {
                 self.on_session_ready(now, m.call, m.direction, m.path, out)
             }
-            m @ (Message::IkeCommit(_)
-            | Message::IkeEphemeral(_)
-            | Message::IkeSpekeU(_)
-            | Message::IkeSpekeV(_)
-            | Message::IkeIdentity(_)
-            | Message::IkeConfirm(_)
-            | Message::IkeAuthA(_)
-            | Message::IkeAuthB(_)) => {
-                let id = ike_call(&m);
+            m if m.kind().is_ike_step() => {
+                let id = m.call().unwrap_or(0);
                 self.ike_step(now, id, IkeInput::Msg(m), out);
             }
             Message::PeerData(m) => self.on_peer_data(m.call, m.sealed.as_slice(), out),
@@ -1770,20 +1763,6 @@ enum IkeInput {
 enum Next {
     Ike(Ike),
     Done(Established, Option<ContactId>),
-}
-
-fn ike_call(m: &Message) -> CallId {
-    match m {
-        Message::IkeCommit(m) => m.call,
-        Message::IkeEphemeral(m) => m.call,
-        Message::IkeSpekeU(m) => m.call,
-        Message::IkeSpekeV(m) => m.call,
-        Message::IkeIdentity(m) => m.call,
-        Message::IkeConfirm(m) => m.call,
-        Message::IkeAuthA(m) => m.call,
-        Message::IkeAuthB(m) => m.call,
-        _ => 0,
-    }
 }
 
 fn send_peer(live: &mut Live, call: CallId, msg: &PeerMessage, out: &mut Outbox) {

@@ -164,7 +164,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             if self.pending.is_none() {
                 self.pending = Some(env);
             } else {
-                let (req, op) = req_op(&env.msg);
+                let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
                 let _ = out.send(
                     to,
                     StorageError {
@@ -176,7 +176,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             }
             return;
         }
-        let (req, op) = req_op(&env.msg);
+        let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
         let fail = |out: &mut Outbox, e: StoreError| {
             let _ = out.send(
                 to,
@@ -397,17 +397,6 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             }
         }
     }
-}
-
-fn req_op(msg: &Message) -> (u16, u8) {
-    let req = match msg {
-        Message::ScalarMult(m) => m.req,
-        Message::EntropyRequest(m) => m.req,
-        Message::ContactAdd(m) => m.req,
-        Message::ContactLookup(m) => m.req,
-        _ => 0,
-    };
-    (req, msg.kind().code())
 }
 
 impl<P: Persist, M: KdfMemory, const BOOK: usize> ModuleCore for StorageCore<P, M, BOOK> {
