@@ -5,7 +5,7 @@
 //! The encoding of a message body is its fields in declaration order, each as
 //! [`Field`] specifies. An [`Envelope`] adds source, destination and kind.
 
-use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer};
+use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer, max_of};
 use crate::types::*;
 
 /// Delivery class of a message on a byte link.
@@ -17,8 +17,9 @@ pub enum Class {
     Voice,
 }
 
-/// Largest encoded [`Envelope`], in bytes.
-pub const MAX_MESSAGE: usize = 480;
+/// Largest encoded [`Envelope`], in bytes: source, destination, kind and
+/// the largest body, computed from the fields' [`Field::MAX_SIZE`].
+pub const MAX_MESSAGE: usize = 2 * ModuleId::MAX_SIZE + Message::MAX_SIZE;
 
 /// Whether a row's flags (the idents between its class and its routes)
 /// include `$want`. The flags a row may carry:
@@ -81,6 +82,7 @@ macro_rules! messages {
                     Ok(Self { $( $field: Field::decode(r)?, )* })
                 }
                 const SPEC: &'static str = stringify!($name);
+                const MAX_SIZE: usize = 0 $( + <$ty as Field>::MAX_SIZE )*;
             }
 
             impl From<$name> for $enum {
@@ -158,6 +160,14 @@ macro_rules! messages {
                 }
             }
 
+            /// The most bytes the body of this kind takes (kind byte not
+            /// included).
+            pub const fn max_size(self) -> usize {
+                match self {
+                    $( $kind::$name => <$name as Field>::MAX_SIZE, )*
+                }
+            }
+
             /// The fields as (name, type) for the spec.
             pub const fn fields(self) -> &'static [(&'static str, &'static str)] {
                 match self {
@@ -167,6 +177,10 @@ macro_rules! messages {
         }
 
         impl $enum {
+            /// The most bytes [`Self::encode`] writes: the kind byte and the
+            /// largest body.
+            pub const MAX_SIZE: usize = 1 + max_of(&[$( <$name as Field>::MAX_SIZE ),*]);
+
             /// The kind of this message.
             pub const fn kind(&self) -> $kind {
                 match self {
@@ -947,5 +961,20 @@ impl PeerMessage {
         let m = Self::decode(&mut r)?;
         r.finish()?;
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_envelope_is_computed_from_the_fields() {
+        // PeerData: kind, call id, then `caps::SEALED` bytes behind a u16
+        // length; with source and destination.
+        assert_eq!(PeerData::MAX_SIZE, 4 + 2 + caps::SEALED);
+        assert_eq!(MAX_MESSAGE, 3 + PeerData::MAX_SIZE);
+        assert_eq!(MAX_MESSAGE, 329);
+        assert_eq!(Contact::MAX_SIZE, 318);
     }
 }

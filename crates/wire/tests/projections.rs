@@ -144,3 +144,28 @@ fn peer_messages_name_no_call_and_do_not_cross() {
         assert!(!m.kind().crosses_peer() && !m.kind().is_ike_step());
     }
 }
+
+#[test]
+fn bodies_fit_their_computed_maximum_and_the_largest_is_reached() {
+    let mut buf = [0u8; MAX_MESSAGE];
+    for env in samples::envelopes() {
+        let n = env.encode(&mut buf).unwrap();
+        // Source, destination, kind, then the body.
+        assert!(
+            n - 3 <= env.msg.kind().max_size(),
+            "{}",
+            env.msg.kind().name()
+        );
+    }
+    let biggest = Kind::ALL.iter().map(|k| k.max_size()).max().unwrap();
+    assert_eq!(MAX_MESSAGE, 3 + biggest);
+    let full = Envelope::new(
+        ModuleId::Cryptor,
+        ModuleId::Transport,
+        PeerData {
+            call: u32::MAX,
+            sealed: Bytes::new(&[0xff; caps::SEALED]).unwrap(),
+        },
+    );
+    assert_eq!(full.encode(&mut buf).unwrap(), MAX_MESSAGE);
+}
