@@ -68,7 +68,12 @@ susurro_wire::restricted_msg! {
     }
 }
 const _: () = assert!(
-    susurro_wire::unlisted_inbound(Inbound::KINDS, ModuleId::Cryptor, true).is_none(),
+    susurro_wire::unlisted_inbound(
+        Inbound::KINDS,
+        ModuleId::Cryptor,
+        susurro_wire::Apart::IkeSteps
+    )
+    .is_none(),
     "a kind routed to the cryptor is missing from Inbound"
 );
 

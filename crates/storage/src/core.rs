@@ -27,7 +27,12 @@ susurro_wire::restricted_msg! {
     }
 }
 const _: () = assert!(
-    susurro_wire::unlisted_inbound(Inbound::KINDS, ModuleId::Storage, false).is_none(),
+    susurro_wire::unlisted_inbound(
+        Inbound::KINDS,
+        ModuleId::Storage,
+        susurro_wire::Apart::Nothing
+    )
+    .is_none(),
     "a kind routed to storage is missing from Inbound"
 );
 

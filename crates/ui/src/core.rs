@@ -30,7 +30,8 @@ susurro_wire::restricted_msg! {
     }
 }
 const _: () = assert!(
-    susurro_wire::unlisted_inbound(Inbound::KINDS, ModuleId::Ui, false).is_none(),
+    susurro_wire::unlisted_inbound(Inbound::KINDS, ModuleId::Ui, susurro_wire::Apart::Nothing)
+        .is_none(),
     "a kind routed to the ui is missing from Inbound"
 );
 use crate::view::{

@@ -18,7 +18,7 @@ pub use crate::frame::{Frame, FrameDecoder, FrameError};
 pub use crate::link::{Link, LinkConfig, LinkEvent};
 pub use crate::message::*;
 pub use crate::module::{Input, ModuleCore, Outbox};
-pub use crate::restrict::unlisted_inbound;
+pub use crate::restrict::{Apart, unlisted_inbound};
 pub use crate::route::{Policy, Router};
 pub use crate::time::Instant;
 pub use crate::types::*;

@@ -5,8 +5,9 @@
 //!
 //! [`restricted_msg!`] declares the enum with `TryFrom<Message>` (the error
 //! gives the message back) and `From<_> for Message`. [`unlisted_inbound`]
-//! finds a kind the table routes to a module that its enum does not list;
-//! modules assert at compile time that there is none.
+//! finds a kind the table routes to a module that its enum does not list
+//! (nor the module handles [`Apart`]); modules assert at compile time that
+//! there is none.
 
 use crate::message::Kind;
 use crate::types::ModuleId;
@@ -73,16 +74,32 @@ macro_rules! restricted_msg {
     };
 }
 
+/// Kinds a module handles apart from its restricted enum, by a row flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Apart {
+    /// None: the enum lists every kind routed to the module.
+    Nothing,
+    /// The IKE steps (row flag `ike`), handed whole to an IKE driver.
+    IkeSteps,
+    /// The messages that cross to the peer (row flag `peer`), carried whole.
+    PeerCrossing,
+}
+
 /// The first kind the message table routes to `dst` (from any source) that
-/// is neither in `kinds` nor, with `ike_apart`, an IKE step; `None` if every
-/// routed kind is listed. Usable in constants:
-/// `const _: () = assert!(unlisted_inbound(Inbound::KINDS, ModuleId::Ui, false).is_none());`
-pub const fn unlisted_inbound(kinds: &[Kind], dst: ModuleId, ike_apart: bool) -> Option<Kind> {
+/// is neither in `kinds` nor handled `apart`; `None` if every routed kind is
+/// listed. Usable in constants:
+/// `const _: () = assert!(unlisted_inbound(Inbound::KINDS, ModuleId::Ui, Apart::Nothing).is_none());`
+pub const fn unlisted_inbound(kinds: &[Kind], dst: ModuleId, apart: Apart) -> Option<Kind> {
     let mut i = 0;
     while i < Kind::ALL.len() {
         let k = Kind::ALL[i];
         i += 1;
-        if ike_apart && k.is_ike_step() {
+        let handled_apart = match apart {
+            Apart::Nothing => false,
+            Apart::IkeSteps => k.is_ike_step(),
+            Apart::PeerCrossing => k.crosses_peer(),
+        };
+        if handled_apart {
             continue;
         }
         if !routed_to(k, dst) {
@@ -139,9 +156,11 @@ mod tests {
     #[test]
     fn unlisted_inbound_names_a_missing_kind() {
         // Storage receives more than these two.
-        assert!(unlisted_inbound(Few::KINDS, ModuleId::Storage, false).is_some());
+        assert!(unlisted_inbound(Few::KINDS, ModuleId::Storage, Apart::Nothing).is_some());
         // Nothing is routed to the host.
-        assert_eq!(unlisted_inbound(&[], ModuleId::Host, false), None);
+        assert_eq!(unlisted_inbound(&[], ModuleId::Host, Apart::Nothing), None);
+        // The cryptor receives more than the IKE steps.
+        assert!(unlisted_inbound(&[], ModuleId::Cryptor, Apart::IkeSteps).is_some());
         assert!(routed_to(Kind::Lock, ModuleId::Storage));
         assert!(!routed_to(Kind::Lock, ModuleId::Ui));
     }
