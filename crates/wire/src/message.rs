@@ -4,6 +4,15 @@
 //!
 //! The encoding of a message body is its fields in declaration order, each as
 //! [`Field`] specifies. An [`Envelope`] adds source, destination and kind.
+//!
+//! A row also says what the modules need to know about the message, so that
+//! nothing else has to list messages: `@call` tags the field naming the call
+//! ([`Message::call`], [`Message::set_call`]), `@req` the request id
+//! ([`Message::req`]); the row flag `peer` marks a message transport carries
+//! between the two cryptors ([`Kind::crosses_peer`]), `ike` an IKE step
+//! ([`Kind::is_ike_step`]). Sizes follow from the fields' [`Field::MAX_SIZE`]
+//! ([`MAX_MESSAGE`]). Each module core receives a restricted enum of the
+//! kinds routed to it (see [`crate::restrict`]).
 
 use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer, max_of};
 use crate::types::*;

@@ -3,7 +3,7 @@
 //! makes the compiler list the handler to write. The model is arti's
 //! `restricted_msg!` (tor-cell's `restrict.rs`).
 //!
-//! [`restricted_msg!`] declares the enum with `TryFrom<Message>` (the error
+//! [`restricted_msg!`](crate::restricted_msg) declares the enum with `TryFrom<Message>` (the error
 //! gives the message back) and `From<_> for Message`. [`unlisted_inbound`]
 //! finds a kind the table routes to a module that its enum does not list
 //! (nor the module handles [`Apart`]); modules assert at compile time that
