@@ -46,11 +46,36 @@ pub const MAX_CALLS: usize = 4;
 pub const VOICE_QUEUE: usize = 8;
 /// Storage requests in flight.
 pub const MAX_PENDING: usize = 8;
-/// Call ids from here up are chosen by transport for incoming calls; the
-/// cryptor numbers its outgoing calls below it.
-pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+pub use susurro_wire::INCOMING_CALL_BASE;
 /// Bytes of entropy asked for at start and at every new call.
 pub const ENTROPY_REQUEST: usize = 64;
+
+susurro_wire::restricted_msg! {
+    /// What the cryptor core may receive, the IKE steps apart (they go to
+    /// the IKE driver whole). A message the table newly routes to the
+    /// cryptor fails the assertion below until it is listed here, and then
+    /// the `match` in `on_message` until it is handled.
+    enum Inbound {
+        // ui
+        Call, Accept, Hangup, Mute, SetDirect, CompareSecret, SendContact, NetworkConfig, Reset,
+        // storage
+        PublicKey, ScalarMultResult, ContactFound, ContactNotFound, ContactAdded, StorageError,
+        StoreStatus, Entropy,
+        // transport
+        TransportReady, ObfuscationOpen, ObfuscationRemote, SessionReady, PeerData, Voice,
+        VoiceGap, Terminated, PathState, Error, NetworkStatus, DirectState, LinkQuality,
+        TransportKeyed,
+    }
+}
+const _: () = assert!(
+    susurro_wire::unlisted_inbound(
+        Inbound::KINDS,
+        ModuleId::Cryptor,
+        susurro_wire::Apart::IkeSteps
+    )
+    .is_none(),
+    "a kind routed to the cryptor is missing from Inbound"
+);
 
 /// Timeouts. Every state that waits has a deadline.
 #[derive(Debug, Clone, Copy)]
@@ -1556,11 +1581,21 @@ impl CryptorCore {
             self.refuse();
             return;
         }
-        match env.msg {
+        // The IKE steps go to the IKE driver whole.
+        if kind.is_ike_step() {
+            let id = env.msg.call().unwrap_or(0);
+            self.ike_step(now, id, IkeInput::Msg(env.msg), out);
+            return;
+        }
+        let Ok(msg) = Inbound::try_from(env.msg) else {
+            self.refuse();
+            return;
+        };
+        match msg {
             // ui
-            Message::Call(m) => self.on_call(now, m.target, m.mode, out),
-            Message::Accept(m) => self.on_accept(m.call, out),
-            Message::Hangup(m) => {
+            Inbound::Call(m) => self.on_call(now, m.target, m.mode, out),
+            Inbound::Accept(m) => self.on_accept(m.call, out),
+            Inbound::Hangup(m) => {
                 if self.find(m.call).is_some() {
                     let reason = match self.find(m.call).map(|c| (&c.phase, c.direction)) {
                         Some((Phase::Live(l), Direction::Incoming)) if !l.local_accepted => {
@@ -1580,11 +1615,11 @@ impl CryptorCore {
                     );
                 }
             }
-            Message::Mute(m) => {
+            Inbound::Mute(m) => {
                 self.muted = m.on;
                 send(out, ModuleId::Ui, MuteState { on: m.on });
             }
-            Message::SetDirect(m) => {
+            Inbound::SetDirect(m) => {
                 if self
                     .with_live(m.call, |live, _| {
                         send_peer(
@@ -1615,9 +1650,9 @@ impl CryptorCore {
                     );
                 }
             }
-            Message::CompareSecret(m) => self.on_compare_secret(m.call, m.phrase.expose(), out),
-            Message::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
-            Message::NetworkConfig(m) => {
+            Inbound::CompareSecret(m) => self.on_compare_secret(m.call, m.phrase.expose(), out),
+            Inbound::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
+            Inbound::NetworkConfig(m) => {
                 // The ui configures the network once the store is unlocked:
                 // a good moment to learn our key if we could not at start.
                 if self.own_key.is_none() {
@@ -1625,33 +1660,33 @@ impl CryptorCore {
                 }
                 send(out, ModuleId::Transport, m);
             }
-            Message::Reset(_) => {
+            Inbound::Reset(_) => {
                 let ids: heapless::Vec<CallId, MAX_CALLS> = self.calls().collect();
                 for id in ids {
                     self.end(id, EndReason::LocalHangup, true, true, out);
                 }
             }
             // storage
-            Message::PublicKey(m) => {
+            Inbound::PublicKey(m) => {
                 self.key_requests = self.key_requests.saturating_sub(1);
                 self.own_key = Some(Point::from_bytes(m.key));
                 if let Some((target, mode)) = self.waiting_call.take() {
                     self.on_call(now, target, mode, out);
                 }
             }
-            Message::ScalarMultResult(m) => {
+            Inbound::ScalarMultResult(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Product(m.result), out)
             }
-            Message::ContactFound(m) => {
+            Inbound::ContactFound(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Contact(m.contact), out)
             }
-            Message::ContactNotFound(m) => {
+            Inbound::ContactNotFound(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Failed, out)
             }
-            Message::ContactAdded(m) => {
+            Inbound::ContactAdded(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Added(m.id), out)
             }
-            Message::StorageError(m) if m.op == susurro_wire::Kind::GetPublicKey.code() => {
+            Inbound::StorageError(m) if m.op == susurro_wire::Kind::GetPublicKey.code() => {
                 self.key_requests = self.key_requests.saturating_sub(1);
                 // Only the answer to the latest request speaks for the
                 // waiting call (an older refusal may predate an unlock).
@@ -1666,12 +1701,12 @@ impl CryptorCore {
                     );
                 }
             }
-            Message::StorageError(m) => {
+            Inbound::StorageError(m) => {
                 self.on_storage_answer(now, m.req, StorageAnswer::Failed, out)
             }
-            Message::StoreStatus(_) | Message::Entropy(_) => {}
+            Inbound::StoreStatus(_) | Inbound::Entropy(_) => {}
             // transport
-            Message::TransportReady(_) => {
+            Inbound::TransportReady(_) => {
                 if self.drbg.is_seeded() {
                     let seed = self.drbg.secret::<32>();
                     send(
@@ -1683,33 +1718,22 @@ impl CryptorCore {
                     );
                 }
             }
-            Message::ObfuscationOpen(m) => self.on_obfuscation_open(now, m.call, m.direction, out),
-            Message::ObfuscationRemote(m) => {
+            Inbound::ObfuscationOpen(m) => self.on_obfuscation_open(now, m.call, m.direction, out),
+            Inbound::ObfuscationRemote(m) => {
                 self.on_obfuscation_remote(m.call, m.representative, out)
             }
-            Message::SessionReady(m) => {
+            Inbound::SessionReady(m) => {
                 self.on_session_ready(now, m.call, m.direction, m.path, out)
             }
-            m @ (Message::IkeCommit(_)
-            | Message::IkeEphemeral(_)
-            | Message::IkeSpekeU(_)
-            | Message::IkeSpekeV(_)
-            | Message::IkeIdentity(_)
-            | Message::IkeConfirm(_)
-            | Message::IkeAuthA(_)
-            | Message::IkeAuthB(_)) => {
-                let id = ike_call(&m);
-                self.ike_step(now, id, IkeInput::Msg(m), out);
-            }
-            Message::PeerData(m) => self.on_peer_data(m.call, m.sealed.as_slice(), out),
-            Message::Voice(m) => self.on_voice(m.call, m.seq, m.sealed.as_slice()),
-            Message::VoiceGap(m) => self.on_voice_gap(m),
-            Message::Terminated(m) => {
+            Inbound::PeerData(m) => self.on_peer_data(m.call, m.sealed.as_slice(), out),
+            Inbound::Voice(m) => self.on_voice(m.call, m.seq, m.sealed.as_slice()),
+            Inbound::VoiceGap(m) => self.on_voice_gap(m),
+            Inbound::Terminated(m) => {
                 if self.find(m.call).is_some() {
                     self.end(m.call, m.reason, false, false, out);
                 }
             }
-            Message::PathState(m) => {
+            Inbound::PathState(m) => {
                 // The second path died: call back again, later.
                 if !m.up
                     && m.paths == 1
@@ -1731,7 +1755,7 @@ impl CryptorCore {
             // A call-back that could not reach the caller's address: tried
             // again after a pause (bounded); the call goes on on one path
             // meanwhile, and the ui hears nothing of it.
-            Message::Error(m)
+            Inbound::Error(m)
                 if matches!(m.code, ErrorCode::PeerUnreachable | ErrorCode::PeerTimeout)
                     && self.find(m.call).is_some_and(|c| c.callback.is_some()) =>
             {
@@ -1741,15 +1765,14 @@ impl CryptorCore {
                     cb.retry_at = Some(now + CALLBACK_RETRY);
                 }
             }
-            Message::NetworkStatus(m) => {
+            Inbound::NetworkStatus(m) => {
                 self.own_address = m.address.clone();
                 send(out, ModuleId::Ui, m);
             }
-            m @ (Message::DirectState(_) | Message::LinkQuality(_) | Message::Error(_)) => {
+            m @ (Inbound::DirectState(_) | Inbound::LinkQuality(_) | Inbound::Error(_)) => {
                 send(out, ModuleId::Ui, m)
             }
-            Message::TransportKeyed(m) => self.on_transport_keyed(m.call, out),
-            _ => self.refuse(),
+            Inbound::TransportKeyed(m) => self.on_transport_keyed(m.call, out),
         }
     }
 }
@@ -1772,20 +1795,6 @@ enum IkeInput {
 enum Next {
     Ike(Ike),
     Done(Established, Option<ContactId>),
-}
-
-fn ike_call(m: &Message) -> CallId {
-    match m {
-        Message::IkeCommit(m) => m.call,
-        Message::IkeEphemeral(m) => m.call,
-        Message::IkeSpekeU(m) => m.call,
-        Message::IkeSpekeV(m) => m.call,
-        Message::IkeIdentity(m) => m.call,
-        Message::IkeConfirm(m) => m.call,
-        Message::IkeAuthA(m) => m.call,
-        Message::IkeAuthB(m) => m.call,
-        _ => 0,
-    }
 }
 
 fn send_peer(live: &mut Live, call: CallId, msg: &PeerMessage, out: &mut Outbox) {

@@ -233,45 +233,6 @@ impl core::fmt::Debug for Sim {
 /// What a tamper function decides for one message.
 pub type Tamper<'a> = &'a mut dyn FnMut(usize, &mut Message) -> bool;
 
-fn set_call(msg: &mut Message, id: CallId) -> bool {
-    match msg {
-        Message::IkeCommit(m) => m.call = id,
-        Message::IkeEphemeral(m) => m.call = id,
-        Message::IkeSpekeU(m) => m.call = id,
-        Message::IkeSpekeV(m) => m.call = id,
-        Message::IkeIdentity(m) => m.call = id,
-        Message::IkeConfirm(m) => m.call = id,
-        Message::IkeAuthA(m) => m.call = id,
-        Message::IkeAuthB(m) => m.call = id,
-        Message::PeerData(m) => m.call = id,
-        Message::Voice(m) => m.call = id,
-        _ => return false,
-    }
-    true
-}
-
-fn call_of(msg: &Message) -> Option<CallId> {
-    Some(match msg {
-        Message::Dial(m) => m.call,
-        Message::ObfuscationKey(m) => m.call,
-        Message::ObfuscationSecret(m) => m.call,
-        Message::IkeCommit(m) => m.call,
-        Message::IkeEphemeral(m) => m.call,
-        Message::IkeSpekeU(m) => m.call,
-        Message::IkeSpekeV(m) => m.call,
-        Message::IkeIdentity(m) => m.call,
-        Message::IkeConfirm(m) => m.call,
-        Message::IkeAuthA(m) => m.call,
-        Message::IkeAuthB(m) => m.call,
-        Message::PeerData(m) => m.call,
-        Message::Voice(m) => m.call,
-        Message::TransportKey(m) => m.call,
-        Message::DoublePath(m) => m.call,
-        Message::Terminate(m) => m.call,
-        _ => return None,
-    })
-}
-
 impl Sim {
     /// Two parties with long-term keys `key_a`, `key_b` and entropy sources
     /// seeded with `seed_a`, `seed_b`; both cores are started.
@@ -406,7 +367,7 @@ impl Sim {
     }
 
     fn transport(&mut self, p: usize, mut msg: Message, tamper: Tamper<'_>) {
-        let Some(call) = call_of(&msg) else {
+        let Some(call) = msg.call() else {
             return;
         };
         match msg {
@@ -491,14 +452,16 @@ impl Sim {
                 }
                 self.links.retain(|l| l.a != (p, call) && l.b != (p, call));
             }
-            _ => {
+            _ if msg.crosses_peer() => {
                 if let Some((q, c)) = self.peer_of(p, call) {
-                    set_call(&mut msg, c);
+                    msg.set_call(c);
                     if tamper(p, &mut msg) {
                         self.inject(q, msg);
                     }
                 }
             }
+            // `DirectRequest`: names a call, stays with transport.
+            _ => {}
         }
     }
 
@@ -609,7 +572,9 @@ pub fn fuzz_peer_messages(data: &[u8]) {
     for (p, m) in pending.iter().cloned() {
         let call = sim.parties[p].call().unwrap_or(1);
         let mut m = m;
-        set_call(&mut m, call);
+        if m.crosses_peer() {
+            m.set_call(call);
+        }
         sim.inject(p, m);
     }
     sim.run(&mut |_, _| true);
@@ -621,8 +586,8 @@ pub fn fuzz_peer_messages(data: &[u8]) {
         let p = i % 2;
         let call = sim.parties[p].call().unwrap_or(1);
         if let Some(mut m) = fuzz_message(chunk) {
-            if chunk.first().is_some_and(|b| b & 1 == 0) {
-                set_call(&mut m, call);
+            if chunk.first().is_some_and(|b| b & 1 == 0) && m.crosses_peer() {
+                m.set_call(call);
             }
             sim.inject(p, m);
         }

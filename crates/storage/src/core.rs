@@ -16,6 +16,26 @@ use crate::persist::Persist;
 use crate::profile::{KdfMemory, Profile};
 use crate::store::{State, Store};
 
+susurro_wire::restricted_msg! {
+    /// What the storage core may receive. A message the table newly routes
+    /// to storage fails the assertion below until it is listed here, and
+    /// then the `match` in `on_message` until it is handled.
+    enum Inbound {
+        StoreStatusRequest, CreateIdentity, Unlock, Lock, ChangePassword, GetPublicKey,
+        ScalarMult, EntropyRequest, EntropyMix, ContactList, ContactAdd, ContactRename,
+        ContactSetAddress, ContactSetNote, ContactSetVerified, ContactDelete, ContactLookup,
+    }
+}
+const _: () = assert!(
+    susurro_wire::unlisted_inbound(
+        Inbound::KINDS,
+        ModuleId::Storage,
+        susurro_wire::Apart::Nothing
+    )
+    .is_none(),
+    "a kind routed to storage is missing from Inbound"
+);
+
 /// Entropy asked for at start and after each use of randomness.
 pub const ENTROPY_REQUEST: usize = 48;
 
@@ -164,7 +184,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             if self.pending.is_none() {
                 self.pending = Some(env);
             } else {
-                let (req, op) = req_op(&env.msg);
+                let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
                 let _ = out.send(
                     to,
                     StorageError {
@@ -176,7 +196,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             }
             return;
         }
-        let (req, op) = req_op(&env.msg);
+        let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
         let fail = |out: &mut Outbox, e: StoreError| {
             let _ = out.send(
                 to,
@@ -189,11 +209,15 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
         };
         let unix = self.unix(now);
         let used_randomness = Self::needs_entropy(&env.msg);
-        match env.msg {
-            Message::StoreStatusRequest(_) => {
+        let Ok(msg) = Inbound::try_from(env.msg) else {
+            // Not a storage request: ignore (the router should not deliver it).
+            return;
+        };
+        match msg {
+            Inbound::StoreStatusRequest(_) => {
                 let _ = out.send(to, self.status(now));
             }
-            Message::CreateIdentity(m) => {
+            Inbound::CreateIdentity(m) => {
                 let r = self
                     .store
                     .create(m.password.expose())
@@ -201,7 +225,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 let res = self.unlock_result(now, r);
                 let _ = out.send(to, res);
             }
-            Message::Unlock(m) => {
+            Inbound::Unlock(m) => {
                 let r = self
                     .store
                     .unlock(now, m.password.expose())
@@ -209,11 +233,11 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 let res = self.unlock_result(now, r);
                 let _ = out.send(to, res);
             }
-            Message::Lock(_) => {
+            Inbound::Lock(_) => {
                 self.store.lock();
                 let _ = out.send(to, self.status(now));
             }
-            Message::ChangePassword(m) => {
+            Inbound::ChangePassword(m) => {
                 let r = self
                     .store
                     .change_password(now, m.old.expose(), m.new.expose())
@@ -225,7 +249,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 let res = self.unlock_result(now, r);
                 let _ = out.send(to, res);
             }
-            Message::GetPublicKey(_) => match self.store.public_key() {
+            Inbound::GetPublicKey(_) => match self.store.public_key() {
                 Ok(p) => {
                     let _ = out.send(
                         to,
@@ -237,7 +261,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 }
                 Err(e) => fail(out, e),
             },
-            Message::ScalarMult(m) => match self.store.scalar_mult(&m.point) {
+            Inbound::ScalarMult(m) => match self.store.scalar_mult(&m.point) {
                 Ok(s) => {
                     let _ = out.send(
                         to,
@@ -249,7 +273,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 }
                 Err(e) => fail(out, e),
             },
-            Message::EntropyRequest(m) => {
+            Inbound::EntropyRequest(m) => {
                 let n = usize::from(m.len);
                 if n == 0 || n > caps::ENTROPY {
                     fail(out, StoreError::BadRequest);
@@ -267,10 +291,10 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                     zeroize::Zeroize::zeroize(&mut buf);
                 }
             }
-            Message::EntropyMix(m) => {
+            Inbound::EntropyMix(m) => {
                 self.store.mix_entropy(m.bytes.expose(), false);
             }
-            Message::ContactList(m) => {
+            Inbound::ContactList(m) => {
                 if self.store.state() != State::Unlocked {
                     fail(out, StoreError::Locked);
                 } else {
@@ -290,7 +314,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                     let _ = out.send(to, ContactListEnd { last, more, total });
                 }
             }
-            Message::ContactAdd(m) => {
+            Inbound::ContactAdd(m) => {
                 match self
                     .store
                     .add(unix, &m.name, &m.key, &m.address, &m.note, m.flags)
@@ -304,11 +328,11 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                     Err(e) => fail(out, e),
                 }
             }
-            Message::ContactRename(m) => {
+            Inbound::ContactRename(m) => {
                 let r = self.store.rename(unix, m.id, &m.name);
                 self.changed(out, to, m.id, ChangeKind::Renamed, r, req, op);
             }
-            Message::ContactSetAddress(m) => {
+            Inbound::ContactSetAddress(m) => {
                 let r = self.store.update(unix, m.id, |c, _| {
                     if !crate::store::valid_address(&m.address) {
                         return Err(StoreError::InvalidAddress);
@@ -318,7 +342,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 });
                 self.changed(out, to, m.id, ChangeKind::AddressChanged, r, req, op);
             }
-            Message::ContactSetNote(m) => {
+            Inbound::ContactSetNote(m) => {
                 let r = self.store.update(unix, m.id, |c, _| {
                     if m.note
                         .as_str()
@@ -332,7 +356,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 });
                 self.changed(out, to, m.id, ChangeKind::NoteChanged, r, req, op);
             }
-            Message::ContactSetVerified(m) => {
+            Inbound::ContactSetVerified(m) => {
                 let r = self.store.update(unix, m.id, |c, _| {
                     if m.verified {
                         c.flags |= susurro_wire::types::contact_flags::VERIFIED;
@@ -343,11 +367,11 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 });
                 self.changed(out, to, m.id, ChangeKind::VerifiedChanged, r, req, op);
             }
-            Message::ContactDelete(m) => {
+            Inbound::ContactDelete(m) => {
                 let r = self.store.delete(m.id);
                 self.changed(out, to, m.id, ChangeKind::Deleted, r, req, op);
             }
-            Message::ContactLookup(m) => match self.store.lookup(&m.query) {
+            Inbound::ContactLookup(m) => match self.store.lookup(&m.query) {
                 Ok(contact) => {
                     let _ = out.send(
                         to,
@@ -362,8 +386,6 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                 }
                 Err(e) => fail(out, e),
             },
-            // Not a storage request: ignore (the router should not deliver it).
-            _ => {}
         }
         if used_randomness {
             out.request_entropy(ENTROPY_REQUEST);
@@ -397,17 +419,6 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             }
         }
     }
-}
-
-fn req_op(msg: &Message) -> (u16, u8) {
-    let req = match msg {
-        Message::ScalarMult(m) => m.req,
-        Message::EntropyRequest(m) => m.req,
-        Message::ContactAdd(m) => m.req,
-        Message::ContactLookup(m) => m.req,
-        _ => 0,
-    };
-    (req, msg.kind().code())
 }
 
 impl<P: Persist, M: KdfMemory, const BOOK: usize> ModuleCore for StorageCore<P, M, BOOK> {

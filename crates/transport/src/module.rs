@@ -73,11 +73,28 @@ pub fn check_payload(data: &[u8]) -> Result<bool, &'static str> {
     }
 }
 
-/// Incoming calls get ids from `INCOMING_CALL_BASE + 1` up (wrapping back
-/// to it); the cryptor numbers its outgoing calls below. The same value as
-/// `susurro_cryptor::INCOMING_CALL_BASE` (transport does not depend on the
-/// cryptor crate).
-pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
+pub use susurro_wire::INCOMING_CALL_BASE;
+
+susurro_wire::restricted_msg! {
+    /// What the transport module may receive from the cryptor, the messages
+    /// that cross to the peer apart (they are carried whole). A message the
+    /// table newly routes to transport fails the assertion below until it
+    /// is listed here, and then the `match` in `on_cryptor` until it is
+    /// handled.
+    enum Inbound {
+        NetworkConfig, TransportSeed, Dial, ObfuscationKey, ObfuscationSecret, TransportKey,
+        DoublePath, Terminate, DirectRequest,
+    }
+}
+const _: () = assert!(
+    susurro_wire::unlisted_inbound(
+        Inbound::KINDS,
+        ModuleId::Transport,
+        susurro_wire::Apart::PeerCrossing
+    )
+    .is_none(),
+    "a kind routed to transport is missing from Inbound"
+);
 
 /// Unknown call ids remembered (so each is reported once) and ended call
 /// ids remembered (so late messages for them are dropped silently).
@@ -410,24 +427,30 @@ impl Main {
         {
             return;
         }
-        match env.msg {
-            Message::NetworkConfig(m) => self.network_config(m).await,
-            Message::Dial(m) => self.dial(m.call, m.address),
-            Message::ObfuscationKey(m) => self.route(m.call, Cmd::Key(m.representative)),
-            Message::ObfuscationSecret(m) => {
+        // What crosses to the peer is carried whole.
+        if kind.crosses_peer() {
+            if let Some(call) = env.msg.call() {
+                self.route(call, Cmd::Carry(Box::new(env.msg)));
+            }
+            return;
+        }
+        let Ok(msg) = Inbound::try_from(env.msg) else {
+            return;
+        };
+        match msg {
+            Inbound::NetworkConfig(m) => self.network_config(m).await,
+            Inbound::Dial(m) => self.dial(m.call, m.address),
+            Inbound::ObfuscationKey(m) => self.route(m.call, Cmd::Key(m.representative)),
+            Inbound::ObfuscationSecret(m) => {
                 self.route(m.call, Cmd::Secret(Secret::new(*m.key.expose())));
             }
-            Message::TransportKey(m) => self.route(m.call, Cmd::Rekey(Secret::new(*m.kt.expose()))),
-            Message::Terminate(m) => self.route(m.call, Cmd::Terminate),
-            Message::DoublePath(m) => self.route(m.call, Cmd::Double(m.address)),
+            Inbound::TransportKey(m) => self.route(m.call, Cmd::Rekey(Secret::new(*m.kt.expose()))),
+            Inbound::Terminate(m) => self.route(m.call, Cmd::Terminate),
+            Inbound::DoublePath(m) => self.route(m.call, Cmd::Double(m.address)),
             // Direct mode comes with UDP.
-            Message::DirectRequest(m) => self.error(m.call, ErrorCode::WrongState),
-            msg => {
-                if let Some(call) = link::carried_call(&msg) {
-                    self.route(call, Cmd::Carry(Box::new(msg)));
-                }
-                // TransportSeed: the module draws from the OS generator.
-            }
+            Inbound::DirectRequest(m) => self.error(m.call, ErrorCode::WrongState),
+            // The module draws from the OS generator.
+            Inbound::TransportSeed(_) => {}
         }
     }
 

@@ -13,6 +13,27 @@ use susurro_wire::{
 use crate::action::{Action, UiError};
 use crate::event::{EVENT_QUEUE, UiEvent};
 use crate::text::UserError;
+
+susurro_wire::restricted_msg! {
+    /// What the ui core may receive. A message the table newly routes to the
+    /// ui fails the assertion below until it is listed here, and then the
+    /// `match` in `on_message` until it is handled.
+    enum Inbound {
+        // host
+        RouteRefused, LinkStatus,
+        // storage
+        StoreStatus, UnlockResult, PublicKey, ContactEntry, ContactListEnd, ContactAdded,
+        ContactChanged, ContactFound, ContactNotFound, StorageError, Entropy,
+        // cryptor
+        CallState, IncomingCall, CallEstablished, CallEnded, MuteState, DirectState,
+        CompareResult, ContactReceived, LinkQuality, NetworkStatus, Error,
+    }
+}
+const _: () = assert!(
+    susurro_wire::unlisted_inbound(Inbound::KINDS, ModuleId::Ui, susurro_wire::Apart::Nothing)
+        .is_none(),
+    "a kind routed to the ui is missing from Inbound"
+);
 use crate::view::{
     CallView, MAX_CONTACTS, OwnKey, Phase, Quality, ReceivedContact, SetupStage, View,
 };
@@ -567,40 +588,44 @@ impl UiCore {
             self.ignore();
             return;
         }
-        match env.msg {
+        let Ok(msg) = Inbound::try_from(env.msg) else {
+            self.ignore();
+            return;
+        };
+        match msg {
             // host
-            Message::RouteRefused(m) => self.view.counters.route_refused = m.total,
-            Message::LinkStatus(m) => self.on_link(now, m, out),
+            Inbound::RouteRefused(m) => self.view.counters.route_refused = m.total,
+            Inbound::LinkStatus(m) => self.on_link(now, m, out),
             // storage
-            Message::StoreStatus(m) => {
+            Inbound::StoreStatus(m) => {
                 if self.store_op == Some(StoreOp::Lock) {
                     self.store_op = None;
                     self.view.store.busy = false;
                 }
                 self.set_store(now, Some(m.state), m.attempts_left, m.retry_after_s, out);
             }
-            Message::UnlockResult(m) => self.on_unlock_result(now, m, out),
-            Message::PublicKey(m) => {
+            Inbound::UnlockResult(m) => self.on_unlock_result(now, m, out),
+            Inbound::PublicKey(m) => {
                 self.view.own_key = Some(OwnKey {
                     key: m.key,
                     fingerprint: m.fingerprint,
                 });
                 self.event(UiEvent::IdentityChanged);
             }
-            Message::ContactEntry(m) => {
+            Inbound::ContactEntry(m) => {
                 // Batches never exceed the page's room; anything else is
                 // stale or unasked for.
                 if self.listing.is_none() || self.view.contacts.entries.push(m.contact).is_err() {
                     self.ignore();
                 }
             }
-            Message::ContactListEnd(m) => self.on_list_end(m, out),
-            Message::ContactAdded(m) => {
+            Inbound::ContactListEnd(m) => self.on_list_end(m, out),
+            Inbound::ContactAdded(m) => {
                 let _ = self.take_req(m.req);
                 self.start_listing(out);
             }
-            Message::ContactChanged(_) => self.start_listing(out),
-            Message::ContactFound(m) => match self.take_req(m.req) {
+            Inbound::ContactChanged(_) => self.start_listing(out),
+            Inbound::ContactFound(m) => match self.take_req(m.req) {
                 Some(Purpose::PeerLookup(id)) if id == m.contact.id => {
                     if let Some(call) = self.view.call.as_mut()
                         && call.peer == Some(id)
@@ -612,45 +637,45 @@ impl UiCore {
                 }
                 _ => self.ignore(),
             },
-            Message::ContactNotFound(m) => {
+            Inbound::ContactNotFound(m) => {
                 if self.take_req(m.req).is_none() {
                     self.ignore();
                 }
             }
-            Message::StorageError(m) => self.on_storage_error(m, out),
-            Message::Entropy(_) => self.ignore(),
+            Inbound::StorageError(m) => self.on_storage_error(m, out),
+            Inbound::Entropy(_) => self.ignore(),
             // cryptor
-            Message::CallState(m) => {
+            Inbound::CallState(m) => {
                 if let Some(call) = self.call_for(m.call) {
                     call.path = m.path;
                 }
                 self.set_phase(now, m.call, Phase::from_wire(m.phase));
             }
-            Message::IncomingCall(m) => self.on_incoming(now, m.call, m.path, out),
-            Message::CallEstablished(m) => self.on_call_established(m, out),
-            Message::CallEnded(m) => self.on_call_ended(now, m.call, m.reason),
-            Message::MuteState(m) => {
+            Inbound::IncomingCall(m) => self.on_incoming(now, m.call, m.path, out),
+            Inbound::CallEstablished(m) => self.on_call_established(m, out),
+            Inbound::CallEnded(m) => self.on_call_ended(now, m.call, m.reason),
+            Inbound::MuteState(m) => {
                 self.cryptor_muted = m.on;
                 if let Some(call) = self.view.call.as_mut().filter(|c| c.phase.is_active()) {
                     call.muted = m.on;
                 }
                 self.event(UiEvent::Muted(m.on));
             }
-            Message::DirectState(m) => match self.call_for(m.call) {
+            Inbound::DirectState(m) => match self.call_for(m.call) {
                 Some(call) => {
                     call.direct = m.phase;
                     self.event(UiEvent::DirectChanged(m.phase));
                 }
                 None => self.ignore(),
             },
-            Message::CompareResult(m) => match self.call_for(m.call) {
+            Inbound::CompareResult(m) => match self.call_for(m.call) {
                 Some(call) => {
                     call.compare = Some(m.outcome);
                     self.event(UiEvent::CompareResult(m.outcome));
                 }
                 None => self.ignore(),
             },
-            Message::ContactReceived(m) => {
+            Inbound::ContactReceived(m) => {
                 if let Some(call) = self.call_for(m.call) {
                     call.received = Some(ReceivedContact {
                         id: m.id,
@@ -665,7 +690,7 @@ impl UiCore {
                     self.start_listing(out);
                 }
             }
-            Message::LinkQuality(m) => match self.call_for(m.call) {
+            Inbound::LinkQuality(m) => match self.call_for(m.call) {
                 Some(call) => {
                     call.quality = Some(Quality {
                         path: m.path,
@@ -679,7 +704,7 @@ impl UiCore {
                 }
                 None => self.ignore(),
             },
-            Message::NetworkStatus(m) => {
+            Inbound::NetworkStatus(m) => {
                 let n = &mut self.view.network;
                 n.known = true;
                 n.bootstrap_percent = m.bootstrap_percent;
@@ -688,8 +713,7 @@ impl UiCore {
                 n.address = m.address;
                 self.event(UiEvent::Network);
             }
-            Message::Error(m) => self.on_cryptor_error(m.call, m.code),
-            _ => self.ignore(),
+            Inbound::Error(m) => self.on_cryptor_error(m.call, m.code),
         }
     }
 

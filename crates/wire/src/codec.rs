@@ -180,6 +180,22 @@ pub trait Field: Sized {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
     /// How the value is spelled in docs/wire.md.
     const SPEC: &'static str;
+    /// The most bytes any value's encoding takes (postcard's `MaxSize` is
+    /// the model): message sizes and buffers are computed from it.
+    const MAX_SIZE: usize;
+}
+
+/// The largest of `sizes` (0 for none), usable in constants.
+pub const fn max_of(sizes: &[usize]) -> usize {
+    let mut max = 0;
+    let mut i = 0;
+    while i < sizes.len() {
+        if sizes[i] > max {
+            max = sizes[i];
+        }
+        i += 1;
+    }
+    max
 }
 
 macro_rules! int_field {
@@ -192,6 +208,7 @@ macro_rules! int_field {
                 Ok(<$t>::from_le_bytes(r.array()?))
             }
             const SPEC: &'static str = $spec;
+            const MAX_SIZE: usize = core::mem::size_of::<$t>();
         }
     )*};
 }
@@ -212,6 +229,7 @@ impl Field for bool {
         }
     }
     const SPEC: &'static str = "bool (00 or 01)";
+    const MAX_SIZE: usize = 1;
 }
 
 impl<const N: usize> Field for [u8; N] {
@@ -222,6 +240,7 @@ impl<const N: usize> Field for [u8; N] {
         r.array()
     }
     const SPEC: &'static str = "fixed bytes";
+    const MAX_SIZE: usize = N;
 }
 
 impl<T: Field> Field for Option<T> {
@@ -245,6 +264,7 @@ impl<T: Field> Field for Option<T> {
         }
     }
     const SPEC: &'static str = "option: 00, or 01 then the value";
+    const MAX_SIZE: usize = 1 + T::MAX_SIZE;
 }
 
 /// Reads a `u16le` length prefix and checks it against `max`.
@@ -314,6 +334,7 @@ macro_rules! wire_enum {
                 })
             }
             const SPEC: &'static str = concat!("u8 ", stringify!($name));
+            const MAX_SIZE: usize = 1;
         }
     };
 }

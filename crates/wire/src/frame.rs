@@ -20,8 +20,14 @@ use core::fmt;
 use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer};
 use crate::message::MAX_MESSAGE;
 
-/// Largest payload of one frame.
-pub const MAX_PAYLOAD: usize = MAX_MESSAGE;
+/// Largest payload of one frame. It travels in the link's hello, so it stays
+/// 480 (the envelope budget before [`MAX_MESSAGE`] was computed), leaving
+/// room for messages to grow; an envelope must always fit in one frame.
+pub const MAX_PAYLOAD: usize = 480;
+const _: () = assert!(
+    MAX_MESSAGE <= MAX_PAYLOAD,
+    "an envelope must fit in one frame"
+);
 /// Header bytes before the payload.
 pub const HEADER_LEN: usize = 7;
 /// CRC bytes after the payload.

@@ -4,8 +4,17 @@
 //!
 //! The encoding of a message body is its fields in declaration order, each as
 //! [`Field`] specifies. An [`Envelope`] adds source, destination and kind.
+//!
+//! A row also says what the modules need to know about the message, so that
+//! nothing else has to list messages: `@call` tags the field naming the call
+//! ([`Message::call`], [`Message::set_call`]), `@req` the request id
+//! ([`Message::req`]); the row flag `peer` marks a message transport carries
+//! between the two cryptors ([`Kind::crosses_peer`]), `ike` an IKE step
+//! ([`Kind::is_ike_step`]). Sizes follow from the fields' [`Field::MAX_SIZE`]
+//! ([`MAX_MESSAGE`]). Each module core receives a restricted enum of the
+//! kinds routed to it (see [`crate::restrict`]).
 
-use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer};
+use crate::codec::{DecodeError, EncodeError, Field, Reader, Writer, max_of};
 use crate::types::*;
 
 /// Delivery class of a message on a byte link.
@@ -17,8 +26,40 @@ pub enum Class {
     Voice,
 }
 
-/// Largest encoded [`Envelope`], in bytes.
-pub const MAX_MESSAGE: usize = 480;
+/// Largest encoded [`Envelope`], in bytes: source, destination, kind and
+/// the largest body, computed from the fields' [`Field::MAX_SIZE`].
+pub const MAX_MESSAGE: usize = 2 * ModuleId::MAX_SIZE + Message::MAX_SIZE;
+
+/// Whether a row's flags (the idents between its class and its routes)
+/// include `$want`. The flags a row may carry:
+///
+/// - `peer`: the message crosses to the peer (transport carries it between
+///   the two cryptors, rewriting its `@call` field to the receiver's id);
+/// - `ike`: the message is a step of the initial key exchange.
+macro_rules! has_flag {
+    ($want:ident;) => { false };
+    (peer; peer $($rest:ident)*) => { true };
+    (ike; ike $($rest:ident)*) => { true };
+    ($want:ident; peer $($rest:ident)*) => { has_flag!($want; $($rest)*) };
+    ($want:ident; ike $($rest:ident)*) => { has_flag!($want; $($rest)*) };
+}
+
+/// One field's part in a projection from its tag: `@call` marks the call id
+/// a message concerns, `@req` the request id an answer echoes.
+macro_rules! tagged {
+    (get call; call, $e:expr, $acc:ident) => {
+        $acc = Some($e);
+    };
+    (get req; req, $e:expr, $acc:ident) => {
+        $acc = Some($e);
+    };
+    (get $want:ident; $($tag:ident)?, $e:expr, $acc:ident) => {};
+    (set call; call, $e:expr, $v:ident, $acc:ident) => {
+        $e = $v;
+        $acc = true;
+    };
+    (set call; $($tag:ident)?, $e:expr, $v:ident, $acc:ident) => {};
+}
 
 macro_rules! messages {
     (
@@ -26,8 +67,9 @@ macro_rules! messages {
         $(#[$kmeta:meta])* pub enum $kind:ident;
         $(
             $(#[$meta:meta])*
-            $code:literal $name:ident $class:ident [$($src:ident => $dst:ident),* $(,)?] {
-                $( $(#[$fmeta:meta])* $field:ident : $ty:ty ),* $(,)?
+            $code:literal $name:ident $class:ident $($flag:ident)*
+                [$($src:ident => $dst:ident),* $(,)?] {
+                $( $(#[$fmeta:meta])* $(@$tag:ident)? $field:ident : $ty:ty ),* $(,)?
             }
         )*
     ) => {
@@ -49,6 +91,7 @@ macro_rules! messages {
                     Ok(Self { $( $field: Field::decode(r)?, )* })
                 }
                 const SPEC: &'static str = stringify!($name);
+                const MAX_SIZE: usize = 0 $( + <$ty as Field>::MAX_SIZE )*;
             }
 
             impl From<$name> for $enum {
@@ -110,6 +153,30 @@ macro_rules! messages {
                 }
             }
 
+            /// Whether the message crosses to the peer: transport carries it
+            /// between the two cryptors (row flag `peer`).
+            pub const fn crosses_peer(self) -> bool {
+                match self {
+                    $( $kind::$name => has_flag!(peer; $($flag)*), )*
+                }
+            }
+
+            /// Whether the message is a step of the initial key exchange
+            /// (row flag `ike`).
+            pub const fn is_ike_step(self) -> bool {
+                match self {
+                    $( $kind::$name => has_flag!(ike; $($flag)*), )*
+                }
+            }
+
+            /// The most bytes the body of this kind takes (kind byte not
+            /// included).
+            pub const fn max_size(self) -> usize {
+                match self {
+                    $( $kind::$name => <$name as Field>::MAX_SIZE, )*
+                }
+            }
+
             /// The fields as (name, type) for the spec.
             pub const fn fields(self) -> &'static [(&'static str, &'static str)] {
                 match self {
@@ -119,11 +186,60 @@ macro_rules! messages {
         }
 
         impl $enum {
+            /// The most bytes [`Self::encode`] writes: the kind byte and the
+            /// largest body.
+            pub const MAX_SIZE: usize = 1 + max_of(&[$( <$name as Field>::MAX_SIZE ),*]);
+
             /// The kind of this message.
             pub const fn kind(&self) -> $kind {
                 match self {
                     $( $enum::$name(_) => $kind::$name, )*
                 }
+            }
+
+            /// The call the message concerns (its `@call` field), if it names
+            /// one. Some messages use 0 there for "no call".
+            #[allow(unused_mut, unused_assignments)]
+            pub fn call(&self) -> Option<CallId> {
+                match self {
+                    $( $enum::$name(_m) => {
+                        let mut call = None;
+                        $( tagged!(get call; $($tag)?, _m.$field, call); )*
+                        call
+                    } )*
+                }
+            }
+
+            /// Sets the call the message concerns (its `@call` field); false
+            /// (and nothing changed) if it names none.
+            #[allow(unused_mut, unused_assignments, unused_variables)]
+            pub fn set_call(&mut self, id: CallId) -> bool {
+                match self {
+                    $( $enum::$name(_m) => {
+                        let mut set = false;
+                        $( tagged!(set call; $($tag)?, _m.$field, id, set); )*
+                        set
+                    } )*
+                }
+            }
+
+            /// The request id the message carries or echoes (its `@req`
+            /// field), if any.
+            #[allow(unused_mut, unused_assignments)]
+            pub fn req(&self) -> Option<u16> {
+                match self {
+                    $( $enum::$name(_m) => {
+                        let mut req = None;
+                        $( tagged!(get req; $($tag)?, _m.$field, req); )*
+                        req
+                    } )*
+                }
+            }
+
+            /// Whether the message crosses to the peer (see
+            /// [`Kind::crosses_peer`]).
+            pub const fn crosses_peer(&self) -> bool {
+                self.kind().crosses_peer()
             }
 
             /// Appends the kind byte and the body.
@@ -230,28 +346,28 @@ messages! {
     /// Multiplies a point by the long-term private key (tags, 3DH terms).
     0x19 ScalarMult Control [Cryptor => Storage] {
         /// Request id, echoed in the answer.
-        req: u16,
+        @req req: u16,
         /// The point (X25519 u-coordinate).
         point: [u8; 32],
     }
     /// The product of [`ScalarMult`].
     0x1a ScalarMultResult Control [Storage => Cryptor] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// point × private key.
         result: Secret<32>,
     }
     /// Asks for random bytes.
     0x1b EntropyRequest Control [Cryptor => Storage, Ui => Storage] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// Bytes wanted (at most 64).
         len: u8,
     }
     /// Random bytes from storage's generator.
     0x1c Entropy Control [Storage => Cryptor, Storage => Ui] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// The bytes.
         bytes: SecretBytes<{ caps::ENTROPY }>,
     }
@@ -263,7 +379,7 @@ messages! {
     /// Storage refused a request.
     0x1e StorageError Control [Storage => Ui, Storage => Cryptor] {
         /// Request id (0 if the request had none).
-        req: u16,
+        @req req: u16,
         /// Kind byte of the refused request.
         op: u8,
         /// Why.
@@ -293,7 +409,7 @@ messages! {
     /// Adds a contact.
     0x23 ContactAdd Control [Ui => Storage, Cryptor => Storage] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// Name (unique).
         name: Name,
         /// Public key (unique).
@@ -308,7 +424,7 @@ messages! {
     /// A contact was added.
     0x24 ContactAdded Control [Storage => Ui, Storage => Cryptor] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// Its id.
         id: ContactId,
     }
@@ -355,21 +471,21 @@ messages! {
     /// Looks a contact up.
     0x2b ContactLookup Control [Ui => Storage, Cryptor => Storage] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// What to look for.
         query: ContactQuery,
     }
     /// The contact looked up.
     0x2c ContactFound Control [Storage => Ui, Storage => Cryptor] {
         /// Request id.
-        req: u16,
+        @req req: u16,
         /// The contact.
         contact: Contact,
     }
     /// No contact matched.
     0x2d ContactNotFound Control [Storage => Ui, Storage => Cryptor] {
         /// Request id.
-        req: u16,
+        @req req: u16,
     }
 
     // ---- 0x30..0x4f: ui and cryptor ---------------------------------------------
@@ -384,12 +500,12 @@ messages! {
     /// Answers an incoming call.
     0x31 Accept Control [Ui => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
     }
     /// Rejects an incoming call or hangs up.
     0x32 Hangup Control [Ui => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
     }
     /// Mutes or unmutes the microphone (packets keep flowing).
     0x33 Mute Control [Ui => Cryptor] {
@@ -399,21 +515,21 @@ messages! {
     /// Asks for or leaves direct (UDP) mode.
     0x34 SetDirect Control [Ui => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Enable.
         enable: bool,
     }
     /// Starts a zero-knowledge compare of a shared phrase.
     0x35 CompareSecret Control [Ui => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// The phrase.
         phrase: SecretBytes<{ caps::PHRASE }>,
     }
     /// Sends a contact of ours to the peer.
     0x36 SendContact Control [Ui => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Contact to send (0: ourselves).
         contact: ContactId,
     }
@@ -431,7 +547,7 @@ messages! {
     /// A call changed phase.
     0x40 CallState Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Phase.
         phase: CallPhase,
         /// Path.
@@ -440,14 +556,14 @@ messages! {
     /// Someone is calling.
     0x41 IncomingCall Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Path.
         path: PathKind,
     }
     /// Keys agreed; the call is encrypted.
     0x42 CallEstablished Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Short authentication string: its [`Sas::BITS`](crate::Sas::BITS)
         /// bits in the low bits (spell it with [`Sas`](crate::Sas)).
         sas: u32,
@@ -461,7 +577,7 @@ messages! {
     /// A call ended.
     0x43 CallEnded Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Why.
         reason: EndReason,
     }
@@ -473,21 +589,21 @@ messages! {
     /// Direct-mode state of a call.
     0x45 DirectState Control [Transport => Cryptor, Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Phase.
         phase: DirectPhase,
     }
     /// Result or progress of a secret compare.
     0x46 CompareResult Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Outcome.
         outcome: CompareOutcome,
     }
     /// A contact arrived from the peer and was saved.
     0x47 ContactReceived Control [Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// New contact's id.
         id: ContactId,
         /// Its generated name `+<SAS>-<fingerprint>`.
@@ -496,7 +612,7 @@ messages! {
     /// Link quality of a call (transport measures, ui shows).
     0x48 LinkQuality Control [Transport => Cryptor, Cryptor => Ui] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Path carrying voice.
         path: PathKind,
         /// Paths up (2 when doubled).
@@ -524,7 +640,7 @@ messages! {
     /// An error to show.
     0x4a Error Control [Cryptor => Ui, Transport => Cryptor] {
         /// Call concerned (0: none).
-        call: CallId,
+        @call call: CallId,
         /// What.
         code: ErrorCode,
     }
@@ -544,106 +660,106 @@ messages! {
     /// Connects to a peer for a call.
     0x52 Dial Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Where.
         address: Address,
     }
     /// First (obfuscation) session open; transport wants a representative.
     0x53 ObfuscationOpen Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Our side.
         direction: Direction,
     }
     /// Our Elligator2 representative for the first session.
     0x54 ObfuscationKey Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Representative (uniform 32 bytes).
         representative: [u8; 32],
     }
     /// The peer's representative from the first session.
     0x55 ObfuscationRemote Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Representative.
         representative: [u8; 32],
     }
     /// Key for the second (obfuscated) session.
     0x56 ObfuscationSecret Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Key.
         key: Secret<32>,
     }
     /// Second session open: the key exchange may start.
     0x57 SessionReady Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Our side.
         direction: Direction,
         /// Path.
         path: PathKind,
     }
     /// IKE 1 (A→B): masked DH key X' = X ⊕ H(U), the commitment.
-    0x58 IkeCommit Control [Cryptor => Transport, Transport => Cryptor] {
+    0x58 IkeCommit Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// X'.
         x_masked: [u8; 32],
     }
     /// IKE 2 (B→A): DH key Y, and B's protocol version.
-    0x59 IkeEphemeral Control [Cryptor => Transport, Transport => Cryptor] {
+    0x59 IkeEphemeral Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Y.
         y: [u8; 32],
         /// B's protocol version (last field: absent in version 1).
         version: PeerVersion,
     }
     /// IKE 3 (A→B): SPEKE key U, and A's protocol version.
-    0x5a IkeSpekeU Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5a IkeSpekeU Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// U.
         u: [u8; 32],
         /// A's protocol version (last field: absent in version 1).
         version: PeerVersion,
     }
     /// IKE 4 (B→A): SPEKE key V.
-    0x5b IkeSpekeV Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5b IkeSpekeV Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// V.
         v: [u8; 32],
     }
     /// IKE 5 (A→B): hidden originator identity A' = A ⊕ H1(D).
-    0x5c IkeIdentity Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5c IkeIdentity Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// A'.
         a_masked: [u8; 32],
     }
     /// IKE 6 (B→A): C = H1(S), proof B knows y.
-    0x5d IkeConfirm Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5d IkeConfirm Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// C.
         c: [u8; 32],
     }
     /// IKE 7 (A→B): A's authenticator and key confirmation.
-    0x5e IkeAuthA Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5e IkeAuthA Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Ma.
         ma: [u8; 16],
         /// Mx.
         mx: [u8; 16],
     }
     /// IKE 8 (B→A): B's authenticator and key confirmation.
-    0x5f IkeAuthB Control [Cryptor => Transport, Transport => Cryptor] {
+    0x5f IkeAuthB Control peer ike [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Mb.
         mb: [u8; 16],
         /// My.
@@ -652,26 +768,26 @@ messages! {
     /// Rekeys transport with Kt after the IKE.
     0x60 TransportKey Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Kt.
         kt: Secret<32>,
     }
     /// Transport switched to Kt.
     0x61 TransportKeyed Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
     }
     /// Opens the second path (call-back to the claimed address, doubling).
     0x62 DoublePath Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Address the caller claimed.
         address: Address,
     }
     /// A path of a call came up or went down.
     0x63 PathState Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Which path.
         path: PathKind,
         /// Up.
@@ -682,33 +798,33 @@ messages! {
     /// Closes a call's connections.
     0x64 Terminate Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
     }
     /// A call's connections closed.
     0x65 Terminated Control [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Why.
         reason: EndReason,
     }
     /// Starts or stops direct-mode negotiation.
     0x66 DirectRequest Control [Cryptor => Transport] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Enable.
         enable: bool,
     }
     /// A sealed cryptor-to-cryptor message ([`PeerMessage`] inside).
-    0x67 PeerData Control [Cryptor => Transport, Transport => Cryptor] {
+    0x67 PeerData Control peer [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Ciphertext and tag.
         sealed: Bytes<{ caps::SEALED }>,
     }
     /// A sealed voice frame.
-    0x70 Voice Voice [Cryptor => Transport, Transport => Cryptor] {
+    0x70 Voice Voice peer [Cryptor => Transport, Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// Frame counter.
         seq: u32,
         /// Ciphertext and tag.
@@ -722,7 +838,7 @@ messages! {
     /// inserted before it; without, the frame `seq` is lost.
     0x71 VoiceGap Voice [Transport => Cryptor] {
         /// Call.
-        call: CallId,
+        @call call: CallId,
         /// The frame counter of the frame that is missing.
         seq: u32,
         /// The frame is held back to grow the delay, not lost.
@@ -855,5 +971,20 @@ impl PeerMessage {
         let m = Self::decode(&mut r)?;
         r.finish()?;
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_envelope_is_computed_from_the_fields() {
+        // PeerData: kind, call id, then `caps::SEALED` bytes behind a u16
+        // length; with source and destination.
+        assert_eq!(PeerData::MAX_SIZE, 4 + 2 + caps::SEALED);
+        assert_eq!(MAX_MESSAGE, 3 + PeerData::MAX_SIZE);
+        assert_eq!(MAX_MESSAGE, 329);
+        assert_eq!(Contact::MAX_SIZE, 318);
     }
 }

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::codec::{
-    DecodeError, EncodeError, Field, Reader, Writer, read_len, wire_enum, write_len,
+    DecodeError, EncodeError, Field, Reader, Writer, max_of, read_len, wire_enum, write_len,
 };
 
 wire_enum! {
@@ -66,6 +66,7 @@ impl<const N: usize> Field for Bytes<N> {
             .map_err(|_| DecodeError::TooLong { max: N, got: len })
     }
     const SPEC: &'static str = "bytes: u16le length (capped) then the bytes";
+    const MAX_SIZE: usize = 2 + N;
 }
 
 /// A value was longer than its field allows.
@@ -122,6 +123,7 @@ impl<const N: usize> Field for Text<N> {
         Self::new(s).map_err(|_| DecodeError::TooLong { max: N, got: len })
     }
     const SPEC: &'static str = "text: u16le length (capped) then UTF-8";
+    const MAX_SIZE: usize = 2 + N;
 }
 
 /// A fixed-size secret: zeroized on drop, compared in constant time, never
@@ -162,6 +164,7 @@ impl<const N: usize> Field for Secret<N> {
         Ok(Self(r.array()?))
     }
     const SPEC: &'static str = "fixed secret bytes";
+    const MAX_SIZE: usize = N;
 }
 
 /// A secret of at most `N` bytes (a password, a shared phrase, entropy):
@@ -221,6 +224,7 @@ impl<const N: usize> Field for SecretBytes<N> {
         Self::new(r.take(len)?).map_err(|_| DecodeError::TooLong { max: N, got: len })
     }
     const SPEC: &'static str = "secret bytes: u16le length (capped) then the bytes";
+    const MAX_SIZE: usize = 2 + N;
 }
 
 /// Caps of the variable-length fields, in bytes.
@@ -254,6 +258,11 @@ pub type Password = SecretBytes<{ caps::PASSWORD }>;
 pub type ContactId = u32;
 /// A call's id, chosen by the cryptor (never 0).
 pub type CallId = u32;
+
+/// Call ids from here up are chosen by transport for incoming calls (from
+/// `INCOMING_CALL_BASE + 1`, wrapping back to it); the cryptor numbers its
+/// outgoing calls below it.
+pub const INCOMING_CALL_BASE: CallId = 0x8000_0000;
 
 /// Where a peer can be reached.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -312,6 +321,11 @@ impl Field for Address {
     }
     const SPEC: &'static str =
         "Address: 00 none | 01 key[32] port:u16le (onion v3) | 02 host:text<=64 port:u16le (TCP)";
+    const MAX_SIZE: usize = 1 + max_of(&[
+        0,
+        <[u8; 32]>::MAX_SIZE + u16::MAX_SIZE,
+        <Text<{ caps::HOST }>>::MAX_SIZE + u16::MAX_SIZE,
+    ]);
 }
 
 /// How to find a contact.
@@ -368,6 +382,13 @@ impl Field for ContactQuery {
         }
     }
     const SPEC: &'static str = "ContactQuery: 00 id:u32le | 01 name:text<=64 | 02 key[32] | 03 Address | 04 fingerprint[16]";
+    const MAX_SIZE: usize = 1 + max_of(&[
+        ContactId::MAX_SIZE,
+        Name::MAX_SIZE,
+        <[u8; 32]>::MAX_SIZE,
+        Address::MAX_SIZE,
+        <[u8; 16]>::MAX_SIZE,
+    ]);
 }
 
 /// Whom to call.
@@ -403,6 +424,7 @@ impl Field for CallTarget {
         }
     }
     const SPEC: &'static str = "CallTarget: 00 contact:u32le | 01 Address";
+    const MAX_SIZE: usize = 1 + max_of(&[ContactId::MAX_SIZE, Address::MAX_SIZE]);
 }
 
 /// Flags of a contact (bit set).
@@ -455,6 +477,7 @@ impl Field for PeerVersion {
         }
     }
     const SPEC: &'static str = "u8 peer protocol version, last field only: no byte at all means version 1 (a byte 01 is refused)";
+    const MAX_SIZE: usize = 1;
 }
 
 /// One address-book entry as it travels on the bus.
@@ -502,6 +525,14 @@ impl Field for Contact {
         })
     }
     const SPEC: &'static str = "Contact: id:u32le name:text<=64 key[32] Address note:text<=128 flags:u8 created:u64le updated:u64le";
+    const MAX_SIZE: usize = ContactId::MAX_SIZE
+        + Name::MAX_SIZE
+        + <[u8; 32]>::MAX_SIZE
+        + Address::MAX_SIZE
+        + Note::MAX_SIZE
+        + u8::MAX_SIZE
+        + u64::MAX_SIZE
+        + u64::MAX_SIZE;
 }
 
 wire_enum! {

@@ -43,39 +43,18 @@ pub(super) enum Payload {
     Message(Box<Message>),
 }
 
-/// The call id of a message that may cross, `None` for any other.
+/// The call id of a message that may cross (row flag `peer` in the message
+/// table), `None` for any other.
 pub(super) fn carried_call(m: &Message) -> Option<CallId> {
-    Some(match m {
-        Message::IkeCommit(x) => x.call,
-        Message::IkeEphemeral(x) => x.call,
-        Message::IkeSpekeU(x) => x.call,
-        Message::IkeSpekeV(x) => x.call,
-        Message::IkeIdentity(x) => x.call,
-        Message::IkeConfirm(x) => x.call,
-        Message::IkeAuthA(x) => x.call,
-        Message::IkeAuthB(x) => x.call,
-        Message::PeerData(x) => x.call,
-        Message::Voice(x) => x.call,
-        _ => return None,
-    })
+    m.call().filter(|_| m.crosses_peer())
 }
 
 /// Sets the call id of a message that may cross; `None` for any other.
 pub(super) fn with_call(mut m: Message, call: CallId) -> Option<Message> {
-    match &mut m {
-        Message::IkeCommit(x) => x.call = call,
-        Message::IkeEphemeral(x) => x.call = call,
-        Message::IkeSpekeU(x) => x.call = call,
-        Message::IkeSpekeV(x) => x.call = call,
-        Message::IkeIdentity(x) => x.call = call,
-        Message::IkeConfirm(x) => x.call = call,
-        Message::IkeAuthA(x) => x.call = call,
-        Message::IkeAuthB(x) => x.call = call,
-        Message::PeerData(x) => x.call = call,
-        Message::Voice(x) => x.call = call,
-        _ => return None,
-    }
-    Some(m)
+    m.crosses_peer().then(|| {
+        m.set_call(call);
+        m
+    })
 }
 
 /// Encodes a message as a payload (`None` if it does not encode).
