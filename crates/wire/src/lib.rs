@@ -17,7 +17,7 @@ pub use crate::codec::{DecodeError, EncodeError};
 pub use crate::frame::{Frame, FrameDecoder, FrameError};
 pub use crate::link::{Link, LinkConfig, LinkEvent};
 pub use crate::message::*;
-pub use crate::module::{Input, ModuleCore, Outbox};
+pub use crate::module::{Input, ModuleCore, Outbox, ServeError, answer_entropy, serve};
 pub use crate::route::{Policy, Router};
 pub use crate::sas::{Sas, hex_upper};
 pub use crate::time::Instant;
