@@ -49,23 +49,18 @@ impl Front {
     }
 
     fn flush(&mut self) -> Result<(), Failure> {
-        loop {
-            while let Some(env) = self.out.pop() {
-                self.ep
-                    .send_envelope(env)
-                    .map_err(|_| Failure::error("the module host stopped"))?;
-            }
-            match self.out.take_entropy_request() {
-                Some(n) => {
-                    let mut buf = vec![0u8; n];
-                    getrandom::fill(&mut buf)
-                        .map_err(|e| Failure::error(format!("no entropy: {e}")))?;
-                    let now = self.clock.now();
-                    self.core.handle(now, Input::Entropy(&buf), &mut self.out);
-                }
-                None => return Ok(()),
-            }
-        }
+        let (clock, ep) = (&self.clock, &self.ep);
+        susurro_wire::serve(
+            &mut self.core,
+            &mut self.out,
+            || clock.now(),
+            |env| ep.send_envelope(env),
+            getrandom::fill,
+        )
+        .map_err(|e| match e {
+            susurro_wire::ServeError::Send(_) => Failure::error("the module host stopped"),
+            susurro_wire::ServeError::Entropy(e) => Failure::error(format!("no entropy: {e}")),
+        })
     }
 
     /// Does what the user asked; a refusal becomes a usage failure in the

@@ -456,22 +456,18 @@ impl Front {
 
     fn flush(&mut self) {
         let Some(node) = &self.node else { return };
-        loop {
-            while let Some(env) = self.out.pop() {
+        // A closed node is noticed elsewhere (its events stop); an entropy
+        // failure leaves the core unseeded, which it reports itself.
+        let _ = susurro_wire::serve(
+            &mut self.core,
+            &mut self.out,
+            || node.clock.now(),
+            |env| {
                 let _ = node.ui.send_envelope(env);
-            }
-            match self.out.take_entropy_request() {
-                Some(n) => {
-                    let mut buf = vec![0u8; n];
-                    if getrandom::fill(&mut buf).is_err() {
-                        return;
-                    }
-                    let now = node.clock.now();
-                    self.core.handle(now, Input::Entropy(&buf), &mut self.out);
-                }
-                None => return,
-            }
-        }
+                Ok::<(), ()>(())
+            },
+            getrandom::fill,
+        );
     }
 
     fn act(&mut self, a: Action<'_>) -> bool {

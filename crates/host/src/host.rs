@@ -498,22 +498,17 @@ async fn run_core(
             core.handle(clock.now(), i, &mut out);
         }
         // Drain outputs; serve entropy requests from the OS generator.
-        loop {
-            while let Some(env) = out.pop() {
-                if inbox.send((Origin::Local(me), env)).is_err() {
-                    return;
-                }
-            }
-            match out.take_entropy_request() {
-                Some(n) => {
-                    let mut buf = vec![0u8; n];
-                    if let Err(e) = getrandom::fill(&mut buf) {
-                        warn!(module = ?me, error = %e, "no entropy from the OS");
-                        break;
-                    }
-                    core.handle(clock.now(), Input::Entropy(&buf), &mut out);
-                }
-                None => break,
+        match susurro_wire::serve(
+            &mut *core,
+            &mut out,
+            || clock.now(),
+            |env| inbox.send((Origin::Local(me), env)).map_err(drop),
+            getrandom::fill,
+        ) {
+            Ok(()) => {}
+            Err(susurro_wire::ServeError::Send(_)) => return,
+            Err(susurro_wire::ServeError::Entropy(e)) => {
+                warn!(module = ?me, error = %e, "no entropy from the OS");
             }
         }
         if out.overflowed() != overflowed {

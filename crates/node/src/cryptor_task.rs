@@ -176,24 +176,20 @@ impl CryptorTask {
     /// Sends what the core produced; serves its entropy requests. False
     /// once the host is gone.
     fn flush(&mut self, out: &mut Outbox) -> bool {
-        loop {
-            while let Some(env) = out.pop() {
-                if self.endpoint.send_envelope(env).is_err() {
-                    return false;
-                }
-            }
-            match out.take_entropy_request() {
-                Some(n) => {
-                    let mut buf = vec![0u8; n];
-                    if getrandom::fill(&mut buf).is_err() {
-                        warn!("no entropy from the OS");
-                        return true;
-                    }
-                    self.core
-                        .handle(self.clock.now(), Input::Entropy(&buf), out);
-                    zeroize::Zeroize::zeroize(&mut buf);
-                }
-                None => return true,
+        let clock = &self.clock;
+        let endpoint = &self.endpoint;
+        match susurro_wire::serve(
+            &mut self.core,
+            out,
+            || clock.now(),
+            |env| endpoint.send_envelope(env),
+            getrandom::fill,
+        ) {
+            Ok(()) => true,
+            Err(susurro_wire::ServeError::Send(_)) => false,
+            Err(susurro_wire::ServeError::Entropy(_)) => {
+                warn!("no entropy from the OS");
+                true
             }
         }
     }

@@ -18,7 +18,7 @@ pub use crate::codec::{DecodeError, EncodeError};
 pub use crate::frame::{Frame, FrameDecoder, FrameError};
 pub use crate::link::{Link, LinkConfig, LinkEvent};
 pub use crate::message::*;
-pub use crate::module::{Input, ModuleCore, Outbox};
+pub use crate::module::{Input, ModuleCore, Outbox, ServeError, answer_entropy, serve};
 pub use crate::restrict::{Apart, unlisted_inbound};
 pub use crate::route::{Policy, Router};
 pub use crate::sas::{Sas, hex_upper};

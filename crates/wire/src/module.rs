@@ -108,6 +108,97 @@ pub trait ModuleCore {
     fn deadline(&self) -> Option<Instant>;
 }
 
+/// Most random bytes a core asks for at once ([`Outbox::request_entropy`]);
+/// [`serve`] and [`answer_entropy`] answer at most this many per request.
+pub const MAX_ENTROPY_REQUEST: usize = 64;
+
+/// Entropy answers per [`answer_entropy`] call: each answer may make the
+/// core ask again, and no core asks more than twice in a row.
+pub const MAX_ENTROPY_ROUNDS: usize = 4;
+
+/// What stopped [`serve`] or [`answer_entropy`]. Whatever the core queued
+/// after that point stays in the [`Outbox`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServeError<S, E> {
+    /// `send` refused an envelope (the runtime's peer is gone).
+    Send(S),
+    /// The entropy source failed; the core was not answered.
+    Entropy(E),
+}
+
+/// Answers one pending entropy request, if any: `Ok(true)` if it did.
+fn answer_one<C: ModuleCore + ?Sized, E>(
+    core: &mut C,
+    out: &mut Outbox,
+    now: &mut impl FnMut() -> Instant,
+    entropy: &mut impl FnMut(&mut [u8]) -> Result<(), E>,
+) -> Result<bool, E> {
+    let Some(n) = out.take_entropy_request() else {
+        return Ok(false);
+    };
+    let mut buf = [0u8; MAX_ENTROPY_REQUEST];
+    let bytes = &mut buf[..n.min(MAX_ENTROPY_REQUEST)];
+    let got = entropy(bytes);
+    if got.is_ok() {
+        core.handle(now(), Input::Entropy(bytes), out);
+    }
+    zeroize::Zeroize::zeroize(&mut buf);
+    got.map(|()| true)
+}
+
+/// Answers the core's entropy requests: each request (at most
+/// [`MAX_ENTROPY_REQUEST`] bytes) is filled by `entropy` and handed to the
+/// core as [`Input::Entropy`] at `now()`; the buffer is zeroized after. At
+/// most [`MAX_ENTROPY_ROUNDS`] answers. Queued messages are left in `out`
+/// (for runtimes that send them elsewhere).
+///
+/// # Errors
+/// The entropy source's error; the request is dropped (the core asks again
+/// on its next need).
+pub fn answer_entropy<C: ModuleCore + ?Sized, E>(
+    core: &mut C,
+    out: &mut Outbox,
+    mut now: impl FnMut() -> Instant,
+    mut entropy: impl FnMut(&mut [u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    for _ in 0..MAX_ENTROPY_ROUNDS {
+        if !answer_one(core, out, &mut now, &mut entropy)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The loop every runtime runs after handing a core an input: sends each
+/// queued envelope to `send`, in order, and answers entropy requests as
+/// [`answer_entropy`] does (the messages an answer produces go out before
+/// the next answer), until nothing is queued or asked, or
+/// [`MAX_ENTROPY_ROUNDS`] answers were given.
+///
+/// # Errors
+/// The first [`ServeError`]: `send` refusing (the rest stays queued) or
+/// the entropy source failing.
+pub fn serve<C: ModuleCore + ?Sized, S, E>(
+    core: &mut C,
+    out: &mut Outbox,
+    mut now: impl FnMut() -> Instant,
+    mut send: impl FnMut(Envelope) -> Result<(), S>,
+    mut entropy: impl FnMut(&mut [u8]) -> Result<(), E>,
+) -> Result<(), ServeError<S, E>> {
+    let mut answers = 0;
+    loop {
+        while let Some(env) = out.pop() {
+            send(env).map_err(ServeError::Send)?;
+        }
+        if answers == MAX_ENTROPY_ROUNDS
+            || !answer_one(core, out, &mut now, &mut entropy).map_err(ServeError::Entropy)?
+        {
+            return Ok(());
+        }
+        answers += 1;
+    }
+}
+
 #[cfg(feature = "alloc")]
 extern crate alloc;
 

@@ -20,7 +20,6 @@ use susurro_wire::frame::MAX_ENCODED;
 use susurro_wire::link::{Link, LinkConfig, LinkEvent};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::time::{Instant, earliest};
-use zeroize::Zeroize;
 
 use crate::entropy::EntropySource;
 
@@ -88,23 +87,18 @@ impl<M: ModuleCore, E: EntropySource, C: Clock> Parts<'_, M, E, C> {
         let t0 = self.clock.now();
         self.core.handle(t0, input, self.out);
         // Each answer may ask again (bounded: the storage core asks once).
-        for _ in 0..4 {
-            let Some(n) = self.out.take_entropy_request() else {
-                break;
-            };
-            let mut buf = [0u8; 64];
-            let n = n.min(buf.len());
-            match self.entropy.fill(&mut buf[..n]) {
-                Ok(()) => {
-                    let now = self.clock.now();
-                    self.core.handle(now, Input::Entropy(&buf[..n]), self.out);
-                }
-                Err(_) => {
-                    self.stats.entropy_failures += 1;
-                    warn!("entropy source failed; the core stays unseeded");
-                }
-            }
-            buf.zeroize();
+        // Messages stay queued: the runner sends them over the link.
+        let (clock, entropy) = (&self.clock, &mut self.entropy);
+        if susurro_wire::answer_entropy(
+            &mut *self.core,
+            &mut *self.out,
+            || clock.now(),
+            |b| entropy.fill(b),
+        )
+        .is_err()
+        {
+            self.stats.entropy_failures += 1;
+            warn!("entropy source failed; the core stays unseeded");
         }
         let t1 = self.clock.now();
         let busy = u64::try_from(t1.saturating_since(t0).as_micros()).unwrap_or(u64::MAX);
