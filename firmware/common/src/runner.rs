@@ -88,7 +88,7 @@ impl<M: ModuleCore, E: EntropySource, C: Clock> Parts<'_, M, E, C> {
         self.core.handle(t0, input, self.out);
         // Each answer may ask again (bounded: the storage core asks once).
         // Messages stay queued: the runner sends them over the link.
-        let (clock, entropy) = (&self.clock, &mut self.entropy);
+        let (clock, entropy) = (&mut self.clock, &mut self.entropy);
         if susurro_wire::answer_entropy(
             &mut *self.core,
             &mut *self.out,
