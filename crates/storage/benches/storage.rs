@@ -3,48 +3,13 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use susurro_storage::persist::{IoError, Persist};
 use susurro_storage::{HOST_BOOK_BYTES, HeapMemory, Profile, StorageCore, Store};
 use susurro_wire::message::{Envelope, ScalarMult};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::time::Instant;
 use susurro_wire::types::{Address, ModuleId, Name, Note};
 
-#[derive(Default)]
-struct Mem {
-    committed: Option<Vec<u8>>,
-    pending: Vec<u8>,
-}
-
-impl Persist for Mem {
-    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
-        Ok(self.committed.as_ref().map(|v| v.len() as u32))
-    }
-    fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), IoError> {
-        let c = self.committed.as_ref().ok_or(IoError::OutOfRange)?;
-        b.copy_from_slice(
-            c.get(o as usize..o as usize + b.len())
-                .ok_or(IoError::OutOfRange)?,
-        );
-        Ok(())
-    }
-    fn begin(&mut self, len: u32) -> Result<(), IoError> {
-        self.pending = Vec::with_capacity(len as usize);
-        Ok(())
-    }
-    fn write(&mut self, d: &[u8]) -> Result<(), IoError> {
-        self.pending.extend_from_slice(d);
-        Ok(())
-    }
-    fn commit(&mut self) -> Result<(), IoError> {
-        self.committed = Some(std::mem::take(&mut self.pending));
-        Ok(())
-    }
-    fn erase_all(&mut self) -> Result<(), IoError> {
-        self.committed = None;
-        Ok(())
-    }
-}
+type Mem = susurro_storage::MemoryPersist;
 
 type S = Store<Mem, HeapMemory, HOST_BOOK_BYTES>;
 

@@ -24,7 +24,7 @@ pub use crate::persist::{IoError, Persist};
 pub use crate::profile::{KdfMemory, Lockout, Profile, SliceMemory};
 pub use crate::store::{State, Store};
 #[cfg(feature = "std")]
-pub use crate::{file::FileStore, memflash::MemFlash, profile::HeapMemory};
+pub use crate::{file::FileStore, memflash::MemFlash, persist::MemoryPersist, profile::HeapMemory};
 
 /// Default host RAM arena for the book: room for 500 contacts at the
 /// largest record size (2 + 318 bytes each).

@@ -10,7 +10,9 @@
 //! Backends: [`crate::flash::FlashStore`] (two slots with sequence numbers
 //! over any [`crate::flash::Flash`], e.g. the MCU's internal flash or the
 //! fault-injecting [`crate::memflash::MemFlash`]) and, with `std`,
-//! [`crate::file::FileStore`] (write new, fsync, rename, fsync directory).
+//! [`crate::file::FileStore`] (write new, fsync, rename, fsync directory)
+//! and [`MemoryPersist`] (an image in a `Vec`, for tests, benches and
+//! tools). A `&mut` to a backend is a backend too.
 
 /// Why a backend failed. Carries no secret data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,5 +114,91 @@ impl Persist for &[u8] {
     }
     fn erase_all(&mut self) -> Result<(), IoError> {
         Err(IoError::Failed)
+    }
+}
+
+/// A mutable borrow of a backend is a backend (a test keeps the backend
+/// and lends it to a `Store` it drops).
+impl<P: Persist + ?Sized> Persist for &mut P {
+    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
+        (**self).committed_len()
+    }
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError> {
+        (**self).read(offset, buf)
+    }
+    fn begin(&mut self, len: u32) -> Result<(), IoError> {
+        (**self).begin(len)
+    }
+    fn write(&mut self, data: &[u8]) -> Result<(), IoError> {
+        (**self).write(data)
+    }
+    fn commit(&mut self) -> Result<(), IoError> {
+        (**self).commit()
+    }
+    fn erase_all(&mut self) -> Result<(), IoError> {
+        (**self).erase_all()
+    }
+}
+
+/// One committed image in memory, replaced on [`Persist::commit`] (no
+/// medium, so nothing fails): for tests, benches and tools that open an
+/// image they hold in RAM.
+#[cfg(feature = "std")]
+#[derive(Debug, Default, Clone)]
+pub struct MemoryPersist {
+    /// The committed image, if any.
+    pub committed: Option<std::vec::Vec<u8>>,
+    pending: Option<std::vec::Vec<u8>>,
+}
+
+#[cfg(feature = "std")]
+impl MemoryPersist {
+    /// A backend whose committed image is `image`.
+    #[must_use]
+    pub fn with(image: std::vec::Vec<u8>) -> Self {
+        Self {
+            committed: Some(image),
+            pending: None,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Persist for MemoryPersist {
+    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
+        self.committed
+            .as_ref()
+            .map(|v| u32::try_from(v.len()).map_err(|_| IoError::NoSpace))
+            .transpose()
+    }
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError> {
+        let c = self.committed.as_ref().ok_or(IoError::OutOfRange)?;
+        let start = offset as usize;
+        let src = start
+            .checked_add(buf.len())
+            .and_then(|end| c.get(start..end))
+            .ok_or(IoError::OutOfRange)?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+    fn begin(&mut self, len: u32) -> Result<(), IoError> {
+        self.pending = Some(std::vec::Vec::with_capacity(len as usize));
+        Ok(())
+    }
+    fn write(&mut self, data: &[u8]) -> Result<(), IoError> {
+        self.pending
+            .as_mut()
+            .ok_or(IoError::Protocol)?
+            .extend_from_slice(data);
+        Ok(())
+    }
+    fn commit(&mut self) -> Result<(), IoError> {
+        self.committed = Some(self.pending.take().ok_or(IoError::Protocol)?);
+        Ok(())
+    }
+    fn erase_all(&mut self) -> Result<(), IoError> {
+        self.committed = None;
+        self.pending = None;
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use susurro_storage::persist::{IoError, Persist};
+use susurro_storage::persist::Persist;
 use susurro_storage::{
     FileStore, FlashStore, HeapMemory, Lockout, MemFlash, Profile, State, Store, StoreError,
 };
@@ -17,44 +17,8 @@ const PW: &[u8] = b"correct horse";
 type FlashS = Store<FlashStore<MemFlash>, HeapMemory, { 16 * 1024 }>;
 
 /// A writable in-memory backend for damage tests.
-#[derive(Default, Clone)]
-struct VecPersist {
-    committed: Option<Vec<u8>>,
-    pending: Option<Vec<u8>>,
-}
-
-impl Persist for VecPersist {
-    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
-        Ok(self.committed.as_ref().map(|v| v.len() as u32))
-    }
-    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError> {
-        let c = self.committed.as_ref().ok_or(IoError::OutOfRange)?;
-        let s = c
-            .get(offset as usize..offset as usize + buf.len())
-            .ok_or(IoError::OutOfRange)?;
-        buf.copy_from_slice(s);
-        Ok(())
-    }
-    fn begin(&mut self, _len: u32) -> Result<(), IoError> {
-        self.pending = Some(Vec::new());
-        Ok(())
-    }
-    fn write(&mut self, data: &[u8]) -> Result<(), IoError> {
-        self.pending
-            .as_mut()
-            .ok_or(IoError::Protocol)?
-            .extend_from_slice(data);
-        Ok(())
-    }
-    fn commit(&mut self) -> Result<(), IoError> {
-        self.committed = Some(self.pending.take().ok_or(IoError::Protocol)?);
-        Ok(())
-    }
-    fn erase_all(&mut self) -> Result<(), IoError> {
-        self.committed = None;
-        Ok(())
-    }
-}
+/// The library's in-memory backend, under the name these tests grew up with.
+type VecPersist = susurro_storage::MemoryPersist;
 
 fn seeded<P: Persist, const B: usize>(s: &mut Store<P, HeapMemory, B>, seed: u64) {
     let mut e = [0u8; 32];
@@ -241,27 +205,6 @@ fn host_lockout_delay_survives_restart() {
     assert_eq!(s.attempts(Instant::ZERO).0, 3);
 }
 
-impl Persist for &mut VecPersist {
-    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
-        (**self).committed_len()
-    }
-    fn read(&mut self, o: u32, b: &mut [u8]) -> Result<(), IoError> {
-        (**self).read(o, b)
-    }
-    fn begin(&mut self, l: u32) -> Result<(), IoError> {
-        (**self).begin(l)
-    }
-    fn write(&mut self, d: &[u8]) -> Result<(), IoError> {
-        (**self).write(d)
-    }
-    fn commit(&mut self) -> Result<(), IoError> {
-        (**self).commit()
-    }
-    fn erase_all(&mut self) -> Result<(), IoError> {
-        (**self).erase_all()
-    }
-}
-
 #[test]
 fn token_profile_wipes_after_max_attempts() {
     let mut s: FlashS = Store::new(
@@ -346,10 +289,7 @@ fn every_byte_flipped_is_a_clear_error_never_a_wrong_book() {
             let mut bad = image.clone();
             bad[i] ^= mask;
             let mut s: Store<VecPersist, HeapMemory, 4096> = Store::new(
-                VecPersist {
-                    committed: Some(bad),
-                    pending: None,
-                },
+                VecPersist::with(bad),
                 HeapMemory::new(8),
                 Profile::TEST_ONLY_INSECURE,
             );
@@ -375,10 +315,7 @@ fn every_byte_flipped_is_a_clear_error_never_a_wrong_book() {
     // Truncations too.
     for n in 0..image.len() {
         let mut s: Store<VecPersist, HeapMemory, 4096> = Store::new(
-            VecPersist {
-                committed: Some(image[..n].to_vec()),
-                pending: None,
-            },
+            VecPersist::with(image[..n].to_vec()),
             HeapMemory::new(8),
             Profile::TEST_ONLY_INSECURE,
         );

@@ -29,7 +29,7 @@ use susurro_storage::format::{
     self, BODY_LABEL, BODY_PREFIX, CHECK_LABEL, CHECK_LEN, CHUNK, FAILED_OFFSET, HEADER_LEN,
     Header, KIND_OFFSET, PASSWORD_LABEL, TAG_LABEL, TAG_LEN, VERIFIER_LABEL,
 };
-use susurro_storage::persist::{IoError, Persist};
+use susurro_storage::persist::Persist;
 use susurro_storage::{HeapMemory, Lockout, MemFlash, Profile, State, Store};
 use susurro_vectors::Trace;
 pub use susurro_vectors::hx;
@@ -46,54 +46,8 @@ pub const REGENERATE: &str = "cargo run -p susurro-storage --example gen_vectors
 
 pub type VecStore = Store<VecPersist, HeapMemory, BOOK>;
 
-/// A writable in-memory backend holding one committed image.
-#[derive(Default, Clone)]
-pub struct VecPersist {
-    pub committed: Option<Vec<u8>>,
-    pending: Option<Vec<u8>>,
-}
-
-impl VecPersist {
-    pub fn with(image: Vec<u8>) -> Self {
-        Self {
-            committed: Some(image),
-            pending: None,
-        }
-    }
-}
-
-impl Persist for VecPersist {
-    fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
-        Ok(self.committed.as_ref().map(|v| v.len() as u32))
-    }
-    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), IoError> {
-        let c = self.committed.as_ref().ok_or(IoError::OutOfRange)?;
-        let s = c
-            .get(offset as usize..offset as usize + buf.len())
-            .ok_or(IoError::OutOfRange)?;
-        buf.copy_from_slice(s);
-        Ok(())
-    }
-    fn begin(&mut self, _len: u32) -> Result<(), IoError> {
-        self.pending = Some(Vec::new());
-        Ok(())
-    }
-    fn write(&mut self, data: &[u8]) -> Result<(), IoError> {
-        self.pending
-            .as_mut()
-            .ok_or(IoError::Protocol)?
-            .extend_from_slice(data);
-        Ok(())
-    }
-    fn commit(&mut self) -> Result<(), IoError> {
-        self.committed = Some(self.pending.take().ok_or(IoError::Protocol)?);
-        Ok(())
-    }
-    fn erase_all(&mut self) -> Result<(), IoError> {
-        self.committed = None;
-        Ok(())
-    }
-}
+/// The library's in-memory backend.
+pub type VecPersist = susurro_storage::MemoryPersist;
 
 /// Hex field of a JSON value.
 pub fn hd(v: &Value) -> Vec<u8> {
