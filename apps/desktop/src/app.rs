@@ -608,16 +608,9 @@ impl App {
         }
         ui.add_space(8.0);
         let n = &v.network;
+        let hint = n.mode == Some(NetMode::Tor) && !n.onion_published;
         if n.mode == Some(NetMode::Tor) {
             tor_progress(ui, n);
-            if !n.onion_published {
-                ui.label(
-                    RichText::new(
-                        "You can continue now: this goes on in the background, and the top bar shows how far it is.",
-                    )
-                    .weak(),
-                );
-            }
         } else {
             ui.label(RichText::new("Connecting to the network").strong());
             let pct = if n.known { n.bootstrap_percent } else { 0 };
@@ -644,6 +637,17 @@ impl App {
         if r.clicked() {
             self.onboarding_network = false;
             self.tab = Tab::MyCard;
+        }
+        // Below the button: this line goes once the service is published,
+        // and a line that goes above a button moves it from under the
+        // pointer between two frames (a click then lands beside it).
+        if hint {
+            ui.label(
+                RichText::new(
+                    "You can continue now: this goes on in the background, and the top bar shows how far it is.",
+                )
+                .weak(),
+            );
         }
     }
 
