@@ -452,6 +452,22 @@ fn names(crates: &[Crate]) -> BTreeSet<String> {
     crates.iter().map(|c| c.name.clone()).collect()
 }
 
+/// Asserts that one violation in `v` starts with `prefix`.
+fn assert_reports(v: &[String], prefix: &str) {
+    assert!(
+        v.iter().any(|e| e.starts_with(prefix)),
+        "no {prefix:?} in {v:?}"
+    );
+}
+
+/// The crate named `name` in a synthetic graph.
+fn crate_mut<'a>(crates: &'a mut [Crate], name: &str) -> &'a mut Crate {
+    crates
+        .iter_mut()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no crate {name} in the graph"))
+}
+
 #[test]
 fn the_workspaces_follow_the_import_rules() {
     let crates = real_crates();
@@ -581,11 +597,7 @@ fn self_check_catches_transport_depending_on_cryptor() {
         "susurro-transport",
         dep("susurro-cryptor", Kind::Dev),
     ));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-transport → susurro-cryptor (dev-dependency)")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-transport → susurro-cryptor (dev-dependency)");
 }
 
 #[test]
@@ -601,11 +613,7 @@ fn self_check_catches_a_module_reaching_another_through_a_crate() {
         "susurro-host",
         dep("susurro-cryptor", Kind::Normal),
     ));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-host → susurro-cryptor:")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-host → susurro-cryptor:");
     assert!(
         v.iter().any(|e| e.starts_with(
             "susurro-transport → susurro-host → susurro-cryptor: module crates never depend"
@@ -617,17 +625,12 @@ fn self_check_catches_a_module_reaching_another_through_a_crate() {
 #[test]
 fn self_check_catches_a_primitive_outside_crypto() {
     let v = check(&with(legal(), "susurro-cryptor", dep("sha3", Kind::Normal)));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-cryptor → sha3: only susurro-crypto")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-cryptor → sha3: only susurro-crypto");
     // Also as a dev-dependency.
     let v = check(&with(legal(), "susurro-node", dep("argon2", Kind::Dev)));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-node → argon2 (dev-dependency): only susurro-crypto")),
-        "{v:?}"
+    assert_reports(
+        &v,
+        "susurro-node → argon2 (dev-dependency): only susurro-crypto",
     );
 }
 
@@ -638,11 +641,7 @@ fn self_check_catches_sockets_outside_transport_and_host() {
         ..dep("tokio", Kind::Normal)
     };
     let v = check(&with(legal(), "susurro-node", tokio_net.clone()));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-node → tokio with feature \"net\"")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-node → tokio with feature \"net\"");
     // A dev-dependency may (tests open sockets).
     let v = check(&with(
         legal(),
@@ -655,18 +654,11 @@ fn self_check_catches_sockets_outside_transport_and_host() {
     assert_eq!(v, Vec::<String>::new());
     // Through the crate's own features.
     let mut crates = legal();
-    let node = crates
-        .iter_mut()
-        .find(|c| c.name == "susurro-node")
-        .unwrap();
+    let node = crate_mut(&mut crates, "susurro-node");
     node.features
         .insert("udp".to_owned(), vec!["tokio/net".to_owned()]);
     let v = check(&crates);
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-node → tokio (feature \"udp\" enables \"net\")")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-node → tokio (feature \"udp\" enables \"net\")");
 }
 
 #[test]
@@ -676,11 +668,7 @@ fn self_check_catches_std_in_a_no_std_crate() {
         "susurro-cryptor",
         dep("tokio", Kind::Normal),
     ));
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-cryptor → tokio: susurro-cryptor builds no_std")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-cryptor → tokio: susurro-cryptor builds no_std");
     // An optional dependency only `std` turns on is fine; another feature
     // turning it on is not.
     let mut crates = with(
@@ -691,18 +679,12 @@ fn self_check_catches_std_in_a_no_std_crate() {
             ..dep("getrandom", Kind::Normal)
         },
     );
-    let cryptor = crates
-        .iter_mut()
-        .find(|c| c.name == "susurro-cryptor")
-        .unwrap();
+    let cryptor = crate_mut(&mut crates, "susurro-cryptor");
     cryptor
         .features
         .insert("std".to_owned(), vec!["dep:getrandom".to_owned()]);
     assert_eq!(check(&crates), Vec::<String>::new());
-    let cryptor = crates
-        .iter_mut()
-        .find(|c| c.name == "susurro-cryptor")
-        .unwrap();
+    let cryptor = crate_mut(&mut crates, "susurro-cryptor");
     cryptor
         .features
         .insert("fast".to_owned(), vec!["getrandom/rdrand".to_owned()]);
@@ -711,21 +693,12 @@ fn self_check_catches_std_in_a_no_std_crate() {
         .insert("default".to_owned(), vec!["std".to_owned()]);
     cryptor.lib_no_std = Some(false);
     let v = check(&crates);
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-cryptor → getrandom: susurro-cryptor builds no_std")),
-        "{v:?}"
+    assert_reports(
+        &v,
+        "susurro-cryptor → getrandom: susurro-cryptor builds no_std",
     );
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-cryptor: its src/lib.rs does not declare")),
-        "{v:?}"
-    );
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-cryptor: its default features enable")),
-        "{v:?}"
-    );
+    assert_reports(&v, "susurro-cryptor: its src/lib.rs does not declare");
+    assert_reports(&v, "susurro-cryptor: its default features enable");
 }
 
 #[test]
@@ -736,18 +709,15 @@ fn self_check_catches_an_unlisted_dependency_and_an_unknown_crate() {
         "susurro-host",
         dep("susurro-storage", Kind::Normal),
     ));
-    assert!(
-        v.iter()
-            .any(|e| e
-                .starts_with("susurro-host → susurro-storage: susurro-host may depend only on")),
-        "{v:?}"
+    assert_reports(
+        &v,
+        "susurro-host → susurro-storage: susurro-host may depend only on",
     );
     let mut crates = legal();
     crates.push(krate("susurro-directory", vec![]));
     let v = check(&crates);
-    assert!(
-        v.iter()
-            .any(|e| e.starts_with("susurro-directory: a crate the architecture rules do not know")),
-        "{v:?}"
+    assert_reports(
+        &v,
+        "susurro-directory: a crate the architecture rules do not know",
     );
 }

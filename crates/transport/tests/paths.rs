@@ -96,16 +96,7 @@ async fn doubled(proxied_first: bool) -> (Side, Side, CallId, CallId, watch::Sen
         })
         .await;
     assert_eq!((e.call, e.code), (cb, ErrorCode::WrongState));
-    let kt = susurro_wire::Secret::new([0x33; 32]);
-    a.send(TransportKey {
-        call: ca,
-        kt: kt.clone(),
-    });
-    b.send(TransportKey { call: cb, kt });
-    for s in [&mut a, &mut b] {
-        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
-            .await;
-    }
+    key_both((&mut a, ca), (&mut b, cb), 0x33).await;
     // The call-back: B opens the extra path to the address A claimed.
     let t = Instant::now();
     let second = if proxied_first {
@@ -263,16 +254,7 @@ async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
     listen(&mut c, other).await;
     let ca = 9;
     let cb = connect(&mut a, &mut b, ca, pb).await;
-    let kt = susurro_wire::Secret::new([0x44; 32]);
-    a.send(TransportKey {
-        call: ca,
-        kt: kt.clone(),
-    });
-    b.send(TransportKey { call: cb, kt });
-    for s in [&mut a, &mut b] {
-        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
-            .await;
-    }
+    key_both((&mut a, ca), (&mut b, cb), 0x44).await;
     // Nobody there: unreachable at once.
     b.send(DoublePath {
         call: cb,
@@ -318,6 +300,21 @@ async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
     c.stop().await;
 }
 
+/// Gives both ends of a call the same `Kt` (a byte repeated) and waits
+/// until each transport has it.
+async fn key_both(a: (&mut Side, CallId), b: (&mut Side, CallId), byte: u8) {
+    let kt = susurro_wire::Secret::new([byte; 32]);
+    a.0.send(TransportKey {
+        call: a.1,
+        kt: kt.clone(),
+    });
+    b.0.send(TransportKey { call: b.1, kt });
+    for s in [a.0, b.0] {
+        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
+            .await;
+    }
+}
+
 /// Waits for `s`'s next `PathState` (an `Error` fails the test).
 async fn next_path_state(s: &mut Side) -> PathState {
     s.until(|m| match m {
@@ -346,16 +343,7 @@ async fn each_end_of_a_call_dials_an_extra_path() {
         let p = next_path_state(s).await;
         assert!(p.up && p.paths == 1);
     }
-    let kt = susurro_wire::Secret::new([0x55; 32]);
-    a.send(TransportKey {
-        call: ca,
-        kt: kt.clone(),
-    });
-    b.send(TransportKey { call: cb, kt });
-    for s in [&mut a, &mut b] {
-        s.until(|m| matches!(m, Message::TransportKeyed(_)).then_some(()))
-            .await;
-    }
+    key_both((&mut a, ca), (&mut b, cb), 0x55).await;
     // A's duplicate circuit (its extra path 1), through the proxy.
     a.send(DoublePath {
         call: ca,
