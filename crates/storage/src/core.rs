@@ -179,12 +179,13 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
         if env.dst != ModuleId::Storage {
             return;
         }
+        // Every answer names the request it answers: its id and kind.
+        let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
         if Self::needs_entropy(&env.msg) && !self.store.has_entropy() {
             out.request_entropy(ENTROPY_REQUEST);
             if self.pending.is_none() {
                 self.pending = Some(env);
             } else {
-                let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
                 let _ = out.send(
                     to,
                     StorageError {
@@ -196,7 +197,6 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             }
             return;
         }
-        let (req, op) = (env.msg.req().unwrap_or(0), env.msg.kind().code());
         let fail = |out: &mut Outbox, e: StoreError| {
             let _ = out.send(
                 to,

@@ -564,21 +564,6 @@ fn docs_hex_example() {
     );
     let doc = include_str!("../../../docs/storage.md");
     // The example block: on each line, the leading hex tokens.
-    let block = doc.split("## Hex example").nth(1).unwrap();
-    let block = block
-        .split("```text")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    let flat: String = block
-        .lines()
-        .flat_map(|l| {
-            l.split_whitespace()
-                .take_while(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let flat = susurro_vectors::hex_block(doc, "## Hex example");
     assert_eq!(flat, hex, "docs/storage.md hex example is stale");
 }

@@ -557,21 +557,6 @@ fn docs_name_the_file() {
     // The docs' hex example is the first store of the file.
     let f = load();
     let img = hd(&entry(&f, "docs_hex_example")["image"]);
-    let block = doc.split("## Hex example").nth(1).unwrap();
-    let block = block
-        .split("```text")
-        .nth(1)
-        .unwrap()
-        .split("```")
-        .next()
-        .unwrap();
-    let flat: String = block
-        .lines()
-        .flat_map(|l| {
-            l.split_whitespace()
-                .take_while(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let flat = susurro_vectors::hex_block(doc, "## Hex example");
     assert_eq!(flat, hex::encode(img));
 }

@@ -166,6 +166,29 @@ pub fn check_traces(v: &Value) -> usize {
     all.len()
 }
 
+/// The hex bytes of the first ` ```text ` block after `heading` in a
+/// document: on each line, the leading whitespace-separated tokens that are
+/// all hex digits (what follows them is commentary), concatenated.
+#[must_use]
+pub fn hex_block(doc: &str, heading: &str) -> String {
+    let after = doc
+        .split(heading)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {heading:?} in the document"));
+    let block = after
+        .split("```text")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap_or_else(|| panic!("no ```text block after {heading:?}"));
+    block
+        .lines()
+        .flat_map(|l| {
+            l.split_whitespace()
+                .take_while(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
+        })
+        .collect()
+}
+
 /// `docs/vectors/` of this workspace.
 #[must_use]
 pub fn dir() -> PathBuf {
