@@ -140,6 +140,10 @@ pub struct App {
     started: std::time::Instant,
     exit_after: Option<Duration>,
     stats: Arc<Mutex<Stats>>,
+    /// Banners closed here (error text, notice text) that the front task
+    /// still shows: hidden from the frame of the click on, so the screen
+    /// does not jump a frame later under the pointer.
+    closed: (Option<String>, Option<String>),
 }
 
 impl App {
@@ -163,6 +167,7 @@ impl App {
             started: std::time::Instant::now(),
             exit_after: None,
             stats: Arc::new(Mutex::new(Stats::default())),
+            closed: (None, None),
         }
     }
 
@@ -284,7 +289,7 @@ impl App {
 
     fn draw(&mut self, ui: &mut Ui) {
         let unlocked = self.snap.view.store.state == Some(StoreState::Unlocked);
-        if unlocked && !self.onboarding_network {
+        if self.top_bar_shown() {
             egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
         }
         egui::CentralPanel::default_margins().show(ui, |ui| {
@@ -381,6 +386,10 @@ impl App {
                     self.handle.send(Request::Lock);
                 }
                 ui.label(self.network_status());
+                if self.snap.working {
+                    ui.label("Working…");
+                    ui.spinner();
+                }
             });
         });
     }
@@ -402,14 +411,25 @@ impl App {
     }
 
     fn banners(&mut self, ui: &mut Ui) {
-        if let Some(e) = self.snap.view.last_error {
-            let text = e.to_string();
-            banner(ui, &text, true, || self.handle.send(Request::Dismiss));
+        let error = self.snap.view.last_error.map(|e| e.to_string());
+        if error != self.closed.0 {
+            self.closed.0 = None;
+            if let Some(text) = error {
+                banner(ui, &text, true, || {
+                    self.handle.send(Request::Dismiss);
+                    self.closed.0 = Some(text.clone());
+                });
+            }
         }
-        if let Some(n) = self.snap.notice.clone() {
-            banner(ui, &n.text, n.error, || {
-                self.handle.send(Request::DismissNotice)
-            });
+        let notice = self.snap.notice.clone();
+        if notice.as_ref().map(|n| &n.text) != self.closed.1.as_ref() {
+            self.closed.1 = None;
+            if let Some(n) = notice {
+                banner(ui, &n.text, n.error, || {
+                    self.handle.send(Request::DismissNotice);
+                    self.closed.1 = Some(n.text.clone());
+                });
+            }
         }
         if let Some(p) = self.forms.problem.clone() {
             let mut clear = false;
@@ -418,12 +438,18 @@ impl App {
                 self.forms.problem = None;
             }
         }
-        if self.snap.working {
+        // Unlocked, the top bar shows it: here it would push the screen
+        // down and up under the pointer.
+        if self.snap.working && !self.top_bar_shown() {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label("Working…");
             });
         }
+    }
+
+    fn top_bar_shown(&self) -> bool {
+        self.snap.view.store.state == Some(StoreState::Unlocked) && !self.onboarding_network
     }
 
     fn focus(&mut self, r: &egui::Response) {

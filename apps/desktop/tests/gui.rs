@@ -167,6 +167,9 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
             .is_some_and(|c| c.phase.is_talking())
     );
     alice.click("OK");
+    wait1(&mut alice, 5, "the refusal closed", |p| {
+        !p.has_text("Nothing was changed: you are in a call")
+    });
 
     // Mute and unmute.
     alice.click("Mute microphone");
