@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Err(e) = susurro_transport::module::check_payload(data) {
+    if let Err(e) = susurro_transport::check_payload(data) {
         panic!("{e}: {data:02x?}");
     }
 });

@@ -61,7 +61,7 @@ fn node_config(storage: StorageSpec, calls: bool) -> NodeConfig {
         audio: AudioSpec::default(),
         codec: CodecConfig::wideband(),
         processing: ProcessingConfig::default(),
-        transport: susurro_transport::module::ModuleConfig::default(),
+        transport: susurro_transport::ModuleConfig::default(),
         transport_serial: None,
     }
 }

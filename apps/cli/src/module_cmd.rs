@@ -93,9 +93,9 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
             let ep = host
                 .endpoint(ModuleId::Transport)
                 .ok_or_else(|| Failure::error("no transport endpoint"))?;
-            let cfg = susurro_transport::module::ModuleConfig {
+            let cfg = susurro_transport::ModuleConfig {
                 listen_host: a.listen.clone(),
-                ..susurro_transport::module::ModuleConfig::default()
+                ..susurro_transport::ModuleConfig::default()
             };
             let tasks = susurro_node::spawn_transport(ep, cfg, stop_rx);
             wait_signal().await;

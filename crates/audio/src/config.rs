@@ -79,9 +79,9 @@ impl FrameDuration {
 }
 
 /// Lowest bitrate accepted, in bits per second.
-pub const MIN_BITRATE: u32 = 6_000;
+pub(crate) const MIN_BITRATE: u32 = 6_000;
 /// Highest bitrate accepted, in bits per second.
-pub const MAX_BITRATE: u32 = 64_000;
+pub(crate) const MAX_BITRATE: u32 = 64_000;
 
 /// Configuration of the Opus codec.
 ///

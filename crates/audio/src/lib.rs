@@ -1,16 +1,16 @@
 #![doc = include_str!("../README.md")]
 
-pub mod apm;
-pub mod codec;
-pub mod config;
-pub mod device;
-pub mod error;
-pub mod loss;
-pub mod pipeline;
-pub mod playout;
+mod apm;
+mod codec;
+mod config;
+mod device;
+mod error;
+mod loss;
+mod pipeline;
+mod playout;
 pub mod quality;
-pub mod resample;
-pub mod wav;
+mod resample;
+mod wav;
 
 pub use apm::{EchoStats, NoiseLevel, ProcessingConfig, Processor, RenderHandle};
 pub use codec::{DECODER_COMPLEXITY, FrameSource, VoiceDecoder, VoiceEncoder, libopus_version};
@@ -19,6 +19,6 @@ pub use device::{AudioHost, CaptureStream, DeviceChoice, DeviceInfo, PlaybackStr
 pub use error::{AudioError, Result};
 pub use loss::{GilbertElliott, LossModel, NoLoss, RandomLoss, SeededRng};
 pub use pipeline::{CapturePipeline, PlaybackPipeline, VoicePacket};
-pub use playout::{Playout, PlayoutFrame, PlayoutStats, PushOutcome};
+pub use playout::{MAX_AHEAD, Playout, PlayoutFrame, PlayoutStats, PushOutcome};
 pub use resample::{PullResampler, StreamResampler};
 pub use wav::{read_wav_mono, write_wav_mono};

@@ -1,6 +1,6 @@
 //! Codec, pipeline and playout tests (no devices).
 
-use susurro_audio::playout::MAX_AHEAD;
+use susurro_audio::MAX_AHEAD;
 use susurro_audio::{
     Bandwidth, CapturePipeline, CodecConfig, FrameDuration, FrameSource, GilbertElliott, LossModel,
     PROCESSING_RATE, PlaybackPipeline, Playout, ProcessingConfig, PushOutcome, RandomLoss,

@@ -12,13 +12,13 @@ use susurro_audio::{
 };
 
 /// Rate of everything here.
-pub const RATE: u32 = PROCESSING_RATE;
+pub(crate) const RATE: u32 = PROCESSING_RATE;
 
 /// Rate of the WAV files written by the headless sink (what PESQ-WB scores).
-pub const WAV_OUT_RATE: u32 = 16_000;
+pub(crate) const WAV_OUT_RATE: u32 = 16_000;
 
 /// Microseconds since the Unix epoch (timestamps in reports).
-pub fn unix_micros() -> u64 {
+pub(crate) fn unix_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
@@ -38,7 +38,7 @@ pub struct AudioSpec {
 }
 
 /// The microphone side.
-pub enum Source {
+pub(crate) enum Source {
     /// Samples of a file, played once, then silence.
     File {
         /// The samples, 48 kHz (loaded once, shared by every call).
@@ -63,7 +63,7 @@ pub enum Source {
 
 impl Source {
     /// Opens what `spec` names.
-    pub fn open(spec: &AudioSpec, host: Option<&AudioHost>) -> Result<Self> {
+    pub(crate) fn open(spec: &AudioSpec, host: Option<&AudioHost>) -> Result<Self> {
         if let Some(path) = &spec.input {
             return Self::file(path);
         }
@@ -86,12 +86,12 @@ impl Source {
     }
 
     /// A WAV file resampled to 48 kHz.
-    pub fn file(path: &Path) -> Result<Self> {
+    pub(crate) fn file(path: &Path) -> Result<Self> {
         Ok(Self::samples(Arc::new(Self::load(path)?)))
     }
 
     /// Plays `samples` (48 kHz) from the start.
-    pub fn samples(samples: Arc<Vec<f32>>) -> Self {
+    pub(crate) fn samples(samples: Arc<Vec<f32>>) -> Self {
         Source::File {
             samples,
             pos: 0,
@@ -101,7 +101,7 @@ impl Source {
 
     /// Reads a WAV file and resamples it to 48 kHz. Slow for long files in
     /// a debug build: done once, off the audio path.
-    pub fn load(path: &Path) -> Result<Vec<f32>> {
+    pub(crate) fn load(path: &Path) -> Result<Vec<f32>> {
         let (x, rate) = read_wav_mono(path, None)
             .with_context(|| format!("cannot use {} as call input", path.display()))?;
         let samples = if rate == RATE {
@@ -118,7 +118,7 @@ impl Source {
     }
 
     /// Fills `frame` with the next samples (silence when none are ready).
-    pub fn read(&mut self, frame: &mut [f32]) {
+    pub(crate) fn read(&mut self, frame: &mut [f32]) {
         match self {
             Source::File {
                 samples,
@@ -154,7 +154,7 @@ impl Source {
     }
 
     /// When the file started playing into the call.
-    pub fn started(&self) -> Option<u64> {
+    pub(crate) fn started(&self) -> Option<u64> {
         match self {
             Source::File { started, .. } => *started,
             _ => None,
@@ -162,13 +162,13 @@ impl Source {
     }
 
     /// Whether a file source has played all of its samples.
-    pub fn finished(&self) -> bool {
+    pub(crate) fn finished(&self) -> bool {
         matches!(self, Source::File { samples, pos, .. } if *pos >= samples.len())
     }
 }
 
 /// The loudspeaker side.
-pub enum Sink {
+pub(crate) enum Sink {
     /// Collected, written as a 16 kHz WAV file at the end of the call.
     File {
         /// Where to write.
@@ -191,7 +191,7 @@ pub enum Sink {
 
 impl Sink {
     /// Opens what `spec` names.
-    pub fn open(spec: &AudioSpec, host: Option<&AudioHost>) -> Result<Self> {
+    pub(crate) fn open(spec: &AudioSpec, host: Option<&AudioHost>) -> Result<Self> {
         if let Some(path) = &spec.output {
             return Ok(Sink::File {
                 path: path.clone(),
@@ -226,7 +226,7 @@ impl Sink {
     }
 
     /// Plays one frame.
-    pub fn write(&mut self, frame: &[f32]) {
+    pub(crate) fn write(&mut self, frame: &[f32]) {
         match self {
             Sink::File {
                 samples, started, ..
@@ -244,7 +244,7 @@ impl Sink {
     }
 
     /// When the first frame was written (file sinks).
-    pub fn started(&self) -> Option<u64> {
+    pub(crate) fn started(&self) -> Option<u64> {
         match self {
             Sink::File { started, .. } => *started,
             _ => None,
@@ -252,7 +252,7 @@ impl Sink {
     }
 
     /// Writes the file, if any; returns its path.
-    pub fn finish(&mut self) -> Result<Option<PathBuf>> {
+    pub(crate) fn finish(&mut self) -> Result<Option<PathBuf>> {
         let Sink::File { path, samples, .. } = self else {
             return Ok(None);
         };

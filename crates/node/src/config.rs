@@ -336,11 +336,11 @@ impl Config {
     ///
     /// # Errors
     /// As [`Config::tor_settings`].
-    pub fn transport(&self, home: &Home) -> Result<susurro_transport::module::ModuleConfig> {
-        let mut t = susurro_transport::module::ModuleConfig {
+    pub fn transport(&self, home: &Home) -> Result<susurro_transport::ModuleConfig> {
+        let mut t = susurro_transport::ModuleConfig {
             listen_host: self.network.listen.clone(),
             state_dir: Some(home.transport_dir()),
-            ..susurro_transport::module::ModuleConfig::default()
+            ..susurro_transport::ModuleConfig::default()
         };
         if self.network.mode == Mode::Tor {
             t.tor = Some(self.tor_settings()?);

@@ -1,10 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod audio_io;
+mod audio_io;
 pub mod config;
-pub mod cryptor_task;
-pub mod node;
+mod cryptor_task;
+mod node;
 
 pub use crate::audio_io::AudioSpec;
 pub use crate::cryptor_task::{AudioLog, CallAudio, CryptorTask};

@@ -50,7 +50,7 @@ pub struct NodeConfig {
     /// Capture processing.
     pub processing: ProcessingConfig,
     /// Transport, when it runs in this process.
-    pub transport: susurro_transport::module::ModuleConfig,
+    pub transport: susurro_transport::ModuleConfig,
     /// Run transport elsewhere instead (a network box such as a Raspberry
     /// Pi running `susurro-cli module transport`), across this serial
     /// device: the untrusted side then never shares a machine with keys.
@@ -83,13 +83,11 @@ struct TransportRun {
 }
 
 impl TransportRun {
-    fn start(ep: Endpoint, cfg: susurro_transport::module::ModuleConfig) -> Self {
+    fn start(ep: Endpoint, cfg: susurro_transport::ModuleConfig) -> Self {
         let (stop, stop_rx) = watch::channel(false);
         let (to_module, module_rx) = mpsc::unbounded_channel();
         let (module_tx, from_module) = mpsc::unbounded_channel();
-        let module = tokio::spawn(susurro_transport::module::run_module(
-            cfg, module_rx, module_tx,
-        ));
+        let module = tokio::spawn(susurro_transport::run_module(cfg, module_rx, module_tx));
         let pump = tokio::spawn(pump(ep, to_module, from_module, stop_rx));
         Self { stop, pump, module }
     }
@@ -215,10 +213,7 @@ impl Node {
     /// # Errors
     /// Transport does not run in this process (`calls: false`, or a
     /// transport box across a serial link), or its tasks failed.
-    pub async fn restart_transport(
-        &mut self,
-        cfg: susurro_transport::module::ModuleConfig,
-    ) -> Result<()> {
+    pub async fn restart_transport(&mut self, cfg: susurro_transport::ModuleConfig) -> Result<()> {
         let run = self
             .transport
             .take()
@@ -245,14 +240,12 @@ impl Node {
 /// host's endpoint and the module's channels.
 pub fn spawn_transport(
     ep: Endpoint,
-    cfg: susurro_transport::module::ModuleConfig,
+    cfg: susurro_transport::ModuleConfig,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let (to_module, module_rx) = mpsc::unbounded_channel();
     let (module_tx, from_module) = mpsc::unbounded_channel();
-    let module = tokio::spawn(susurro_transport::module::run_module(
-        cfg, module_rx, module_tx,
-    ));
+    let module = tokio::spawn(susurro_transport::run_module(cfg, module_rx, module_tx));
     let pump = tokio::spawn(async move {
         pump(ep, to_module, from_module, shutdown).await;
     });

@@ -8,7 +8,7 @@ use std::time::Duration;
 use susurro_audio::{CodecConfig, ProcessingConfig};
 use susurro_node::{AudioSpec, Node, NodeConfig, StorageSpec};
 use susurro_storage::Profile;
-use susurro_transport::module::ModuleConfig;
+use susurro_transport::ModuleConfig;
 use susurro_wire::{Address, Message, ModuleId, NetMode, NetworkConfig, StoreStatusRequest};
 
 fn free_port() -> u16 {

@@ -59,7 +59,7 @@ impl Config {
 }
 
 /// Uniform duration in `lo..=hi` with millisecond resolution.
-pub fn uniform_duration<R: CryptoRng + ?Sized>(
+pub(crate) fn uniform_duration<R: CryptoRng + ?Sized>(
     (lo, hi): (Duration, Duration),
     rng: &mut R,
 ) -> Duration {
@@ -70,7 +70,7 @@ pub fn uniform_duration<R: CryptoRng + ?Sized>(
 }
 
 /// Uniform integer in `0..=max` (rejection sampling, no modulo bias).
-pub fn uniform_u64<R: CryptoRng + ?Sized>(max: u64, rng: &mut R) -> u64 {
+pub(crate) fn uniform_u64<R: CryptoRng + ?Sized>(max: u64, rng: &mut R) -> u64 {
     if max == u64::MAX {
         return rng.next_u64();
     }
@@ -85,6 +85,6 @@ pub fn uniform_u64<R: CryptoRng + ?Sized>(max: u64, rng: &mut R) -> u64 {
 }
 
 /// Uniform length in `0..=max`.
-pub fn uniform_len<R: CryptoRng + ?Sized>(max: usize, rng: &mut R) -> usize {
+pub(crate) fn uniform_len<R: CryptoRng + ?Sized>(max: usize, rng: &mut R) -> usize {
     usize::try_from(uniform_u64(max as u64, rng)).unwrap_or(max)
 }

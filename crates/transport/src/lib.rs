@@ -1,17 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
-pub mod access;
-pub mod config;
-pub mod error;
+mod access;
+mod config;
+mod error;
 pub mod frame;
-pub mod gate;
+mod gate;
 pub mod jitter;
-pub mod keys;
+mod keys;
 pub mod labels;
-pub mod module;
+mod module;
 pub mod pow;
-pub mod replay;
+mod replay;
 pub mod session1;
 pub mod session2;
 #[cfg(feature = "testnet")]
@@ -24,6 +24,8 @@ pub use error::Error;
 pub use gate::{Gate, Inbound, InboundStep};
 pub use jitter::{JitterBuffer, JitterConfig, JitterProfile, Playout};
 pub use keys::ObfuscationKeys;
-pub use module::{DriverConfig, INCOMING_CALL_BASE, ModuleConfig, TransportError, run_module};
+pub use module::{
+    DriverConfig, INCOMING_CALL_BASE, ModuleConfig, TransportError, check_payload, run_module,
+};
 pub use session1::{Session1Initiator, Session1Outcome};
 pub use session2::{CallRole, Channel, Incoming, Session2Initiator};

@@ -42,7 +42,7 @@ use crate::session2::{Channel, Incoming};
 use crate::tor::TorSettings;
 use net::{BoxStream, Target};
 
-pub use link::{CONTROL, CONTROL_LEN, PING, PONG};
+use link::{PING, PONG};
 pub use net::{DriverConfig, TransportError};
 
 /// Decodes `data` as a session-2 payload the way the module does and, if it

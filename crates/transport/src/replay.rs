@@ -4,7 +4,7 @@ use std::collections::{HashSet, VecDeque};
 
 /// Bounded set of seen ids; the oldest is forgotten when full.
 #[derive(Debug, Clone)]
-pub struct ReplayCache {
+pub(crate) struct ReplayCache {
     set: HashSet<[u8; 16]>,
     order: VecDeque<[u8; 16]>,
     capacity: usize,
@@ -13,7 +13,7 @@ pub struct ReplayCache {
 impl ReplayCache {
     /// An empty cache holding at most `capacity` ids (at least one).
     #[must_use]
-    pub fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             set: HashSet::new(),
             order: VecDeque::new(),
@@ -23,12 +23,12 @@ impl ReplayCache {
 
     /// Whether `id` was seen (and is still remembered).
     #[must_use]
-    pub fn contains(&self, id: &[u8; 16]) -> bool {
+    pub(crate) fn contains(&self, id: &[u8; 16]) -> bool {
         self.set.contains(id)
     }
 
     /// Records `id`; returns `false` when it was already there.
-    pub fn insert(&mut self, id: [u8; 16]) -> bool {
+    pub(crate) fn insert(&mut self, id: [u8; 16]) -> bool {
         if !self.set.insert(id) {
             return false;
         }
@@ -42,15 +42,9 @@ impl ReplayCache {
     }
 
     /// Number of remembered ids.
-    #[must_use]
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.order.len()
-    }
-
-    /// Whether nothing is remembered.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
     }
 }
 

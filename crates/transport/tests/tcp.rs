@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use support::{LIMIT, Side, cfg, free_port, listen, tcp};
 use susurro_crypto::Secret;
-use susurro_transport::keys::ObfuscationKeys;
+use susurro_transport::ObfuscationKeys;
 use susurro_transport::{Config, DriverConfig, Session1Initiator, access_key_for};
 use susurro_wire::{Address, Dial, EndReason, ErrorCode, Message, Text};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -24,13 +24,13 @@ use crate::jitter::tunables::{INTERARRIVAL_GAIN, INTERARRIVAL_MAX_STEP};
 use crate::jitter::{AdaptConfig, JitterBuffer, JitterConfig, JitterStats, Playout};
 
 /// First byte of a transport control payload.
-pub const CONTROL: u8 = 0;
+pub(crate) const CONTROL: u8 = 0;
 /// Control sub-kind: ping.
-pub const PING: u8 = 1;
+pub(crate) const PING: u8 = 1;
 /// Control sub-kind: pong.
-pub const PONG: u8 = 2;
+pub(crate) const PONG: u8 = 2;
 /// Length of a control payload.
-pub const CONTROL_LEN: usize = 10;
+pub(crate) const CONTROL_LEN: usize = 10;
 
 /// Longest frame period the measurements handle (10 s).
 const MAX_FRAME_US: i64 = 10_000_000;
