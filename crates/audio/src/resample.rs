@@ -43,6 +43,22 @@ impl std::fmt::Debug for StreamResampler {
     }
 }
 
+/// A Blackman–Harris windowed sinc resampler with `len` taps, its cutoff
+/// where that window puts it, cubic interpolation of a 256× oversampled
+/// filter.
+fn sinc(from: u32, to: u32, len: usize, chunk: usize) -> Result<SincFixedIn<f32>> {
+    let window = WindowFunction::BlackmanHarris2;
+    let params = SincInterpolationParameters {
+        sinc_len: len,
+        f_cutoff: calculate_cutoff(len, window),
+        interpolation: SincInterpolationType::Cubic,
+        oversampling_factor: 256,
+        window,
+    };
+    SincFixedIn::new(f64::from(to) / f64::from(from), 1.0, params, chunk, 1)
+        .map_err(|e| AudioError::Resample(e.to_string()))
+}
+
 impl StreamResampler {
     /// A resampler from `from` Hz to `to` Hz taking input in chunks of
     /// `chunk` samples (10 ms at `from` is a good choice).
@@ -55,18 +71,7 @@ impl StreamResampler {
         let inner = if from == to {
             None
         } else {
-            let window = WindowFunction::BlackmanHarris2;
-            let len = sinc_len(from);
-            let params = SincInterpolationParameters {
-                sinc_len: len,
-                f_cutoff: calculate_cutoff(len, window),
-                interpolation: SincInterpolationType::Cubic,
-                oversampling_factor: 256,
-                window,
-            };
-            let r = SincFixedIn::new(to as f64 / from as f64, 1.0, params, chunk, 1)
-                .map_err(|e| AudioError::Resample(e.to_string()))?;
-            Some(r)
+            Some(sinc(from, to, sinc_len(from), chunk)?)
         };
         Ok(StreamResampler {
             inner,
@@ -85,20 +90,8 @@ impl StreamResampler {
         let chunk = (from / 100).max(1) as usize;
         let mut r = Self::new(from, to, chunk)?;
         if from != to {
-            let window = WindowFunction::BlackmanHarris2;
             let len = (from as usize * 16 / 1000).div_ceil(16).max(16) * 16;
-            let len = len.max(256);
-            let params = SincInterpolationParameters {
-                sinc_len: len,
-                f_cutoff: calculate_cutoff(len, window),
-                interpolation: SincInterpolationType::Cubic,
-                oversampling_factor: 256,
-                window,
-            };
-            r.inner = Some(
-                SincFixedIn::new(to as f64 / from as f64, 1.0, params, chunk, 1)
-                    .map_err(|e| AudioError::Resample(e.to_string()))?,
-            );
+            r.inner = Some(sinc(from, to, len.max(256), chunk)?);
         }
         Ok(r)
     }

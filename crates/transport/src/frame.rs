@@ -72,23 +72,39 @@ fn nonce(counter: u64) -> [u8; NONCE_LEN] {
     n
 }
 
-/// The sending half of a direction.
+/// What each half of a direction keeps: the AEAD, the length mask's
+/// keystream and the frame counter (the nonce).
 #[derive(Clone, Debug)]
-pub struct Sealer {
+struct Half {
     aead: SerpentOcb,
     len_ks: KeyStream,
     counter: u64,
 }
 
-impl Sealer {
-    /// A sealer starting at counter 0.
-    #[must_use]
-    pub fn new(keys: &DirectionKeys) -> Self {
+impl Half {
+    fn new(keys: &DirectionKeys) -> Self {
         Self {
             aead: SerpentOcb::new_128(keys.aead.expose()),
             len_ks: KeyStream::new(labels::S2_LENGTH, keys.len.expose(), &[]),
             counter: 0,
         }
+    }
+
+    fn next(&mut self) -> Result<(), Error> {
+        self.counter = self.counter.checked_add(1).ok_or(Error::Crypto)?;
+        Ok(())
+    }
+}
+
+/// The sending half of a direction.
+#[derive(Clone, Debug)]
+pub struct Sealer(Half);
+
+impl Sealer {
+    /// A sealer starting at counter 0.
+    #[must_use]
+    pub fn new(keys: &DirectionKeys) -> Self {
+        Self(Half::new(keys))
     }
 
     /// Appends one frame to `out`. `pad` is clipped so the body stays within
@@ -112,7 +128,7 @@ impl Sealer {
         let data_len = u16::try_from(data.len()).map_err(|_| Error::TooLong)?;
         let len = u16::try_from(body_len).map_err(|_| Error::TooLong)?;
         let mut header = len.to_le_bytes();
-        self.len_ks.apply_keystream(&mut header);
+        self.0.len_ks.apply_keystream(&mut header);
         let start = out.len();
         out.extend_from_slice(&header);
         out.push(kind as u8);
@@ -121,11 +137,11 @@ impl Sealer {
         out.resize(out.len() + pad, 0);
         let body = &mut out[start + 2..];
         let tag = self
+            .0
             .aead
-            .seal_in_place(&nonce(self.counter), &header, body)?;
+            .seal_in_place(&nonce(self.0.counter), &header, body)?;
         out.extend_from_slice(&tag);
-        self.counter = self.counter.checked_add(1).ok_or(Error::Crypto)?;
-        Ok(())
+        self.0.next()
     }
 }
 
@@ -140,21 +156,13 @@ pub struct Frame {
 
 /// The receiving half of a direction.
 #[derive(Clone, Debug)]
-pub struct Opener {
-    aead: SerpentOcb,
-    len_ks: KeyStream,
-    counter: u64,
-}
+pub struct Opener(Half);
 
 impl Opener {
     /// An opener starting at counter 0.
     #[must_use]
     pub fn new(keys: &DirectionKeys) -> Self {
-        Self {
-            aead: SerpentOcb::new_128(keys.aead.expose()),
-            len_ks: KeyStream::new(labels::S2_LENGTH, keys.len.expose(), &[]),
-            counter: 0,
-        }
+        Self(Half::new(keys))
     }
 
     /// Decodes the frame at the start of `buf`: `Ok(None)` when more bytes
@@ -170,7 +178,7 @@ impl Opener {
         };
         let mut header = [0u8; 2];
         header.copy_from_slice(masked);
-        let mut ks = self.len_ks.clone();
+        let mut ks = self.0.len_ks.clone();
         ks.apply_keystream(&mut header);
         let len = usize::from(u16::from_le_bytes(header));
         if !(3..=MAX_BODY).contains(&len) {
@@ -183,8 +191,9 @@ impl Opener {
         let mut body = frame[2..2 + len].to_vec();
         let mut tag = [0u8; TAG_LEN];
         tag.copy_from_slice(&frame[2 + len..]);
-        self.aead
-            .open_in_place(&nonce(self.counter), &frame[..2], &mut body, &tag)?;
+        self.0
+            .aead
+            .open_in_place(&nonce(self.0.counter), &frame[..2], &mut body, &tag)?;
         let kind = Kind::from_byte(body[0])?;
         let data_len = usize::from(u16::from_le_bytes([body[1], body[2]]));
         if data_len > len - 3 || data_len > MAX_DATA {
@@ -193,8 +202,8 @@ impl Opener {
         if body[3 + data_len..].iter().any(|&b| b != 0) {
             return Err(Error::Malformed);
         }
-        self.len_ks = ks;
-        self.counter = self.counter.checked_add(1).ok_or(Error::Crypto)?;
+        self.0.len_ks = ks;
+        self.0.next()?;
         Ok(Some((
             total,
             Frame {
