@@ -4,11 +4,13 @@
 pub mod app;
 pub mod backend;
 pub mod config;
+pub mod metrics;
 pub mod qr;
 pub mod words;
 
-pub use crate::app::{App, Stats};
+pub use crate::app::App;
 pub use crate::backend::{Handle, Launch, Request, Snapshot};
+pub use crate::metrics::Stats;
 
 use susurro_wire::{Address, Text};
 

@@ -132,7 +132,7 @@ fn run(args: Args, t0: Instant) -> anyhow::Result<()> {
     if let Some(path) = &args.stats
         && let Ok(s) = stats.lock()
     {
-        std::fs::write(path, susurro_desktop::app::stats_json(&s))?;
+        std::fs::write(path, susurro_desktop::metrics::stats_json(&s))?;
     }
     r.map_err(|e| anyhow::anyhow!("the window could not open: {e}"))
 }

@@ -1,13 +1,16 @@
 //! [`UiCore`]: the ui module as a sans-IO [`ModuleCore`].
 
+mod calls;
+mod contacts;
+mod network;
+mod store;
+
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Accept, Address, CallId, CallTarget, ChangePassword, CompareSecret, ContactAdd, ContactDelete,
-    ContactId, ContactList, ContactLookup, ContactQuery, ContactRename, ContactSetAddress,
-    ContactSetNote, ContactSetVerified, CreateIdentity, Direction, EndReason, Envelope, ErrorCode,
-    GetPublicKey, Hangup, Instant, Kind, LinkPhase, Lock, Message, ModuleId, Mute, NetMode,
-    NetworkConfig, Note, Password, PathKind, Reset, SecretBytes, SendContact, SetDirect,
-    StoreState, StoreStatusRequest, Text, Unlock, UnlockOutcome, caps, contact_flags,
+    Address, CallId, ContactId, ContactList, ContactLookup, ContactQuery, Direction, EndReason,
+    Envelope, ErrorCode, GetPublicKey, Hangup, Instant, Kind, LinkPhase, Message, ModuleId,
+    NetMode, NetworkConfig, Note, Password, PathKind, Reset, StoreState, StoreStatusRequest, Text,
+    UnlockOutcome, contact_flags,
 };
 
 use crate::action::{Action, UiError};
@@ -120,6 +123,15 @@ fn send(out: &mut Outbox, dst: ModuleId, msg: impl Into<Message>) -> Result<(), 
 /// (`Outbox::overflowed`), and nothing else can be done there.
 fn post(out: &mut Outbox, dst: ModuleId, msg: impl Into<Message>) {
     let _ = out.send(dst, msg);
+}
+
+/// What ends call `id` at the cryptor: `Reset` for the outgoing call it
+/// has not numbered yet, else `Hangup`.
+fn end_call(id: CallId) -> Message {
+    match id {
+        0 => Reset {}.into(),
+        call => Hangup { call }.into(),
+    }
 }
 
 fn password(s: &str) -> Result<Password, UiError> {
@@ -532,10 +544,7 @@ impl UiCore {
         let Some(call) = self.view.active_call() else {
             return false;
         };
-        match call.id {
-            0 => post(out, ModuleId::Cryptor, Reset {}),
-            id => post(out, ModuleId::Cryptor, Hangup { call: id }),
-        }
+        post(out, ModuleId::Cryptor, end_call(call.id));
         true
     }
 
@@ -774,7 +783,9 @@ impl UiCore {
 
     // ---- actions -------------------------------------------------------------
 
-    /// Validates a user action and sends what it needs.
+    /// Validates a user action and sends what it needs. Each group of
+    /// actions has its own file under `core/`: `store.rs` (identity and key
+    /// store), `contacts.rs`, `calls.rs` and `network.rs`.
     ///
     /// # Errors
     /// A [`UiError`] if the action is not possible now or its input is not
@@ -786,272 +797,34 @@ impl UiCore {
         out: &mut Outbox,
     ) -> Result<(), UiError> {
         match action {
-            Action::CreateIdentity { password: pw } => {
-                self.storage_reachable()?;
-                self.need_no_store_op()?;
-                match self.view.store.state {
-                    Some(StoreState::NoIdentity | StoreState::Wiped) => {}
-                    None => return Err(UiError::StoreUnknown),
-                    Some(StoreState::Damaged) => return Err(UiError::StoreDamaged),
-                    Some(_) => return Err(UiError::IdentityExists),
-                }
-                let password = password(pw)?;
-                send(out, ModuleId::Storage, CreateIdentity { password })?;
-                self.begin_store_op(StoreOp::Create);
-            }
-            Action::Unlock { password: pw } => {
-                self.storage_reachable()?;
-                self.need_no_store_op()?;
-                match self.view.store.state {
-                    Some(StoreState::Locked) => {}
-                    Some(StoreState::LockedOut) => {
-                        if let Some(until) = self.lockout_until.filter(|t| *t > now) {
-                            let left = until.saturating_since(now).as_secs().saturating_add(1);
-                            return Err(UiError::LockedOut {
-                                retry_after_s: u32::try_from(left).unwrap_or(u32::MAX),
-                            });
-                        }
-                    }
-                    Some(StoreState::Unlocked) => return Err(UiError::AlreadyUnlocked),
-                    Some(StoreState::NoIdentity | StoreState::Wiped) => {
-                        return Err(UiError::NoIdentity);
-                    }
-                    Some(StoreState::Damaged) => return Err(UiError::StoreDamaged),
-                    None => return Err(UiError::StoreUnknown),
-                }
-                let password = password(pw)?;
-                send(out, ModuleId::Storage, Unlock { password })?;
-                self.begin_store_op(StoreOp::Unlock);
-            }
-            Action::Lock => {
-                self.need_unlocked()?;
-                self.need_no_store_op()?;
-                send(out, ModuleId::Storage, Lock {})?;
-                self.begin_store_op(StoreOp::Lock);
-            }
-            Action::ChangePassword { old, new } => {
-                self.need_unlocked()?;
-                self.need_no_store_op()?;
-                let (old, new) = (password(old)?, password(new)?);
-                send(out, ModuleId::Storage, ChangePassword { old, new })?;
-                self.begin_store_op(StoreOp::ChangePassword);
-            }
-            Action::RefreshContacts => {
-                self.need_unlocked()?;
-                self.view.contacts.after = 0;
-                self.start_listing(out);
-            }
-            Action::NextContacts => {
-                self.need_unlocked()?;
-                let c = &self.view.contacts;
-                if c.loading {
-                    return Err(UiError::InProgress);
-                }
-                if c.complete {
-                    return Err(UiError::NoMoreContacts);
-                }
-                let last = c.entries.last().map_or(c.after, |e| e.id);
-                self.view.contacts.after = last;
-                self.start_listing(out);
-            }
+            Action::CreateIdentity { password } => self.create_identity(password, out),
+            Action::Unlock { password } => self.unlock(now, password, out),
+            Action::Lock => self.lock(out),
+            Action::ChangePassword { old, new } => self.change_password(old, new, out),
+            Action::RefreshContacts => self.refresh_contacts(out),
+            Action::NextContacts => self.next_contacts(out),
             Action::AddContact {
-                name: n,
+                name,
                 key,
-                address: a,
-                note: t,
-            } => {
-                self.need_unlocked()?;
-                let (name, note) = (name(n)?, note(t)?);
-                address(&a)?;
-                if self.pending.is_full() {
-                    return Err(UiError::InProgress);
-                }
-                let req = self.next_req;
-                send(
-                    out,
-                    ModuleId::Storage,
-                    ContactAdd {
-                        req,
-                        name,
-                        key,
-                        address: a,
-                        note,
-                        flags: 0,
-                    },
-                )?;
-                self.new_req(Purpose::AddContact)?;
-            }
-            Action::RenameContact { id, name: n } => {
-                self.need_unlocked()?;
-                let (id, name) = (contact_id(id)?, name(n)?);
-                send(out, ModuleId::Storage, ContactRename { id, name })?;
-            }
-            Action::DeleteContact { id } => {
-                self.need_unlocked()?;
-                let id = contact_id(id)?;
-                send(out, ModuleId::Storage, ContactDelete { id })?;
-            }
-            Action::SetContactAddress { id, address: a } => {
-                self.need_unlocked()?;
-                let id = contact_id(id)?;
-                address(&a)?;
-                send(out, ModuleId::Storage, ContactSetAddress { id, address: a })?;
-            }
-            Action::SetContactNote { id, note: t } => {
-                self.need_unlocked()?;
-                let (id, note) = (contact_id(id)?, note(t)?);
-                send(out, ModuleId::Storage, ContactSetNote { id, note })?;
-            }
-            Action::Call { target, mode } => self.act_call(now, target, mode, out)?,
-            Action::Accept => {
-                let call = self.incoming_call()?;
-                if call.phase != Phase::Ringing {
-                    return Err(UiError::CallNotReady);
-                }
-                let id = call.id;
-                send(out, ModuleId::Cryptor, Accept { call: id })?;
-            }
-            Action::Reject => {
-                let id = self.incoming_call()?.id;
-                send(out, ModuleId::Cryptor, Hangup { call: id })?;
-            }
-            Action::Hangup => {
-                let call = self.view.active_call().ok_or(UiError::NoCall)?;
-                match call.id {
-                    0 => send(out, ModuleId::Cryptor, Reset {})?,
-                    id => send(out, ModuleId::Cryptor, Hangup { call: id })?,
-                }
-            }
-            Action::Mute(on) => {
-                self.view.active_call().ok_or(UiError::NoCall)?;
-                send(out, ModuleId::Cryptor, Mute { on })?;
-            }
-            Action::SetDirect(enable) => {
-                let call = self.talking_call()?;
-                send(out, ModuleId::Cryptor, SetDirect { call, enable })?;
-            }
-            Action::MarkSasVerified => {
-                let call = self.view.call.as_ref().ok_or(UiError::NoCall)?;
-                if call.sas.is_none() {
-                    return Err(UiError::NoSas);
-                }
-                if call.sas_verified {
-                    return Ok(());
-                }
-                if let (true, Some(id)) = (call.authenticated, call.peer) {
-                    send(
-                        out,
-                        ModuleId::Storage,
-                        ContactSetVerified { id, verified: true },
-                    )?;
-                }
-                if let Some(call) = self.view.call.as_mut() {
-                    call.sas_verified = true;
-                }
-                self.event(UiEvent::SasVerified);
-            }
-            Action::CompareSecret { phrase } => {
-                let call = self.talking_call()?;
-                if phrase.is_empty() {
-                    return Err(UiError::EmptyPhrase);
-                }
-                let phrase = SecretBytes::<{ caps::PHRASE }>::new(phrase.as_bytes())
-                    .map_err(|_| UiError::PhraseTooLong)?;
-                send(out, ModuleId::Cryptor, CompareSecret { call, phrase })?;
-            }
-            Action::SendContact { contact } => {
-                let call = self.talking_call()?;
-                self.need_unlocked()?;
-                send(out, ModuleId::Cryptor, SendContact { call, contact })?;
-            }
-            Action::SetNetwork { mode, listen, port } => {
-                if mode == NetMode::Direct && listen && port == 0 {
-                    return Err(UiError::BadPort);
-                }
-                send(out, ModuleId::Cryptor, NetworkConfig { mode, listen, port })?;
-                let n = &mut self.view.network;
-                if n.mode.is_some_and(|m| m != mode) {
-                    // The status was the other mode's: none is known for
-                    // this one until transport reports it.
-                    n.known = false;
-                    n.bootstrap_percent = 0;
-                    n.onion_published = false;
-                    n.listening = false;
-                    n.address = Address::None;
-                }
-                n.mode = Some(mode);
-                n.listen = listen;
-                n.port = port;
-                self.event(UiEvent::Network);
-            }
-            Action::Dismiss => {
-                if self.view.active_call().is_some() {
-                    return Err(UiError::CallActive);
-                }
-                self.view.call = None;
-                self.view.last_error = None;
-            }
+                address,
+                note,
+            } => self.add_contact(name, key, address, note, out),
+            Action::RenameContact { id, name } => self.rename_contact(id, name, out),
+            Action::DeleteContact { id } => self.delete_contact(id, out),
+            Action::SetContactAddress { id, address } => self.set_contact_address(id, address, out),
+            Action::SetContactNote { id, note } => self.set_contact_note(id, note, out),
+            Action::Call { target, mode } => self.call(now, target, mode, out),
+            Action::Accept => self.accept(out),
+            Action::Reject => self.reject(out),
+            Action::Hangup => self.hang_up(out),
+            Action::Mute(on) => self.mute(on, out),
+            Action::SetDirect(enable) => self.set_direct(enable, out),
+            Action::MarkSasVerified => self.mark_sas_verified(out),
+            Action::CompareSecret { phrase } => self.compare_secret(phrase, out),
+            Action::SendContact { contact } => self.send_contact(contact, out),
+            Action::SetNetwork { mode, listen, port } => self.set_network(mode, listen, port, out),
+            Action::Dismiss => self.dismiss(),
         }
-        Ok(())
-    }
-
-    fn begin_store_op(&mut self, op: StoreOp) {
-        self.store_op = Some(op);
-        self.view.store.busy = true;
-    }
-
-    fn incoming_call(&self) -> Result<&CallView, UiError> {
-        self.view
-            .active_call()
-            .filter(|c| {
-                c.direction == Direction::Incoming
-                    && matches!(c.phase, Phase::Calling(_) | Phase::Ringing)
-            })
-            .ok_or(UiError::NoIncomingCall)
-    }
-
-    fn talking_call(&self) -> Result<CallId, UiError> {
-        let call = self.view.active_call().ok_or(UiError::NoCall)?;
-        if call.phase.is_talking() {
-            Ok(call.id)
-        } else {
-            Err(UiError::NotInCall)
-        }
-    }
-
-    fn act_call(
-        &mut self,
-        now: Instant,
-        target: CallTarget,
-        mode: NetMode,
-        out: &mut Outbox,
-    ) -> Result<(), UiError> {
-        if self.view.active_call().is_some() {
-            return Err(UiError::Busy);
-        }
-        self.need_unlocked()?;
-        let peer = match &target {
-            CallTarget::Contact(id) => Some(contact_id(*id)?),
-            CallTarget::Address(Address::None) => return Err(UiError::NoAddress),
-            CallTarget::Address(a) => {
-                address(a)?;
-                None
-            }
-        };
-        send(out, ModuleId::Cryptor, susurro_wire::Call { target, mode })?;
-        let path = match mode {
-            NetMode::Tor => PathKind::Tor,
-            NetMode::Direct => PathKind::Tcp,
-        };
-        let mut call = CallView::new(now, 0, Direction::Outgoing, path);
-        call.peer = peer;
-        call.muted = self.cryptor_muted;
-        self.view.call = Some(call);
-        self.refresh_peer_name(out);
-        self.event(UiEvent::CallPhaseChanged(Phase::Calling(
-            SetupStage::Starting,
-        )));
-        Ok(())
     }
 }
 
