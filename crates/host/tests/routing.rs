@@ -20,14 +20,19 @@ async fn recv(ep: &mut Endpoint) -> Envelope {
         .expect("host stopped")
 }
 
-#[tokio::test]
-async fn transport_to_storage_is_refused_counted_and_reported() {
-    let mut host = HostBuilder::new("h")
+/// A host with transport, storage and ui endpoints.
+fn three_module_host() -> Host {
+    HostBuilder::new("h")
         .endpoint(ModuleId::Transport)
         .endpoint(ModuleId::Storage)
         .endpoint(ModuleId::Ui)
         .start()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn transport_to_storage_is_refused_counted_and_reported() {
+    let mut host = three_module_host();
     let transport = host.endpoint(ModuleId::Transport).unwrap();
     let mut storage = host.endpoint(ModuleId::Storage).unwrap();
     let mut ui = host.endpoint(ModuleId::Ui).unwrap();
@@ -61,12 +66,7 @@ async fn transport_to_storage_is_refused_counted_and_reported() {
 
 #[tokio::test]
 async fn endpoint_cannot_claim_another_source() {
-    let mut host = HostBuilder::new("h")
-        .endpoint(ModuleId::Transport)
-        .endpoint(ModuleId::Storage)
-        .endpoint(ModuleId::Ui)
-        .start()
-        .unwrap();
+    let mut host = three_module_host();
     let transport = host.endpoint(ModuleId::Transport).unwrap();
     let mut ui = host.endpoint(ModuleId::Ui).unwrap();
     transport
