@@ -60,32 +60,7 @@ fn until(
     what: &str,
     done: impl Fn(&[&mut Person]) -> bool,
 ) {
-    let end = Instant::now() + bound;
-    loop {
-        for p in people.iter_mut() {
-            p.h.step();
-        }
-        if done(people) {
-            for p in people.iter_mut() {
-                p.h.step();
-            }
-            return;
-        }
-        if Instant::now() > end {
-            let states: Vec<String> = people
-                .iter()
-                .map(|p| {
-                    let s = p.h.state().snapshot();
-                    format!(
-                        "network {:?}, call {:?}, notice {:?}, error {:?}",
-                        s.view.network, s.view.call, s.notice, s.view.last_error
-                    )
-                })
-                .collect();
-            panic!("gave up waiting for {what} after {bound:?}: {states:#?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_paced(people, bound, Duration::from_millis(50), what, done);
 }
 
 /// Steps the harnesses for `d`.

@@ -10,21 +10,13 @@
     missing_docs
 )]
 
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use susurro_host::{Endpoint, HostBuilder, LinkSpec, SerialConnector};
 use susurro_wire::*;
 
 const ROUNDS: usize = 300;
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn answer(ep: &mut Endpoint) -> Message {
     loop {
@@ -107,21 +99,12 @@ fn main() {
     // Over a pty to a storage process.
     let pty = susurro_host::testing::PtyPair::new("bench").unwrap();
     let (a, b) = (pty.a(), pty.b());
-    let node = env!("CARGO_BIN_EXE_storage-node");
-    let _node = Killed(
-        Command::new(node)
-            .args([
-                "--serial",
-                &b.display().to_string(),
-                "--profile",
-                "test-only-insecure",
-                "--store",
-            ])
-            .arg(dir.join("pty-store"))
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _node = susurro_conformance::StorageNode::spawn(
+        Path::new(env!("CARGO_BIN_EXE_storage-node")),
+        b,
+        &dir.join("pty-store"),
+    )
+    .unwrap();
     let over_pty = rt.block_on(async {
         let mut host = HostBuilder::new("bench")
             .endpoint_for(&[ModuleId::Ui, ModuleId::Cryptor])

@@ -11,6 +11,41 @@ use susurro_wire::types::{
     StoreState, UnlockOutcome, contact_flags,
 };
 
+/// A storage module in its own process: the `storage-node` binary at its
+/// path, serving the store file `store` over the serial device `serial`
+/// with the test-only KDF profile. Killed and reaped on drop.
+#[derive(Debug)]
+pub struct StorageNode(std::process::Child);
+
+impl StorageNode {
+    /// Starts `exe` (`env!("CARGO_BIN_EXE_storage-node")` in this crate's
+    /// tests and benches).
+    ///
+    /// # Errors
+    /// The process could not be started.
+    pub fn spawn(
+        exe: &std::path::Path,
+        serial: &std::path::Path,
+        store: &std::path::Path,
+    ) -> std::io::Result<Self> {
+        std::process::Command::new(exe)
+            .arg("--serial")
+            .arg(serial)
+            .args(["--profile", "test-only-insecure", "--store"])
+            .arg(store)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map(Self)
+    }
+}
+
+impl Drop for StorageNode {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A way to talk to a module under test: send envelopes to it, receive what
 /// it sends back (in order).
 pub trait Endpoint {

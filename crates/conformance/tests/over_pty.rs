@@ -3,39 +3,23 @@
 //! process (`storage-node`) over a socat pty pair: the same conversation a
 //! USB storage token has with the desktop.
 
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-use susurro_conformance::{LinkedStorage, Timeouts, storage_suite_with};
+use susurro_conformance::{LinkedStorage, StorageNode, Timeouts, storage_suite_with};
 use susurro_host::SerialConnector;
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn storage_suite_passes_over_a_pty_to_a_storage_process() {
     let dir = tempfile::tempdir().unwrap();
     let pty = susurro_host::testing::PtyPair::new("conformance").unwrap();
     let (a, b) = (pty.a(), pty.b());
-    let node = Killed(
-        Command::new(env!("CARGO_BIN_EXE_storage-node"))
-            .args([
-                "--serial",
-                &b.display().to_string(),
-                "--profile",
-                "test-only-insecure",
-                "--store",
-            ])
-            .arg(dir.path().join("store"))
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let node = StorageNode::spawn(
+        Path::new(env!("CARGO_BIN_EXE_storage-node")),
+        b,
+        &dir.path().join("store"),
+    )
+    .unwrap();
     let mut ep =
         LinkedStorage::connect(SerialConnector::new(a.display().to_string(), 115_200)).unwrap();
     let t = Timeouts {

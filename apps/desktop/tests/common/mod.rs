@@ -194,7 +194,26 @@ pub fn wait(
     what: &str,
     done: impl Fn(&[&mut Person]) -> bool,
 ) {
-    let until = Instant::now() + Duration::from_secs(secs);
+    wait_paced(
+        people,
+        Duration::from_secs(secs),
+        Duration::from_millis(10),
+        what,
+        done,
+    );
+}
+
+/// Steps every harness until `done` holds, within `bound`, pausing `pause`
+/// between rounds; on timeout the panic shows each person's network, call,
+/// notice and error.
+pub fn wait_paced(
+    people: &mut [&mut Person],
+    bound: Duration,
+    pause: Duration,
+    what: &str,
+    done: impl Fn(&[&mut Person]) -> bool,
+) {
+    let end = Instant::now() + bound;
     loop {
         for p in people.iter_mut() {
             p.h.step();
@@ -205,8 +224,20 @@ pub fn wait(
             }
             return;
         }
-        assert!(Instant::now() < until, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
+        if Instant::now() > end {
+            let states: Vec<String> = people
+                .iter()
+                .map(|p| {
+                    let s = p.h.state().snapshot();
+                    format!(
+                        "network {:?}, call {:?}, notice {:?}, error {:?}",
+                        s.view.network, s.view.call, s.notice, s.view.last_error
+                    )
+                })
+                .collect();
+            panic!("gave up waiting for {what} after {bound:?}: {states:#?}");
+        }
+        std::thread::sleep(pause);
     }
 }
 
