@@ -5,7 +5,7 @@
 //! state with the message to send (or the point storage must multiply with
 //! the long-term key). A stale state cannot be reused, and a message a state
 //! does not expect cannot even be passed to it: the glue in
-//! [`crate::core`] maps "wrong message for this state" to
+//! [`crate::core`]'s IKE driver maps "wrong message for this state" to
 //! [`IkeError::UnexpectedMessage`] and aborts the attempt.
 //!
 //! ```text
@@ -284,6 +284,23 @@ impl Drop for SessionKeys {
     }
 }
 
+/// Proof that the peer's identity was verified: both sides proved their
+/// long-term keys in this exchange, and each knew the other's.
+///
+/// Only the identity checks of this module ([`OAwaitMb::on_auth_b`],
+/// [`RAwaitMa::on_auth_a`]) can make one (the field is private and so is
+/// the constructor), so code that holds an `Authenticated` knows the check
+/// passed; there is no flag to set by mistake.
+#[derive(Debug)]
+pub struct Authenticated(());
+
+impl Authenticated {
+    /// The proof, if the identity check passed.
+    fn checked(passed: bool) -> Option<Self> {
+        passed.then_some(Self(()))
+    }
+}
+
 /// A finished key exchange.
 #[derive(Debug)]
 pub struct Established {
@@ -291,12 +308,32 @@ pub struct Established {
     pub role: Role,
     /// The session keys.
     pub keys: SessionKeys,
-    /// Both sides proved their long-term keys (and each knew the other's).
+    /// Both sides proved their long-term keys (and each knew the other's):
+    /// `identity.is_some()`, as reported outward.
     pub authenticated: bool,
+    /// The proof behind `authenticated`; what the core acts on.
+    pub identity: Option<Authenticated>,
     /// The peer's long-term key as claimed in the exchange (the callee's key
-    /// we dialled, or the caller's unmasked key). Only to be trusted when
-    /// `authenticated`.
+    /// we dialled, or the caller's unmasked key). Only to be trusted with
+    /// `identity`.
     pub peer_key: Option<Point>,
+}
+
+impl Established {
+    fn new(
+        role: Role,
+        keys: SessionKeys,
+        identity: Option<Authenticated>,
+        peer_key: Option<Point>,
+    ) -> Self {
+        Self {
+            role,
+            keys,
+            authenticated: identity.is_some(),
+            identity,
+            peer_key,
+        }
+    }
 }
 
 fn point(b: &[u8; 32]) -> Point {
@@ -556,13 +593,13 @@ impl OAwaitMb {
         if !ct_eq(&derive::confirm_y(&self.kmy, &self.t, mb), my) {
             return Err(IkeError::KeyConfirmationFailed);
         }
-        let authenticated = self.peer.is_some() && ct_eq(self.mb.expose(), mb);
-        Ok(Established {
-            role: Role::Originator,
-            keys: self.keys,
-            authenticated,
-            peer_key: self.peer,
-        })
+        let identity = Authenticated::checked(self.peer.is_some() && ct_eq(self.mb.expose(), mb));
+        Ok(Established::new(
+            Role::Originator,
+            self.keys,
+            identity,
+            self.peer,
+        ))
     }
 }
 
@@ -794,14 +831,9 @@ impl RAwaitMa {
             & subtle::Choice::from(u8::from(known && self.claimed.is_some()));
         let mb = ct_select(random.expose(), self.mb.expose(), ok);
         let my = derive::confirm_y(&self.kmy, &self.t, &mb);
-        let authenticated = bool::from(ok);
+        let identity = Authenticated::checked(bool::from(ok));
         Ok((
-            Established {
-                role: Role::Responder,
-                keys: self.keys,
-                authenticated,
-                peer_key: self.claimed,
-            },
+            Established::new(Role::Responder, self.keys, identity, self.claimed),
             mb,
             my,
         ))

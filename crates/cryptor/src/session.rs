@@ -155,6 +155,23 @@ impl EpochKeys {
         h.finalize_into(out);
     }
 
+    /// Checks `tag` over `ct` (into the scratch `expect`) before anything
+    /// is decrypted, then decrypts `ct` into `out` (of `ct`'s length).
+    fn open(
+        &self,
+        index: u64,
+        ct: &[u8],
+        tag: &[u8],
+        expect: &mut [u8],
+        out: &mut [u8],
+    ) -> Result<(), SessionError> {
+        self.tag(index, ct, expect);
+        verify(expect, tag)?;
+        out.copy_from_slice(ct);
+        self.apply(index, out);
+        Ok(())
+    }
+
     fn apply(&self, index: u64, buf: &mut [u8]) {
         let mut nonce = [0u8; 12];
         nonce[..8].copy_from_slice(&index.to_le_bytes());
@@ -176,18 +193,46 @@ pub fn chain_root(lane: Lane, direction_key: &Secret<32>) -> Secret<32> {
     kdf(lane.root(), direction_key.expose(), &[])
 }
 
-/// The sending half of a lane.
-pub struct Sealer {
+/// Where a lane stands in its chain: the chain key `C_e` of epoch `e` and
+/// that epoch's keys. A sealer and its opener both keep one.
+struct Chain {
     lane: Lane,
-    chain: Secret<32>,
+    key: Secret<32>,
     epoch: u64,
     keys: EpochKeys,
+}
+
+impl Chain {
+    /// Epoch 0 of a lane from a direction key.
+    fn new(lane: Lane, direction_key: &Secret<32>) -> Self {
+        let key = chain_root(lane, direction_key);
+        let keys = EpochKeys::new(lane, &key);
+        Self {
+            lane,
+            key,
+            epoch: 0,
+            keys,
+        }
+    }
+
+    /// Ratchets one epoch forward (the old chain key is dropped, and
+    /// zeroized).
+    fn step(&mut self) {
+        self.key = ratchet(&self.key);
+        self.epoch += 1;
+        self.keys = EpochKeys::new(self.lane, &self.key);
+    }
+}
+
+/// The sending half of a lane.
+pub struct Sealer {
+    chain: Chain,
     next: u64,
 }
 
 impl core::fmt::Debug for Sealer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Sealer({:?}, next {})", self.lane, self.next)
+        write!(f, "Sealer({:?}, next {})", self.chain.lane, self.next)
     }
 }
 
@@ -195,13 +240,8 @@ impl Sealer {
     /// A sealer whose first packet has counter 0.
     #[must_use]
     pub fn new(lane: Lane, direction_key: &Secret<32>) -> Self {
-        let chain = chain_root(lane, direction_key);
-        let keys = EpochKeys::new(lane, &chain);
         Self {
-            lane,
-            chain,
-            epoch: 0,
-            keys,
+            chain: Chain::new(lane, direction_key),
             next: 0,
         }
     }
@@ -222,20 +262,18 @@ impl Sealer {
         if pt.len() > MAX_PLAINTEXT {
             return Err(SessionError::TooLong);
         }
-        let n = pt.len() + self.lane.tag_len();
+        let n = pt.len() + self.chain.lane.tag_len();
         let out = out.get_mut(..n).ok_or(SessionError::BufferTooSmall)?;
         let index = self.next;
         self.next = index.checked_add(1).ok_or(SessionError::Exhausted)?;
         let epoch = index >> EPOCH_SHIFT;
-        while self.epoch < epoch {
-            self.chain = ratchet(&self.chain);
-            self.epoch += 1;
-            self.keys = EpochKeys::new(self.lane, &self.chain);
+        while self.chain.epoch < epoch {
+            self.chain.step();
         }
         let (ct, tag) = out.split_at_mut(pt.len());
         ct.copy_from_slice(pt);
-        self.keys.apply(index, ct);
-        self.keys.tag(index, ct, tag);
+        self.chain.keys.apply(index, ct);
+        self.chain.keys.tag(index, ct, tag);
         Ok(((index & 0xffff_ffff) as u32, n))
     }
 
@@ -247,10 +285,7 @@ impl Sealer {
 
 /// The receiving half of a lane.
 pub struct Opener {
-    lane: Lane,
-    chain: Secret<32>,
-    epoch: u64,
-    keys: EpochKeys,
+    chain: Chain,
     prev: Option<EpochKeys>,
     top: Option<u64>,
     seen: u128,
@@ -258,7 +293,7 @@ pub struct Opener {
 
 impl core::fmt::Debug for Opener {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Opener({:?}, top {:?})", self.lane, self.top)
+        write!(f, "Opener({:?}, top {:?})", self.chain.lane, self.top)
     }
 }
 
@@ -266,13 +301,8 @@ impl Opener {
     /// An opener matching [`Sealer::new`] with the same key.
     #[must_use]
     pub fn new(lane: Lane, direction_key: &Secret<32>) -> Self {
-        let chain = chain_root(lane, direction_key);
-        let keys = EpochKeys::new(lane, &chain);
         Self {
-            lane,
-            chain,
-            epoch: 0,
-            keys,
+            chain: Chain::new(lane, direction_key),
             prev: None,
             top: None,
             seen: 0,
@@ -321,7 +351,7 @@ impl Opener {
         sealed: &[u8],
         out: &mut [u8],
     ) -> Result<(u64, usize), SessionError> {
-        let tag_len = self.lane.tag_len();
+        let tag_len = self.chain.lane.tag_len();
         let ct_len = sealed
             .len()
             .checked_sub(tag_len)
@@ -343,41 +373,32 @@ impl Opener {
         let epoch = index >> EPOCH_SHIFT;
         let mut expect = [0u8; CONTROL_TAG_LEN];
         let expect = expect.get_mut(..tag_len).ok_or(SessionError::Truncated)?;
-        if epoch == self.epoch {
-            self.keys.tag(index, ct, expect);
-            verify(expect, tag)?;
-            out.copy_from_slice(ct);
-            self.keys.apply(index, out);
-        } else if epoch.checked_add(1) == Some(self.epoch) {
+        if epoch == self.chain.epoch {
+            self.chain.keys.open(index, ct, tag, expect, out)?;
+        } else if epoch.checked_add(1) == Some(self.chain.epoch) {
             let keys = self.prev.as_ref().ok_or(SessionError::TooOld)?;
-            keys.tag(index, ct, expect);
-            verify(expect, tag)?;
-            out.copy_from_slice(ct);
-            keys.apply(index, out);
-        } else if epoch > self.epoch {
-            if epoch - self.epoch > MAX_EPOCH_SKIP {
+            keys.open(index, ct, tag, expect, out)?;
+        } else if epoch > self.chain.epoch {
+            if epoch - self.chain.epoch > MAX_EPOCH_SKIP {
                 return Err(SessionError::TooFarAhead);
             }
-            let mut chain = ratchet(&self.chain);
-            let mut before = self.chain.clone();
-            for _ in self.epoch + 1..epoch {
+            let mut chain = ratchet(&self.chain.key);
+            let mut before = self.chain.key.clone();
+            for _ in self.chain.epoch + 1..epoch {
                 before = chain.clone();
                 chain = ratchet(&chain);
             }
-            let keys = EpochKeys::new(self.lane, &chain);
-            keys.tag(index, ct, expect);
-            verify(expect, tag)?;
-            out.copy_from_slice(ct);
-            keys.apply(index, out);
-            let prev = if epoch - self.epoch == 1 {
-                core::mem::replace(&mut self.keys, keys)
+            let keys = EpochKeys::new(self.chain.lane, &chain);
+            keys.open(index, ct, tag, expect, out)?;
+            let prev = if epoch - self.chain.epoch == 1 {
+                core::mem::replace(&mut self.chain.keys, keys)
             } else {
-                self.keys = keys;
-                EpochKeys::new(self.lane, &before)
+                self.chain.keys = keys;
+                EpochKeys::new(self.chain.lane, &before)
             };
             self.prev = Some(prev);
-            self.chain = chain;
-            self.epoch = epoch;
+            self.chain.key = chain;
+            self.chain.epoch = epoch;
         } else {
             return Err(SessionError::TooOld);
         }
