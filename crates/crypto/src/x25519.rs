@@ -138,6 +138,13 @@ impl SharedPoint {
         self.0.expose()
     }
 
+    /// A copy of the secret bytes as a [`Secret32`] (zeroized on drop like
+    /// this value).
+    #[must_use]
+    pub fn to_secret(&self) -> Secret32 {
+        self.0.clone()
+    }
+
     /// Declares the value public (e.g. a SPEKE key that is about to be sent).
     #[must_use]
     pub const fn into_public(&self) -> Point {
