@@ -7,6 +7,7 @@ pub mod chacha;
 pub mod drbg;
 pub mod error;
 pub mod h;
+pub mod hex;
 pub mod onion;
 pub mod secret;
 pub mod serpent_ocb;

@@ -103,11 +103,7 @@ impl Point {
 
 impl fmt::Debug for Point {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Point(")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        f.write_str(")")
+        write!(f, "Point({})", crate::hex::Lower(&self.0))
     }
 }
 
@@ -258,11 +254,7 @@ impl Representative {
 
 impl fmt::Debug for Representative {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Representative(")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        f.write_str(")")
+        write!(f, "Representative({})", crate::hex::Lower(&self.0))
     }
 }
 
