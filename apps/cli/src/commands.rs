@@ -422,7 +422,7 @@ fn address_text(a: &Address) -> String {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    susurro_crypto::hex::Lower(b).to_string()
 }
 
 /// `contacts list`.

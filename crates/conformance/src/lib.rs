@@ -591,10 +591,7 @@ pub fn storage_suite_with(ep: &mut dyn Endpoint, t: Timeouts) -> Result<Report, 
 
     let c = "auto-added-contact";
     let cfp = susurro_crypto::fingerprint(&Point::from_bytes(carol_key));
-    let auto = format!(
-        "+1A2B-{:02X}{:02X}{:02X}{:02X}",
-        cfp[0], cfp[1], cfp[2], cfp[3]
-    );
+    let auto = format!("+1A2B-{}", susurro_crypto::hex::Upper(&cfp[..4]));
     let m = r.add(
         cr,
         19,

@@ -46,7 +46,15 @@ const NO_STD: &[&str] = &[
 /// workspace's "no_std building blocks"), besides the primitives for
 /// `susurro-crypto`. An optional dependency is also allowed if only the
 /// crate's `std` feature turns it on.
-const NO_STD_EXTERNAL: &[&str] = &["heapless", "cobs", "crc", "zeroize", "subtle", "rand_core"];
+const NO_STD_EXTERNAL: &[&str] = &[
+    "heapless",
+    "cobs",
+    "crc",
+    "zeroize",
+    "subtle",
+    "rand_core",
+    "base16ct",
+];
 
 /// Primitive crypto crates: only `susurro-crypto` names them. The first
 /// nine are the workspace's "crypto primitives" group (`susurro-crypto`
@@ -99,8 +107,10 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         "susurro-node",
     ];
     Some(match name {
-        // The shared vocabulary: no Susurro crate below them.
-        "susurro-wire" | "susurro-crypto" => &[],
+        // The primitives: no Susurro crate below them.
+        "susurro-crypto" => &[],
+        // The message vocabulary: its secrets and hex are crypto's.
+        "susurro-wire" => &["susurro-crypto"],
         // Module crates: the two shared crates only.
         "susurro-transport" | "susurro-cryptor" | "susurro-storage" | "susurro-ui" => {
             &["susurro-wire", "susurro-crypto"]

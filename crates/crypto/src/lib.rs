@@ -4,13 +4,16 @@
 
 pub mod argon;
 pub mod chacha;
+pub mod drbg;
 pub mod error;
 pub mod h;
+pub mod hex;
 pub mod onion;
 pub mod secret;
 pub mod serpent_ocb;
 pub mod x25519;
 
+pub use drbg::{Drbg, DrbgLabels};
 pub use error::{Argon2Error, Error};
 pub use h::{H, KeyStream, Label, XofReader, hash, hash_into, kdf, kdf_into, mac, verify_mac};
 pub use onion::{onion_checksum, onion_key_is_valid};

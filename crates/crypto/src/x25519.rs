@@ -103,11 +103,7 @@ impl Point {
 
 impl fmt::Debug for Point {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Point(")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        f.write_str(")")
+        write!(f, "Point({})", crate::hex::Lower(&self.0))
     }
 }
 
@@ -136,6 +132,13 @@ impl SharedPoint {
     #[must_use]
     pub const fn expose(&self) -> &[u8; POINT_LEN] {
         self.0.expose()
+    }
+
+    /// A copy of the secret bytes as a [`Secret32`] (zeroized on drop like
+    /// this value).
+    #[must_use]
+    pub fn to_secret(&self) -> Secret32 {
+        self.0.clone()
     }
 
     /// Declares the value public (e.g. a SPEKE key that is about to be sent).
@@ -251,11 +254,7 @@ impl Representative {
 
 impl fmt::Debug for Representative {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Representative(")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        f.write_str(")")
+        write!(f, "Representative({})", crate::hex::Lower(&self.0))
     }
 }
 

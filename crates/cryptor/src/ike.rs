@@ -363,7 +363,7 @@ impl Originator {
         let x = rng.scalar();
         let x_pub = x.public_key();
         let tb = match &peer {
-            Some(b) => Secret::new(*x.diffie_hellman(b)?.expose()),
+            Some(b) => x.diffie_hellman(b)?.to_secret(),
             None => rng.secret::<32>(),
         };
         let p = hash_to_point(tb.expose())?;
@@ -714,7 +714,7 @@ impl RAwaitTb {
                 v,
                 s: self.s,
                 d: self.d,
-                tb: Secret::new(*tb.expose()),
+                tb: tb.to_secret(),
             },
             v,
         ))
@@ -751,7 +751,7 @@ impl RAwaitA {
         // attempt continues unauthenticated exactly like any other unknown
         // caller.
         let (ta, claimed) = match self.y.diffie_hellman(&a) {
-            Ok(ta) => (Secret::new(*ta.expose()), Some(a)),
+            Ok(ta) => (ta.to_secret(), Some(a)),
             Err(_) => (rng.secret::<32>(), None),
         };
         let c = derive::confirm_c(

@@ -7,7 +7,7 @@
 
 use susurro_crypto::Point;
 use susurro_crypto::fingerprint;
-use susurro_wire::{Name, Sas, hex_upper};
+use susurro_wire::{Name, Sas};
 
 /// Bits of the SAS ([`Sas::BITS`]).
 pub const SAS_BITS: u32 = Sas::BITS;
@@ -38,9 +38,7 @@ pub fn contact_name(sas: u32, key: &Point) -> Name {
     buf[1..=Sas::DIGITS].copy_from_slice(&digits(sas));
     buf[1 + Sas::DIGITS] = b'-';
     let fp_at = 2 + Sas::DIGITS;
-    for (i, b) in fingerprint(key).iter().enumerate() {
-        buf[fp_at + 2 * i..fp_at + 2 * i + 2].copy_from_slice(&hex_upper(*b));
-    }
+    let _ = susurro_crypto::hex::upper(&fingerprint(key), &mut buf[fp_at..]);
     // All ASCII and within the 64-byte cap: always valid UTF-8, always fits.
     core::str::from_utf8(&buf)
         .ok()

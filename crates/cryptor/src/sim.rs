@@ -112,7 +112,7 @@ impl SimStorage {
                 Some(match self.key.diffie_hellman(&Point::from_bytes(m.point)) {
                     Ok(p) => ScalarMultResult {
                         req: m.req,
-                        result: susurro_wire::Secret::new(*p.expose()),
+                        result: p.to_secret(),
                     }
                     .into(),
                     Err(_) => StorageError {

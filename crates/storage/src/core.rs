@@ -8,7 +8,7 @@ use susurro_wire::message::{
 use susurro_wire::module::{Input, ModuleCore, OUTBOX_CAP, Outbox};
 use susurro_wire::time::Instant;
 use susurro_wire::types::{
-    ChangeKind, ModuleId, Secret, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome, caps,
+    ChangeKind, ModuleId, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome, caps,
 };
 
 use crate::error::StoreError;
@@ -267,7 +267,7 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                         to,
                         ScalarMultResult {
                             req: m.req,
-                            result: Secret::new(*s.expose()),
+                            result: s,
                         },
                     );
                 }

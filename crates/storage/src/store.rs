@@ -167,7 +167,11 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
 
     /// Mixes entropy in (`fresh`: from a trusted source such as the OS).
     pub fn mix_entropy(&mut self, bytes: &[u8], fresh: bool) {
-        self.drbg.mix(bytes, fresh);
+        if fresh {
+            self.drbg.reseed(bytes);
+        } else {
+            self.drbg.mix(bytes);
+        }
     }
 
     /// Whether the generator has been seeded.
@@ -180,11 +184,11 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
     /// # Errors
     /// [`StoreError::NoEntropy`] before seeding.
     pub fn random(&mut self, out: &mut [u8]) -> Result<(), StoreError> {
-        if self.drbg.fill(out) {
-            Ok(())
-        } else {
-            Err(StoreError::NoEntropy)
+        if !self.drbg.is_seeded() {
+            return Err(StoreError::NoEntropy);
         }
+        self.drbg.fill(out);
+        Ok(())
     }
 
     fn max_body(&self) -> usize {

@@ -442,9 +442,9 @@ impl Main {
             Inbound::Dial(m) => self.dial(m.call, m.address),
             Inbound::ObfuscationKey(m) => self.route(m.call, Cmd::Key(m.representative)),
             Inbound::ObfuscationSecret(m) => {
-                self.route(m.call, Cmd::Secret(Secret::new(*m.key.expose())));
+                self.route(m.call, Cmd::Secret(m.key));
             }
-            Inbound::TransportKey(m) => self.route(m.call, Cmd::Rekey(Secret::new(*m.kt.expose()))),
+            Inbound::TransportKey(m) => self.route(m.call, Cmd::Rekey(m.kt)),
             Inbound::Terminate(m) => self.route(m.call, Cmd::Terminate),
             Inbound::DoublePath(m) => self.route(m.call, Cmd::Double(m.address)),
             // Direct mode comes with UDP.

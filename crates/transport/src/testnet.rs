@@ -161,10 +161,7 @@ fn hex20(s: &str) -> Option<[u8; 20]> {
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().fold(String::new(), |mut s, x| {
-        let _ = write!(s, "{x:02X}");
-        s
-    })
+    susurro_crypto::hex::Upper(b).to_string()
 }
 
 /// Standard base64 without padding (tor's `fingerprint-ed25519`).

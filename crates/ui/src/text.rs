@@ -205,14 +205,14 @@ pub fn end_is_normal(reason: EndReason) -> bool {
 /// four separated by spaces (39 characters), for reading aloud.
 #[must_use]
 pub fn fingerprint_text(fp: &[u8; 16]) -> heapless::String<39> {
+    let mut digits = [0u8; 32];
     let mut s = heapless::String::new();
-    for (i, b) in fp.iter().enumerate() {
-        if i > 0 && i % 2 == 0 {
+    let hex = susurro_crypto::hex::upper(fp, &mut digits).unwrap_or_default();
+    for (i, d) in hex.chars().enumerate() {
+        if i > 0 && i % 4 == 0 {
             let _ = s.push(' ');
         }
-        for d in susurro_wire::hex_upper(*b) {
-            let _ = s.push(char::from(d));
-        }
+        let _ = s.push(d);
     }
     s
 }

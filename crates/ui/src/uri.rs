@@ -30,7 +30,6 @@ pub const ONION_CHARS: usize = 56;
 
 const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
 const B32: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const ONION_VERSION: u8 = 3;
 /// `&c=` and eight hex digits.
 const CRC_FIELD: usize = 11;
@@ -183,8 +182,9 @@ fn write_uri<const N: usize>(
             push_byte(out, b)?;
         } else {
             push_byte(out, b'%')?;
-            push_byte(out, HEX_UPPER[usize::from(b >> 4)])?;
-            push_byte(out, HEX_UPPER[usize::from(b & 0x0f)])?;
+            for d in susurro_crypto::hex::upper_byte(b) {
+                push_byte(out, d)?;
+            }
         }
     }
     push(out, "?k=")?;

@@ -1,5 +1,5 @@
-//! The short authentication string both people read aloud, and the one hex
-//! spelling the code uses for it and for key fingerprints.
+//! The short authentication string both people read aloud, and the hex
+//! spelling of it and of key fingerprints (digits from `susurro_crypto::hex`).
 //!
 //! The SAS's width is [`Sas::BITS`]: the cryptor derives that many bits
 //! (`docs/protocol.md`, "The SAS"), `CallEstablished` carries them in a
@@ -10,13 +10,11 @@
 
 use core::fmt;
 
-/// Upper-case hex digits.
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-/// The two upper-case hex digits of a byte, most significant first.
+/// The two upper-case hex digits of a byte, most significant first
+/// (`susurro_crypto::hex`, the workspace's one hex encoder).
 #[must_use]
-pub const fn hex_upper(b: u8) -> [u8; 2] {
-    [HEX_UPPER[(b >> 4) as usize], HEX_UPPER[(b & 0xf) as usize]]
+pub fn hex_upper(b: u8) -> [u8; 2] {
+    susurro_crypto::hex::upper_byte(b)
 }
 
 /// A short authentication string: [`Sas::BITS`] bits, shown as
@@ -50,23 +48,23 @@ impl Sas {
 
     /// The SAS of a value; bits above [`Sas::BITS`] are ignored.
     #[must_use]
-    pub const fn new(value: u32) -> Self {
+    pub fn new(value: u32) -> Self {
         let value = value & Self::MASK;
+        let be = value.to_be_bytes();
+        let mut digits = [0u8; Self::DIGITS];
+        // DIGITS is twice BYTES: always room.
+        let _ = susurro_crypto::hex::upper(&be[4 - Self::BYTES..], &mut digits);
+        let half = Self::DIGITS / 2;
         let mut text = [b'-'; Self::TEXT_LEN];
-        let mut i = 0;
-        while i < Self::DIGITS {
-            let nibble = (value >> (4 * (Self::DIGITS - 1 - i))) & 0xf;
-            let at = if i < Self::DIGITS / 2 { i } else { i + 1 };
-            text[at] = HEX_UPPER[nibble as usize];
-            i += 1;
-        }
+        text[..half].copy_from_slice(&digits[..half]);
+        text[half + 1..].copy_from_slice(&digits[half..]);
         Self { value, text }
     }
 
     /// The SAS from the cryptor's [`Sas::BYTES`] derived bytes, read
     /// little-endian.
     #[must_use]
-    pub const fn from_le_bytes(b: [u8; Self::BYTES]) -> Self {
+    pub fn from_le_bytes(b: [u8; Self::BYTES]) -> Self {
         let mut value = 0u32;
         let mut i = 0;
         while i < Self::BYTES {

@@ -126,42 +126,17 @@ impl<const N: usize> Field for Text<N> {
     const MAX_SIZE: usize = 2 + N;
 }
 
-/// A fixed-size secret: zeroized on drop, compared in constant time, never
-/// printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct Secret<const N: usize>([u8; N]);
-
-impl<const N: usize> Secret<N> {
-    /// Wraps secret bytes.
-    pub fn new(b: [u8; N]) -> Self {
-        Self(b)
-    }
-
-    /// The secret bytes. Callers must not log them.
-    pub fn expose(&self) -> &[u8; N] {
-        &self.0
-    }
-}
-
-impl<const N: usize> PartialEq for Secret<N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
-    }
-}
-impl<const N: usize> Eq for Secret<N> {}
-
-impl<const N: usize> fmt::Debug for Secret<N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret<{N}>(redacted)")
-    }
-}
+/// A fixed-size secret: `susurro-crypto`'s [`Secret`](susurro_crypto::Secret)
+/// (zeroized on drop, compared in constant time, never printed), encoded as
+/// its `N` bytes.
+pub use susurro_crypto::Secret;
 
 impl<const N: usize> Field for Secret<N> {
     fn encode(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.put(&self.0)
+        w.put(self.expose())
     }
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Self(r.array()?))
+        Ok(Self::new(r.array()?))
     }
     const SPEC: &'static str = "fixed secret bytes";
     const MAX_SIZE: usize = N;

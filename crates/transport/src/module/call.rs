@@ -598,7 +598,7 @@ impl CallTask {
             self.error(ErrorCode::BadAddress);
             return;
         };
-        let Some(kt) = p.kt.as_ref().map(|k| Secret::new(*k.expose())) else {
+        let Some(kt) = p.kt.clone() else {
             self.error(ErrorCode::WrongState);
             return;
         };

@@ -293,7 +293,7 @@ mod tests {
         }
         .into();
         let bytes = encode_message(&v).unwrap();
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = susurro_crypto::hex::Lower(&bytes).to_string();
         assert_eq!(hex, VOICE_HEX, "{hex}");
         match decode(&bytes) {
             Some(Payload::Message(d)) => assert_eq!(*d, v),

@@ -133,7 +133,7 @@ impl Side {
                 let k = kdf::<32>(TEST_KEY, dh.expose(), &[&first, &second]);
                 self.send(ObfuscationSecret {
                     call: r.call,
-                    key: susurro_wire::Secret::new(*k.expose()),
+                    key: k,
                 });
                 None
             }
