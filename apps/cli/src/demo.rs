@@ -363,7 +363,7 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
         let ref_path = dir.join("alice-said-16k.wav");
         susurro_audio::write_wav_mono(&al_path, heard_rate, &aligned)?;
         susurro_audio::write_wav_mono(&ref_path, heard_rate, &said)?;
-        match pesq(args, &ref_path, &al_path, dir) {
+        match pesq(args, &ref_path, &al_path) {
             Ok(s) => report.pesq_wb = Some(s),
             Err(e) => report.pesq_note = Some(format!("{e:#}")),
         }
@@ -540,18 +540,9 @@ impl Proc {
     }
 }
 
-fn pesq(args: &DemoArgs, reference: &Path, degraded: &Path, dir: &Path) -> Result<f64> {
-    let venv = args
-        .venv
-        .clone()
-        .or_else(|| std::env::var_os("SUSURRO_AUDIO_VENV").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"));
-    Ok(quality::pesq_wb(
-        &venv.join("bin/python"),
-        reference,
-        degraded,
-        dir,
-    )?)
+fn pesq(args: &DemoArgs, reference: &Path, degraded: &Path) -> Result<f64> {
+    let venv = args.venv.clone().unwrap_or_else(quality::default_venv);
+    Ok(quality::Scorer::open(&venv)?.pesq_wb(reference, degraded)?)
 }
 
 fn print_report(r: &Report) {

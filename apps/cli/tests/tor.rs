@@ -21,7 +21,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{Party, Proc, text, venv};
+use common::{Party, Proc, scorer, text};
 use serde_json::Value;
 use susurro_audio::{quality, read_wav_mono, write_wav_mono};
 use susurro_node::config::{Home, Tor};
@@ -164,7 +164,7 @@ fn score(dir: &Path, said: &[f32], heard_path: &Path, in0: u64, out0: u64) -> (f
     let re = dir.join("alice-said.wav");
     write_wav_mono(&al, 16_000, &aligned).unwrap();
     write_wav_mono(&re, 16_000, said).unwrap();
-    let pesq = quality::pesq_wb(&venv().join("bin/python"), &re, &al, dir).unwrap();
+    let pesq = scorer().pesq_wb(&re, &al).unwrap();
     let delay = (out0 as f64 - in0 as f64) / 1000.0 + lag as f64 / 16.0;
     (pesq, delay)
 }

@@ -131,14 +131,15 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use susurro_audio::{
     CapturePipeline, CodecConfig, GilbertElliott, LossModel, PROCESSING_RATE, PlaybackPipeline,
-    ProcessingConfig, SeededRng, read_wav_mono, write_wav_mono,
+    ProcessingConfig, SeededRng,
+    quality::{Scorer, default_venv},
+    read_wav_mono, write_wav_mono,
 };
 use susurro_transport::ModuleConfig;
 use susurro_transport::jitter::{AdaptConfig, JitterBuffer, JitterConfig, Playout};
@@ -300,8 +301,7 @@ fn parse_args() -> Result<Args, BoxErr> {
         calls: 1000,
         reference_calls: 50,
         seed: 1,
-        venv: std::env::var_os("SUSURRO_AUDIO_VENV")
-            .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from),
+        venv: default_venv(),
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
     };
     let mut it = std::env::args().skip(1);
@@ -596,85 +596,6 @@ fn simulate(setup: &Setup, seed: u64, i: usize, reference: bool) -> Result<CallR
     })
 }
 
-// ---- scoring ---------------------------------------------------------------
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Scorer {
-    python: PathBuf,
-    script: PathBuf,
-}
-
-impl Scorer {
-    fn new(venv: &Path) -> Result<Self, BoxErr> {
-        let setup = manifest_dir().join("../../scripts/setup-audio-venv.sh");
-        let out = Command::new("bash").arg(&setup).arg(venv).output()?;
-        if !out.status.success() {
-            return Err(format!(
-                "{} failed ({}): {}",
-                setup.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
-        }
-        Ok(Self {
-            python: venv.join("bin/python"),
-            script: manifest_dir().join("../audio/scripts/score.py"),
-        })
-    }
-
-    /// PESQ-WB of each (reference, degraded) pair, in `jobs` processes
-    /// (batch mode: one python start-up per process).
-    fn score(
-        &self,
-        dir: &Path,
-        pairs: &[(PathBuf, PathBuf)],
-        jobs: usize,
-    ) -> Result<Vec<f64>, BoxErr> {
-        let per = pairs.len().div_ceil(jobs.max(1)).max(1);
-        let mut children = Vec::new();
-        for (c, chunk) in pairs.chunks(per).enumerate() {
-            let list = dir.join(format!("pairs-{c}.txt"));
-            let text: String = chunk
-                .iter()
-                .map(|(r, d)| format!("{}\t{}\n", r.display(), d.display()))
-                .collect();
-            std::fs::write(&list, text)?;
-            let child = Command::new(&self.python)
-                .arg(&self.script)
-                .args(["--wb-only", "--list"])
-                .arg(&list)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()?;
-            children.push((chunk.len(), child));
-        }
-        let mut scores = Vec::with_capacity(pairs.len());
-        for (len, child) in children {
-            let out = child.wait_with_output()?;
-            if !out.status.success() {
-                return Err(
-                    format!("score.py failed: {}", String::from_utf8_lossy(&out.stderr)).into(),
-                );
-            }
-            let got: Vec<f64> = String::from_utf8(out.stdout)?
-                .lines()
-                .map(|l| l.trim().parse().unwrap_or(f64::NAN))
-                .collect();
-            if got.len() != len {
-                return Err(
-                    format!("score.py returned {} scores for {len} pairs", got.len()).into(),
-                );
-            }
-            scores.extend(got);
-        }
-        Ok(scores)
-    }
-}
-
 // ---- statistics ------------------------------------------------------------
 
 /// One scored leg of one call.
@@ -774,7 +695,10 @@ fn print_row(profile: &str, circuits: &str, v: &[Scored], pipeline_ms: f64) {
 fn prepare() -> Result<(Setup, Vec<f32>), BoxErr> {
     let codec = CodecConfig::wideband();
     let (sample, _) = read_wav_mono(
-        &manifest_dir().join("../audio/testdata/natural-allison-16k.wav"),
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../audio/testdata/natural-allison-16k.wav"
+        )),
         Some(16_000),
     )?;
     let looped: Vec<f32> = sample
@@ -820,7 +744,7 @@ fn main() -> Result<(), BoxErr> {
     let args = parse_args()?;
     let started = Instant::now();
     let (setup, sample) = prepare()?;
-    let scorer = Scorer::new(&args.venv)?;
+    let scorer = Scorer::setup(&args.venv)?;
     let dir = std::env::temp_dir().join(format!(
         "susurro-tor-emulated-{}-{}",
         args.seed,
@@ -841,7 +765,7 @@ fn main() -> Result<(), BoxErr> {
         write_wav_mono(&p, 16_000, &leg.degraded)?;
         check.push((reference.clone(), p));
     }
-    let perfect = scorer.score(&dir, &check, 1)?[0];
+    let perfect = scorer.pesq_wb_batch(&dir, &check, 1)?[0];
 
     let total = args.calls + args.reference_calls;
     let mut single: Vec<Scored> = Vec::with_capacity(total);
@@ -884,7 +808,7 @@ fn main() -> Result<(), BoxErr> {
                 pairs.push((reference.clone(), p));
             }
         }
-        let scores = scorer.score(&dir, &pairs, args.jobs)?;
+        let scores = scorer.pesq_wb_batch(&dir, &pairs, args.jobs)?;
         for ((_, r), s) in results.iter().zip(scores.chunks(2)) {
             for (leg, pesq, out) in [
                 (&r.single, s[0], &mut single),

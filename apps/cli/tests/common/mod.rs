@@ -15,22 +15,21 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use susurro_audio::quality::{self, Scorer};
 use susurro_host::testing::PtyPair;
 
 pub const PASSWORD: &str = "test password 1";
 pub const EXE: &str = env!("CARGO_BIN_EXE_susurro-cli");
 
-/// The PESQ/STOI venv (created by the audio crate's script if absent).
+/// The PESQ/STOI scorer, its venv (`$SUSURRO_AUDIO_VENV` or
+/// `/tmp/susurro-audio-venv`) created by the audio crate's script if absent.
+pub fn scorer() -> Scorer {
+    Scorer::setup(&quality::default_venv()).expect("cannot set up the PESQ scorer venv")
+}
+
+/// The scorer's venv (created if absent).
 pub fn venv() -> PathBuf {
-    let v = std::env::var_os("SUSURRO_AUDIO_VENV")
-        .map_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"), PathBuf::from);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/setup-audio-venv.sh"
-    );
-    let st = Command::new("bash").arg(script).arg(&v).status().unwrap();
-    assert!(st.success(), "cannot set up the PESQ scorer venv");
-    v
+    scorer().venv().to_path_buf()
 }
 
 /// A free loopback port.

@@ -13,7 +13,9 @@ use std::process::Command;
 use susurro_audio::{
     Bandwidth, CapturePipeline, CodecConfig, DECODER_COMPLEXITY, GilbertElliott, LossModel, NoLoss,
     PROCESSING_FRAME, PROCESSING_RATE, PlaybackPipeline, ProcessingConfig, Processor, RandomLoss,
-    SeededRng, read_wav_mono, write_wav_mono,
+    SeededRng,
+    quality::{Scorer, default_venv},
+    read_wav_mono, write_wav_mono,
 };
 
 type BoxErr = Box<dyn std::error::Error>;
@@ -28,9 +30,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, BoxErr> {
-    let mut venv = std::env::var_os("SUSURRO_AUDIO_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/susurro-audio-venv"));
+    let mut venv = default_venv();
     let mut out = PathBuf::from("/tmp/susurro-voice-quality");
     let mut quick = false;
     let mut it = std::env::args().skip(1);
@@ -191,60 +191,6 @@ fn run_chain(
         packets: n_packets,
         bytes,
     })
-}
-
-struct Scorer {
-    python: PathBuf,
-    script: PathBuf,
-}
-
-impl Scorer {
-    fn new(venv: &Path) -> Result<Self, BoxErr> {
-        let setup = manifest_dir().join("../../scripts/setup-audio-venv.sh");
-        let st = Command::new("bash").arg(&setup).arg(venv).status()?;
-        if !st.success() {
-            return Err(format!("{} failed ({st})", setup.display()).into());
-        }
-        Ok(Scorer {
-            python: venv.join("bin/python"),
-            script: manifest_dir().join("scripts/score.py"),
-        })
-    }
-
-    /// Scores (reference, degraded) file pairs: (PESQ-WB, PESQ-NB, STOI) each.
-    fn score(&self, pairs: &[(PathBuf, PathBuf)]) -> Result<Vec<[f64; 3]>, BoxErr> {
-        let mut cmd = Command::new(&self.python);
-        cmd.arg(&self.script);
-        for (r, d) in pairs {
-            cmd.arg(r).arg(d);
-        }
-        let out = cmd.output()?;
-        if !out.status.success() {
-            return Err(
-                format!("score.py failed: {}", String::from_utf8_lossy(&out.stderr)).into(),
-            );
-        }
-        let text = String::from_utf8(out.stdout)?;
-        let mut res = Vec::new();
-        for line in text.lines() {
-            let v: Vec<f64> = line
-                .split_whitespace()
-                .map(|t| t.parse().unwrap_or(f64::NAN))
-                .collect();
-            if v.len() == 3 {
-                res.push([v[0], v[1], v[2]]);
-            }
-        }
-        if res.len() != pairs.len() {
-            return Err(format!(
-                "score.py returned {} scores for {} pairs",
-                res.len(),
-                pairs.len()
-            )
-            .into());
-        }
-        Ok(res)
-    }
 }
 
 /// A loss model and the loss (percent) the receiver reports for it.
@@ -503,7 +449,7 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             extra.3 += res.bytes;
             extra.4 = res.delay_ms;
         }
-        let s = scorer.score(&pairs)?;
+        let s = scorer.score_all(&pairs)?;
         let wb: Vec<f64> = s.iter().map(|v| v[0]).collect();
         let nb: Vec<f64> = s.iter().map(|v| v[1]).collect();
         let st: Vec<f64> = s.iter().map(|v| v[2]).collect();
@@ -727,7 +673,7 @@ fn main() -> Result<(), BoxErr> {
         );
     }
     println!();
-    let scorer = Scorer::new(&args.venv)?;
+    let scorer = Scorer::setup(&args.venv)?;
     println!("## Quality (output WAVs in {})", args.out.display());
     quality_table(&args, &scorer)?;
     Ok(())
