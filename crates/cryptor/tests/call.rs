@@ -94,7 +94,7 @@ fn an_unreachable_call_back_is_retried_a_bounded_number_of_times() {
     let fail = |sim: &mut Sim| {
         sim.inject(
             1,
-            Error {
+            ErrorReport {
                 call,
                 code: ErrorCode::PeerUnreachable,
             },
@@ -141,7 +141,7 @@ fn an_unreachable_call_back_is_retried_a_bounded_number_of_times() {
             .ui
             .iter()
             .skip(ui_before)
-            .any(|m| matches!(m, Message::Error(_) | Message::CallEnded(_))),
+            .any(|m| matches!(m, Message::ErrorReport(_) | Message::CallEnded(_))),
         "{:?}",
         sim.parties[1].ui
     );

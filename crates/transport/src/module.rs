@@ -389,7 +389,7 @@ impl Main {
     }
 
     fn error(&self, call: CallId, code: ErrorCode) {
-        self.send(susurro_wire::Error { call, code });
+        self.send(susurro_wire::ErrorReport { call, code });
     }
 
     fn on_event(&mut self, ev: Event) {

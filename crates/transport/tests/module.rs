@@ -218,7 +218,7 @@ async fn dial_closed_port_is_unreachable_quickly() {
     });
     let e = a
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -336,7 +336,7 @@ async fn odd_requests_get_errors_not_panics() {
     });
     let e = a
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -367,7 +367,7 @@ async fn odd_requests_get_errors_not_panics() {
     });
     let e = a
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -383,7 +383,7 @@ async fn odd_requests_get_errors_not_panics() {
         });
         let e = a
             .until(|m| match m {
-                Message::Error(e) => Some(e.clone()),
+                Message::ErrorReport(e) => Some(e.clone()),
                 _ => None,
             })
             .await;
@@ -402,7 +402,7 @@ async fn odd_requests_get_errors_not_panics() {
     });
     let e = a
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -439,7 +439,7 @@ async fn odd_requests_get_errors_not_panics() {
     });
     let e = a
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;

@@ -91,7 +91,7 @@ async fn doubled(proxied_first: bool) -> (Side, Side, CallId, CallId, watch::Sen
     });
     let e = b
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -111,7 +111,7 @@ async fn doubled(proxied_first: bool) -> (Side, Side, CallId, CallId, watch::Sen
     for (s, c) in [(&mut b, cb), (&mut a, ca)] {
         let p = s
             .until(|m| match m {
-                Message::Error(e) => panic!("{e:?}"),
+                Message::ErrorReport(e) => panic!("{e:?}"),
                 m => path_state(m),
             })
             .await;
@@ -262,7 +262,7 @@ async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
     });
     let e = b
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -274,7 +274,7 @@ async fn call_back_to_a_wrong_address_fails_and_the_call_goes_on() {
     });
     let e = b
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;
@@ -318,7 +318,7 @@ async fn key_both(a: (&mut Side, CallId), b: (&mut Side, CallId), byte: u8) {
 /// Waits for `s`'s next `PathState` (an `Error` fails the test).
 async fn next_path_state(s: &mut Side) -> PathState {
     s.until(|m| match m {
-        Message::Error(e) => panic!("{e:?}"),
+        Message::ErrorReport(e) => panic!("{e:?}"),
         m => path_state(m),
     })
     .await

@@ -41,7 +41,7 @@ fn defaults_match_the_issue() {
 async fn ended(s: &mut Side, call: u32) -> (ErrorCode, EndReason) {
     let e = s
         .until(|m| match m {
-            Message::Error(e) => Some(e.clone()),
+            Message::ErrorReport(e) => Some(e.clone()),
             _ => None,
         })
         .await;

@@ -286,7 +286,7 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
         let r = b
             .until_within(Duration::from_secs(200), |m| match m {
                 Message::PathState(p) if p.up && p.paths == 2 => Some(Ok(())),
-                Message::Error(e) if e.call == cb => Some(Err(e.code)),
+                Message::ErrorReport(e) if e.call == cb => Some(Err(e.code)),
                 _ => None,
             })
             .await;

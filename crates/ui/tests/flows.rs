@@ -1065,7 +1065,7 @@ fn call_refused_before_numbering() {
         mode: NetMode::Tor,
     })
     .unwrap();
-    h.cryptor(susurro_wire::Error {
+    h.cryptor(susurro_wire::ErrorReport {
         call: 0,
         code: ErrorCode::StoreLocked,
     });

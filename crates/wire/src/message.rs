@@ -638,7 +638,7 @@ messages! {
         address: Address,
     }
     /// An error to show.
-    0x4a Error Control [Cryptor => Ui, Transport => Cryptor] {
+    0x4a ErrorReport Control [Cryptor => Ui, Transport => Cryptor] {
         /// Call concerned (0: none).
         @call call: CallId,
         /// What.

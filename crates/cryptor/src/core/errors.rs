@@ -1,9 +1,9 @@
 //! Error reporting: the host API's [`CryptorError`], the [`Stats`]
-//! counters of what the core refused, and the one way an `Error` with an
+//! counters of what the core refused, and the one way an `ErrorReport` with an
 //! [`ErrorCode`] goes to the ui ([`ui_error`]).
 
 use susurro_wire::module::Outbox;
-use susurro_wire::{CallId, Error as UiError, ErrorCode, ModuleId};
+use susurro_wire::{CallId, ErrorReport as UiError, ErrorCode, ModuleId};
 
 use super::{CryptorCore, send};
 use crate::session::SessionError;

@@ -25,7 +25,7 @@
 //! - `callback`: the call-back of an authenticated caller over a second
 //!   path (`DoublePath`) and its retries;
 //! - `voice`: sealing and opening voice frames, the decoder's queue;
-//! - `errors`: the host API's errors, the counters, and the ui's `Error`.
+//! - `errors`: the host API's errors, the counters, and the ui's `ErrorReport`.
 
 mod callback;
 mod calls;
@@ -74,7 +74,7 @@ susurro_wire::restricted_msg! {
         StoreStatus, Entropy,
         // transport
         TransportReady, ObfuscationOpen, ObfuscationRemote, SessionReady, PeerData, Voice,
-        VoiceGap, Terminated, PathState, Error, NetworkStatus, DirectState, LinkQuality,
+        VoiceGap, Terminated, PathState, ErrorReport, NetworkStatus, DirectState, LinkQuality,
         TransportKeyed,
     }
 }
@@ -298,7 +298,7 @@ impl CryptorCore {
             // A call-back that could not reach the caller's address: tried
             // again after a pause (bounded); the call goes on on one path
             // meanwhile, and the ui hears nothing of it.
-            Inbound::Error(m)
+            Inbound::ErrorReport(m)
                 if matches!(m.code, ErrorCode::PeerUnreachable | ErrorCode::PeerTimeout)
                     && self.find(m.call).is_some_and(|c| c.callback.is_some()) =>
             {
@@ -308,7 +308,7 @@ impl CryptorCore {
                 self.own_address = m.address.clone();
                 send(out, ModuleId::Ui, m);
             }
-            m @ (Inbound::DirectState(_) | Inbound::LinkQuality(_) | Inbound::Error(_)) => {
+            m @ (Inbound::DirectState(_) | Inbound::LinkQuality(_) | Inbound::ErrorReport(_)) => {
                 send(out, ModuleId::Ui, m)
             }
             Inbound::TransportKeyed(m) => self.on_transport_keyed(m.call, out),

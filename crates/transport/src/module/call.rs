@@ -98,7 +98,7 @@ impl CallTask {
     }
 
     fn error(&self, code: ErrorCode) {
-        self.send(susurro_wire::Error {
+        self.send(susurro_wire::ErrorReport {
             call: self.call,
             code,
         });

@@ -87,7 +87,7 @@ async fn run(
         if ok {
             break;
         }
-        shared.send(susurro_wire::Error {
+        shared.send(susurro_wire::ErrorReport {
             call: 0,
             code: ErrorCode::TransportDown,
         });
@@ -104,7 +104,7 @@ async fn run(
     // directory, so the address survives restarts.
     let launched = launch_service(&client, &nickname);
     let Ok((svc, rend)) = launched else {
-        shared.send(susurro_wire::Error {
+        shared.send(susurro_wire::ErrorReport {
             call: 0,
             code: ErrorCode::TransportDown,
         });
@@ -112,7 +112,7 @@ async fn run(
         return;
     };
     let Some(key) = service_key(&svc) else {
-        shared.send(susurro_wire::Error {
+        shared.send(susurro_wire::ErrorReport {
             call: 0,
             code: ErrorCode::TransportDown,
         });

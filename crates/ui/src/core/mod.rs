@@ -29,7 +29,7 @@ susurro_wire::restricted_msg! {
         ContactChanged, ContactFound, ContactNotFound, StorageError, Entropy,
         // cryptor
         CallState, IncomingCall, CallEstablished, CallEnded, MuteState, DirectState,
-        CompareResult, ContactReceived, LinkQuality, NetworkStatus, Error,
+        CompareResult, ContactReceived, LinkQuality, NetworkStatus, ErrorReport,
     }
 }
 const _: () = assert!(
@@ -722,7 +722,7 @@ impl UiCore {
                 n.address = m.address;
                 self.event(UiEvent::Network);
             }
-            Inbound::Error(m) => self.on_cryptor_error(m.call, m.code),
+            Inbound::ErrorReport(m) => self.on_cryptor_error(m.call, m.code),
         }
     }
 

@@ -263,7 +263,7 @@ pub fn envelopes() -> Vec<Envelope> {
             address: onion(),
         }
         .into(),
-        Error {
+        ErrorReport {
             call: 0,
             code: ErrorCode::NoAddress,
         }
