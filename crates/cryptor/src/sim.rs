@@ -8,10 +8,10 @@
 use susurro_crypto::{Point, SecretKey, fingerprint};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Address, CallId, CallTarget, Contact, ContactAdded, ContactFound, ContactId, ContactNotFound,
-    ContactQuery, Direction, EndReason, Envelope, Instant, Message, ModuleId, Name, NetMode,
-    ObfuscationOpen, ObfuscationRemote, PathKind, PublicKey, ScalarMultResult, SessionReady,
-    StorageError, StorageErrorCode, Terminated, TransportKeyed,
+    Address, CallEstablished, CallId, CallTarget, Contact, ContactAdded, ContactFound, ContactId,
+    ContactNotFound, ContactQuery, Direction, EndReason, Envelope, Instant, Message, ModuleId,
+    Name, NetMode, ObfuscationOpen, ObfuscationRemote, PathKind, PublicKey, ScalarMultResult,
+    SessionReady, StorageError, StorageErrorCode, Terminated, TransportKeyed,
 };
 
 use crate::core::{Config, CryptorCore};
@@ -203,6 +203,26 @@ impl Party {
         f: impl Fn(&'a Message) -> Option<T> + 'a,
     ) -> impl Iterator<Item = T> + 'a {
         self.ui.iter().filter_map(f)
+    }
+
+    /// The last `CallEstablished` this party's ui was told.
+    #[must_use]
+    pub fn established(&self) -> Option<CallEstablished> {
+        self.ui_find(|m| match m {
+            Message::CallEstablished(e) => Some(e.clone()),
+            _ => None,
+        })
+        .last()
+    }
+
+    /// The reason of the last `CallEnded` this party's ui was told.
+    #[must_use]
+    pub fn ended(&self) -> Option<EndReason> {
+        self.ui_find(|m| match m {
+            Message::CallEnded(e) => Some(e.reason),
+            _ => None,
+        })
+        .last()
     }
 }
 

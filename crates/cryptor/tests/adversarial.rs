@@ -5,24 +5,6 @@ use susurro_cryptor::Heard;
 use susurro_cryptor::sim::{Sim, onion};
 use susurro_wire::*;
 
-fn established(sim: &Sim, p: usize) -> Option<CallEstablished> {
-    sim.parties[p]
-        .ui_find(|m| match m {
-            Message::CallEstablished(e) => Some(e.clone()),
-            _ => None,
-        })
-        .last()
-}
-
-fn ended(sim: &Sim, p: usize) -> Option<EndReason> {
-    sim.parties[p]
-        .ui_find(|m| match m {
-            Message::CallEnded(e) => Some(e.reason),
-            _ => None,
-        })
-        .last()
-}
-
 const KA: [u8; 32] = [0xa1; 32];
 const KB: [u8; 32] = [0xb2; 32];
 const KM: [u8; 32] = [0x66; 32];
@@ -92,8 +74,12 @@ fn man_in_the_middle_with_own_keys_fails_authentication_and_sas_differ() {
         .storage
         .add_contact("Bob", public(&KB), onion(2));
     right.connect(bob_for_m, true, &mut |_, _| true);
-    let a = established(&left, 0).expect("A has an (unauthenticated) call");
-    let b = established(&right, 1).expect("B has an (unauthenticated) call");
+    let a = left.parties[0]
+        .established()
+        .expect("A has an (unauthenticated) call");
+    let b = right.parties[1]
+        .established()
+        .expect("B has an (unauthenticated) call");
     assert!(!a.authenticated, "A must not see M as B");
     assert!(!b.authenticated, "B does not know M");
     assert_eq!(a.peer, None);
@@ -112,7 +98,9 @@ fn key_compromise_impersonation_fails() {
         .storage
         .add_contact("Alice", public(&KA), onion(1));
     s.connect(bob, true, &mut |_, _| true);
-    let a = established(&s, 0).expect("call goes through unauthenticated");
+    let a = s.parties[0]
+        .established()
+        .expect("call goes through unauthenticated");
     assert!(!a.authenticated);
     assert_eq!(a.peer, None);
     assert_eq!(a.peer_fingerprint, None);
@@ -145,18 +133,18 @@ fn flipped_bit_in_every_byte_of_every_ike_message_aborts() {
             // it got to Mb, which it cannot know was changed) die with the
             // call that the originator terminates.
             assert!(
-                established(&s, 0).is_none(),
+                s.parties[0].established().is_none(),
                 "A accepted keys: msg {target} byte {byte}"
             );
             if target < 7 {
                 assert!(
-                    established(&s, 1).is_none(),
+                    s.parties[1].established().is_none(),
                     "B accepted keys: msg {target} byte {byte}"
                 );
             }
             s.advance(25_000);
             assert!(
-                ended(&s, 0).is_some() && ended(&s, 1).is_some(),
+                s.parties[0].ended().is_some() && s.parties[1].ended().is_some(),
                 "msg {target} byte {byte}"
             );
             assert!(s.parties[0].call().is_none() && s.parties[1].call().is_none());
@@ -189,7 +177,7 @@ fn replayed_session_messages_are_refused() {
         voice.push(m.clone());
         true
     });
-    assert!(established(&rec, 1).unwrap().authenticated);
+    assert!(rec.parties[1].established().unwrap().authenticated);
 
     // Replay A's messages to B in a new session (fresh randomness at B).
     let mut s = sim(&KA, &KB, 40);
@@ -218,10 +206,10 @@ fn replayed_session_messages_are_refused() {
         true
     });
     assert!(
-        established(&s, 1).is_none(),
+        s.parties[1].established().is_none(),
         "B accepted a replayed session"
     );
-    assert!(established(&s, 0).is_none());
+    assert!(s.parties[0].established().is_none());
 
     // Replay B's messages to A.
     let mut s = sim(&KA, &KB, 50);
@@ -238,10 +226,10 @@ fn replayed_session_messages_are_refused() {
         true
     });
     assert!(
-        established(&s, 0).is_none(),
+        s.parties[0].established().is_none(),
         "A accepted a replayed session"
     );
-    assert_eq!(ended(&s, 0), Some(EndReason::KeyMismatch));
+    assert_eq!(s.parties[0].ended(), Some(EndReason::KeyMismatch));
 
     // Old voice packets into a new, established session.
     let mut s = sim(&KA, &KB, 60);
@@ -274,8 +262,8 @@ fn reflection_is_detected() {
         }
         true
     });
-    assert!(established(&s, 0).is_none());
-    assert_eq!(ended(&s, 0), Some(EndReason::ProtocolError));
+    assert!(s.parties[0].established().is_none());
+    assert_eq!(s.parties[0].ended(), Some(EndReason::ProtocolError));
     assert!(s.parties[0].core.stats().ike_aborted >= 1);
 
     // A's whole stream reflected back to A: its own commitment arrives where
@@ -296,7 +284,7 @@ fn reflection_is_detected() {
     }
     s.inject(0, m);
     s.run(&mut |_, _| false);
-    assert_eq!(ended(&s, 0), Some(EndReason::ProtocolError));
+    assert_eq!(s.parties[0].ended(), Some(EndReason::ProtocolError));
 }
 
 #[test]
@@ -321,7 +309,7 @@ fn dropped_or_unexpected_ike_messages_end_cleanly() {
             true
         });
         // Deliver the held message late, to its destination.
-        assert!(established(&s, 0).is_none());
+        assert!(s.parties[0].established().is_none());
         let _ = held;
         s.advance(25_000);
         assert!(s.parties[0].call().is_none(), "skip {skip}");
@@ -340,7 +328,7 @@ fn dropped_or_unexpected_ike_messages_end_cleanly() {
         },
     );
     s.run(&mut |_, _| true);
-    assert_eq!(ended(&s, 1), Some(EndReason::ProtocolError));
+    assert_eq!(s.parties[1].ended(), Some(EndReason::ProtocolError));
 }
 
 #[test]
@@ -620,8 +608,8 @@ fn reflection_with_bit_255_flipped_is_detected() {
         }
         true
     });
-    assert!(established(&s, 0).is_none());
-    assert_eq!(ended(&s, 0), Some(EndReason::ProtocolError));
+    assert!(s.parties[0].established().is_none());
+    assert_eq!(s.parties[0].ended(), Some(EndReason::ProtocolError));
 }
 
 /// A first-wave peer's messages 2 and 3 carry no version byte (they decode
@@ -641,9 +629,13 @@ fn another_peer_version_ends_the_call_as_incompatible() {
             }
             true
         });
-        assert!(established(&s, 0).is_none());
-        assert!(established(&s, 1).is_none());
-        assert_eq!(ended(&s, 0), Some(EndReason::Incompatible), "{version:?}");
+        assert!(s.parties[0].established().is_none());
+        assert!(s.parties[1].established().is_none());
+        assert_eq!(
+            s.parties[0].ended(),
+            Some(EndReason::Incompatible),
+            "{version:?}"
+        );
         // A caller of another version: B refuses.
         let mut s = sim(&KA, &KB, salt + 1);
         let (bob, _) = s.introduce();
@@ -655,8 +647,12 @@ fn another_peer_version_ends_the_call_as_incompatible() {
             }
             true
         });
-        assert!(established(&s, 0).is_none());
-        assert!(established(&s, 1).is_none());
-        assert_eq!(ended(&s, 1), Some(EndReason::Incompatible), "{version:?}");
+        assert!(s.parties[0].established().is_none());
+        assert!(s.parties[1].established().is_none());
+        assert_eq!(
+            s.parties[1].ended(),
+            Some(EndReason::Incompatible),
+            "{version:?}"
+        );
     }
 }

@@ -5,24 +5,6 @@
 use susurro_cryptor::sim::{Sim, onion};
 use susurro_wire::*;
 
-fn established(sim: &Sim, p: usize) -> Option<CallEstablished> {
-    sim.parties[p]
-        .ui_find(|m| match m {
-            Message::CallEstablished(e) => Some(e.clone()),
-            _ => None,
-        })
-        .last()
-}
-
-fn ended(sim: &Sim, p: usize) -> Option<EndReason> {
-    sim.parties[p]
-        .ui_find(|m| match m {
-            Message::CallEnded(e) => Some(e.reason),
-            _ => None,
-        })
-        .last()
-}
-
 fn new_sim() -> Sim {
     Sim::new(
         &[0xa1; 32],
@@ -37,8 +19,8 @@ fn known_parties_authenticate_and_agree() {
     let mut sim = new_sim();
     let (bob, alice) = sim.introduce();
     sim.connect(bob, true, &mut |_, _| true);
-    let a = established(&sim, 0).expect("A established");
-    let b = established(&sim, 1).expect("B established");
+    let a = sim.parties[0].established().expect("A established");
+    let b = sim.parties[1].established().expect("B established");
     assert!(a.authenticated && b.authenticated);
     assert_eq!(a.sas, b.sas);
     assert!(a.sas < 1 << 24);
@@ -72,7 +54,12 @@ fn callee_calls_an_authenticated_caller_back_at_the_stored_address() {
     let mut sim = new_sim();
     let (bob, _) = sim.introduce();
     sim.connect(bob, true, &mut |_, _| true);
-    assert!(established(&sim, 1).expect("B established").authenticated);
+    assert!(
+        sim.parties[1]
+            .established()
+            .expect("B established")
+            .authenticated
+    );
     assert_eq!(sim.parties[1].double_path, Some(onion(1)));
     assert_eq!(sim.parties[0].double_path, None);
 }
@@ -155,7 +142,12 @@ fn no_call_back_to_an_unknown_caller() {
         .storage
         .add_contact("Bob", sim.parties[1].storage.public(), onion(2));
     sim.connect(bob, true, &mut |_, _| true);
-    assert!(!established(&sim, 1).expect("B established").authenticated);
+    assert!(
+        !sim.parties[1]
+            .established()
+            .expect("B established")
+            .authenticated
+    );
     assert_eq!(sim.parties[1].double_path, None);
 }
 
@@ -166,8 +158,8 @@ fn unknown_caller_gets_encrypted_unauthenticated_call() {
     let kb = sim.parties[1].storage.public();
     let bob = sim.parties[0].storage.add_contact("Bob", kb, onion(2));
     sim.connect(bob, true, &mut |_, _| true);
-    let a = established(&sim, 0).unwrap();
-    let b = established(&sim, 1).unwrap();
+    let a = sim.parties[0].established().unwrap();
+    let b = sim.parties[1].established().unwrap();
     assert!(!a.authenticated && !b.authenticated);
     assert_eq!(a.sas, b.sas);
     assert_eq!(b.peer, None);
@@ -183,8 +175,8 @@ fn unknown_caller_gets_encrypted_unauthenticated_call() {
 fn unknown_callee_by_address() {
     let mut sim = new_sim();
     sim.connect(0, true, &mut |_, _| true);
-    let a = established(&sim, 0).unwrap();
-    let b = established(&sim, 1).unwrap();
+    let a = sim.parties[0].established().unwrap();
+    let b = sim.parties[1].established().unwrap();
     assert!(!a.authenticated && !b.authenticated);
     assert_eq!(a.sas, b.sas);
 }
@@ -198,8 +190,8 @@ fn caller_knows_callee_but_callee_has_other_key_for_caller() {
     let wrong = susurro_crypto::SecretKey::from_bytes(&[9; 32]).public_key();
     sim.parties[1].storage.add_contact("Alice", wrong, onion(1));
     sim.connect(bob, true, &mut |_, _| true);
-    assert!(!established(&sim, 0).unwrap().authenticated);
-    assert!(!established(&sim, 1).unwrap().authenticated);
+    assert!(!sim.parties[0].established().unwrap().authenticated);
+    assert!(!sim.parties[1].established().unwrap().authenticated);
 }
 
 #[test]
@@ -236,8 +228,8 @@ fn voice_flows_both_ways_and_hangup_ends_both() {
     let call = sim.parties[0].call().unwrap();
     sim.ui(0, Hangup { call });
     sim.run(&mut |_, _| true);
-    assert_eq!(ended(&sim, 0), Some(EndReason::LocalHangup));
-    assert_eq!(ended(&sim, 1), Some(EndReason::RemoteHangup));
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::LocalHangup));
+    assert_eq!(sim.parties[1].ended(), Some(EndReason::RemoteHangup));
     assert!(sim.parties[0].call().is_none() && sim.parties[1].call().is_none());
 }
 
@@ -246,14 +238,14 @@ fn voice_refused_before_answer() {
     let mut sim = new_sim();
     let (bob, _) = sim.introduce();
     sim.connect(bob, false, &mut |_, _| true);
-    assert!(established(&sim, 1).is_some());
+    assert!(sim.parties[1].established().is_some());
     assert!(sim.send_voice(0, &[1; 20]).is_err());
     assert!(sim.send_voice(1, &[1; 20]).is_err());
     // Reject.
     let call = sim.parties[1].call().unwrap();
     sim.ui(1, Hangup { call });
     sim.run(&mut |_, _| true);
-    assert_eq!(ended(&sim, 0), Some(EndReason::Rejected));
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::Rejected));
 }
 
 #[test]
@@ -262,15 +254,15 @@ fn ringing_and_ike_steps_time_out() {
     let (bob, _) = sim.introduce();
     sim.connect(bob, false, &mut |_, _| true);
     sim.advance(91_000);
-    assert_eq!(ended(&sim, 0), Some(EndReason::Timeout));
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::Timeout));
     // A stalled IKE: drop everything from B after the commitment.
     let mut sim = new_sim();
     let (bob, _) = sim.introduce();
     sim.connect(bob, false, &mut |from, _| from == 0);
-    assert!(established(&sim, 0).is_none());
+    assert!(sim.parties[0].established().is_none());
     sim.advance(21_000);
-    assert_eq!(ended(&sim, 0), Some(EndReason::Timeout));
-    assert_eq!(ended(&sim, 1), Some(EndReason::Timeout));
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::Timeout));
+    assert_eq!(sim.parties[1].ended(), Some(EndReason::Timeout));
     assert!(sim.parties[0].core.deadline().is_none());
 }
 
@@ -280,16 +272,16 @@ fn locked_store_aborts_cleanly() {
     let (bob, _) = sim.introduce();
     sim.parties[1].storage.locked = true;
     sim.connect(bob, true, &mut |_, _| true);
-    assert_eq!(ended(&sim, 1), Some(EndReason::StoreLocked));
-    assert!(established(&sim, 0).is_none());
-    assert_eq!(ended(&sim, 0), Some(EndReason::NetworkLost));
+    assert_eq!(sim.parties[1].ended(), Some(EndReason::StoreLocked));
+    assert!(sim.parties[0].established().is_none());
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::NetworkLost));
 }
 
 #[test]
 fn send_contact_auto_adds_with_sas_and_fingerprint_name() {
     let mut sim = new_sim();
     sim.connect(0, true, &mut |_, _| true);
-    let sas = established(&sim, 0).unwrap().sas;
+    let sas = sim.parties[0].established().unwrap().sas;
     let call = sim.parties[0].call().unwrap();
     sim.ui(0, SendContact { call, contact: 0 });
     sim.run(&mut |_, _| true);
@@ -357,6 +349,24 @@ fn phrase(s: &str) -> SecretBytes<{ caps::PHRASE }> {
     SecretBytes::new(s.as_bytes()).unwrap()
 }
 
+/// Party `p` types `text` as the secret phrase of its call `call`, and the
+/// simulation runs until quiet.
+fn compare(sim: &mut Sim, p: usize, call: CallId, text: &str) {
+    sim.ui(
+        p,
+        CompareSecret {
+            call,
+            phrase: phrase(text),
+        },
+    );
+    sim.run(&mut |_, _| true);
+}
+
+/// The last compare outcome party `p`'s ui was told.
+fn last_result(sim: &Sim, p: usize) -> Option<CompareOutcome> {
+    compare_results(sim, p).last().copied()
+}
+
 #[test]
 fn secret_compare_equal_different_and_limit() {
     let mut sim = new_sim();
@@ -365,89 +375,25 @@ fn secret_compare_equal_different_and_limit() {
         sim.parties[0].call().unwrap(),
         sim.parties[1].call().unwrap(),
     );
-    sim.ui(
-        0,
-        CompareSecret {
-            call: ca,
-            phrase: phrase("blue heron"),
-        },
-    );
-    sim.run(&mut |_, _| true);
+    compare(&mut sim, 0, ca, "blue heron");
     assert_eq!(
         compare_results(&sim, 1),
         vec![CompareOutcome::PeerRequested]
     );
-    sim.ui(
-        1,
-        CompareSecret {
-            call: cb,
-            phrase: phrase("blue heron"),
-        },
-    );
-    sim.run(&mut |_, _| true);
+    compare(&mut sim, 1, cb, "blue heron");
     assert_eq!(compare_results(&sim, 0), vec![CompareOutcome::Match]);
-    assert_eq!(
-        compare_results(&sim, 1).last(),
-        Some(&CompareOutcome::Match)
-    );
+    assert_eq!(last_result(&sim, 1), Some(CompareOutcome::Match));
     // Different phrases.
-    sim.ui(
-        0,
-        CompareSecret {
-            call: ca,
-            phrase: phrase("blue heron"),
-        },
-    );
-    sim.run(&mut |_, _| true);
-    sim.ui(
-        1,
-        CompareSecret {
-            call: cb,
-            phrase: phrase("grey heron"),
-        },
-    );
-    sim.run(&mut |_, _| true);
-    assert_eq!(
-        compare_results(&sim, 0).last(),
-        Some(&CompareOutcome::Mismatch)
-    );
-    assert_eq!(
-        compare_results(&sim, 1).last(),
-        Some(&CompareOutcome::Mismatch)
-    );
+    compare(&mut sim, 0, ca, "blue heron");
+    compare(&mut sim, 1, cb, "grey heron");
+    assert_eq!(last_result(&sim, 0), Some(CompareOutcome::Mismatch));
+    assert_eq!(last_result(&sim, 1), Some(CompareOutcome::Mismatch));
     // Third attempt allowed, fourth refused.
-    sim.ui(
-        1,
-        CompareSecret {
-            call: cb,
-            phrase: phrase("x"),
-        },
-    );
-    sim.run(&mut |_, _| true);
-    sim.ui(
-        0,
-        CompareSecret {
-            call: ca,
-            phrase: phrase("x"),
-        },
-    );
-    sim.run(&mut |_, _| true);
-    assert_eq!(
-        compare_results(&sim, 0).last(),
-        Some(&CompareOutcome::Match)
-    );
-    sim.ui(
-        0,
-        CompareSecret {
-            call: ca,
-            phrase: phrase("x"),
-        },
-    );
-    sim.run(&mut |_, _| true);
-    assert_eq!(
-        compare_results(&sim, 0).last(),
-        Some(&CompareOutcome::TooManyAttempts)
-    );
+    compare(&mut sim, 1, cb, "x");
+    compare(&mut sim, 0, ca, "x");
+    assert_eq!(last_result(&sim, 0), Some(CompareOutcome::Match));
+    compare(&mut sim, 0, ca, "x");
+    assert_eq!(last_result(&sim, 0), Some(CompareOutcome::TooManyAttempts));
 }
 
 #[test]

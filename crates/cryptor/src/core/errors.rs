@@ -3,7 +3,7 @@
 //! [`ErrorCode`] goes to the ui ([`ui_error`]).
 
 use susurro_wire::module::Outbox;
-use susurro_wire::{CallId, ErrorReport as UiError, ErrorCode, ModuleId};
+use susurro_wire::{CallId, ErrorCode, ErrorReport as UiError, ModuleId};
 
 use super::{CryptorCore, send};
 use crate::session::SessionError;
