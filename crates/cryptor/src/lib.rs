@@ -3,12 +3,13 @@
 #![forbid(unsafe_code)]
 
 pub mod compare;
-pub mod core;
+mod core;
 pub mod drbg;
 pub mod ike;
 pub mod labels;
 pub mod sas;
 pub mod session;
+#[cfg(feature = "testing")]
 pub mod sim;
 pub mod xfer;
 

@@ -24,7 +24,7 @@ use crate::session::{Opener, Sealer};
 use crate::xfer;
 
 /// Calls the core tracks at once (set-up, ringing and live together).
-pub const MAX_CALLS: usize = 4;
+pub(crate) const MAX_CALLS: usize = 4;
 
 /// A call with agreed keys: the session ciphers, the keys of contact
 /// transfer and secret compare, and who has answered.

@@ -47,19 +47,18 @@ use susurro_wire::{
 
 use crate::drbg::Drbg;
 
-use calls::{Call, Teardown};
+use calls::{Call, MAX_CALLS, Teardown};
 use ike_driver::IkeInput;
-use storage_mux::{Pending, StorageAnswer};
+use storage_mux::{MAX_PENDING, Pending, StorageAnswer};
 
 pub use callback::{CALLBACK_RETRY, CALLBACK_TRIES};
-pub use calls::MAX_CALLS;
 pub use errors::{CryptorError, Stats};
-pub use storage_mux::MAX_PENDING;
 pub use susurro_wire::INCOMING_CALL_BASE;
-pub use voice::{Heard, VOICE_QUEUE, VoiceFrame};
+pub use voice::{Heard, VoiceFrame};
+use voice::VOICE_QUEUE;
 
 /// Bytes of entropy asked for at start and at every new call.
-pub const ENTROPY_REQUEST: usize = 64;
+pub(crate) const ENTROPY_REQUEST: usize = 64;
 
 susurro_wire::restricted_msg! {
     /// What the cryptor core may receive, the IKE steps apart (they go to

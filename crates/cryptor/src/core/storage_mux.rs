@@ -18,7 +18,7 @@ use super::{CryptorCore, send};
 use crate::ike::IkeError;
 
 /// Storage requests in flight.
-pub const MAX_PENDING: usize = 8;
+pub(crate) const MAX_PENDING: usize = 8;
 
 /// What a storage request was for: where its answer goes.
 #[derive(Clone)]

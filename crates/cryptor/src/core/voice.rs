@@ -13,7 +13,7 @@ use super::errors::{CryptorError, count};
 use crate::session::Lane;
 
 /// Opened voice frames queued for the host's decoder.
-pub const VOICE_QUEUE: usize = 8;
+pub(crate) const VOICE_QUEUE: usize = 8;
 
 /// One opened voice frame for the decoder.
 #[derive(Clone)]
