@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use susurro_storage::format::{HEADER_LEN, Header, check_image};
 use susurro_storage::{FlashStore, Profile, SliceMemory, Store};
-use susurro_wire::time::Instant;
+use susurro_wire::Instant;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(h) = data.get(..HEADER_LEN) {

@@ -5,8 +5,8 @@ use std::fmt;
 use std::time::Duration;
 
 use susurro_crypto::x25519::{Point, SecretKey};
-use susurro_wire::message::*;
-use susurro_wire::types::{
+use susurro_wire::*;
+use susurro_wire::{
     Address, ContactQuery, ModuleId, Name, Note, Password, SecretBytes, StorageErrorCode,
     StoreState, UnlockOutcome, contact_flags,
 };
@@ -119,7 +119,7 @@ fn fail(check: &'static str, detail: impl Into<String>) -> Failure {
 }
 
 fn pw(p: &[u8]) -> Password {
-    let n = p.len().min(susurro_wire::types::caps::PASSWORD);
+    let n = p.len().min(susurro_wire::caps::PASSWORD);
     match SecretBytes::new(&p[..n]) {
         Ok(x) => x,
         // Cannot happen: `n` is within the cap.
@@ -268,10 +268,7 @@ impl Run<'_> {
         self.ask(ModuleId::Ui, ContactLookup { req, query: q }, false, check)
     }
 
-    fn list_all(
-        &mut self,
-        check: &'static str,
-    ) -> Result<Vec<susurro_wire::types::Contact>, Failure> {
+    fn list_all(&mut self, check: &'static str) -> Result<Vec<susurro_wire::Contact>, Failure> {
         let mut all = Vec::new();
         let mut after = 0;
         loop {
@@ -517,7 +514,7 @@ pub fn storage_suite_with(ep: &mut dyn Endpoint, t: Timeouts) -> Result<Report, 
     r.pass(c);
 
     let c = "add-second-contact";
-    let host = susurro_wire::types::Text::new("192.0.2.7").map_err(|_| fail(c, "host"))?;
+    let host = susurro_wire::Text::new("192.0.2.7").map_err(|_| fail(c, "host"))?;
     let m = r.add(
         ui,
         11,
@@ -676,7 +673,7 @@ pub fn storage_suite_with(ep: &mut dyn Endpoint, t: Timeouts) -> Result<Report, 
         c,
     )? {
         Message::ContactChanged(ch)
-            if ch.id == carol && ch.change == susurro_wire::types::ChangeKind::Renamed => {}
+            if ch.id == carol && ch.change == susurro_wire::ChangeKind::Renamed => {}
         m => return Err(fail(c, format!("got {m:?}"))),
     }
     match r.lookup(35, ContactQuery::Id(carol), c)? {
@@ -757,7 +754,7 @@ pub fn storage_suite_with(ep: &mut dyn Endpoint, t: Timeouts) -> Result<Report, 
     let c = "delete";
     match r.ask(ui, ContactDelete { id: alice }, false, c)? {
         Message::ContactChanged(ch)
-            if ch.id == alice && ch.change == susurro_wire::types::ChangeKind::Deleted => {}
+            if ch.id == alice && ch.change == susurro_wire::ChangeKind::Deleted => {}
         m => return Err(fail(c, format!("got {m:?}"))),
     }
     match r.lookup(37, ContactQuery::Id(alice), c)? {

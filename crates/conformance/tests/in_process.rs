@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use susurro_conformance::{Endpoint, storage_suite};
 use susurro_storage::{FileStore, HeapMemory, Profile, StorageCore};
-use susurro_wire::message::Envelope;
+use susurro_wire::Envelope;
+use susurro_wire::Instant;
+use susurro_wire::ModuleId;
 use susurro_wire::module::{Input, ModuleCore, Outbox};
-use susurro_wire::time::Instant;
-use susurro_wire::types::ModuleId;
 
 /// Drives a core with `handle`; entropy requests are answered from the OS.
 struct InProcess<C: ModuleCore> {

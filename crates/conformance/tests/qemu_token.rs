@@ -25,11 +25,9 @@ use susurro_conformance::{Endpoint, LinkedStorage, SUITE_PASSWORD, Timeouts, sto
 use susurro_crypto::x25519::{Point, SecretKey};
 use susurro_host::TcpConnector;
 use susurro_storage::{FlashStore, HeapMemory, MemFlash, Profile, StorageCore};
-use susurro_wire::message::*;
 use susurro_wire::module::{Input, ModuleCore, Outbox};
-use susurro_wire::types::{
-    ModuleId, Password, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome,
-};
+use susurro_wire::*;
+use susurro_wire::{ModuleId, Password, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome};
 
 /// Longest the whole test may take before QEMU is killed.
 const BUDGET: Duration = Duration::from_secs(300);

@@ -5,11 +5,11 @@
 pub mod argon;
 pub mod chacha;
 pub mod drbg;
-pub mod error;
+mod error;
 pub mod h;
 pub mod hex;
-pub mod onion;
-pub mod secret;
+mod onion;
+mod secret;
 pub mod serpent_ocb;
 pub mod x25519;
 

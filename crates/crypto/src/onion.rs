@@ -18,7 +18,7 @@ pub fn onion_key_is_valid(key: &[u8; 32]) -> bool {
 }
 
 /// Version byte of v3 onion addresses.
-pub const ONION_VERSION: u8 = 3;
+pub(crate) const ONION_VERSION: u8 = 3;
 
 /// Tor's v3 onion address checksum (rend-spec-v3):
 /// `SHA3-256(".onion checksum" || key || 0x03)[..2]`.

@@ -4,10 +4,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use susurro_storage::{HOST_BOOK_BYTES, HeapMemory, Profile, StorageCore, Store};
-use susurro_wire::message::{Envelope, ScalarMult};
+use susurro_wire::Instant;
 use susurro_wire::module::{Input, ModuleCore, Outbox};
-use susurro_wire::time::Instant;
-use susurro_wire::types::{Address, ModuleId, Name, Note};
+use susurro_wire::{Address, ModuleId, Name, Note};
+use susurro_wire::{Envelope, ScalarMult};
 
 type Mem = susurro_storage::MemoryPersist;
 

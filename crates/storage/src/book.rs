@@ -7,7 +7,7 @@
 //! (500 contacts decode in well under a millisecond on a host).
 
 use susurro_wire::codec::{Field, Reader, Writer};
-use susurro_wire::types::{Address, Contact, ContactId, ContactQuery};
+use susurro_wire::{Address, Contact, ContactId, ContactQuery};
 use zeroize::Zeroize;
 
 /// Largest encoded contact: id 4, name 2+64, key 32, address 1+2+64+2,

@@ -1,14 +1,14 @@
 //! The storage module core: wire messages in, wire messages out.
 
-use susurro_wire::message::{
+use susurro_wire::Instant;
+use susurro_wire::module::{Input, ModuleCore, OUTBOX_CAP, Outbox};
+use susurro_wire::{
+    ChangeKind, ModuleId, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome, caps,
+};
+use susurro_wire::{
     ContactAdded, ContactChanged, ContactEntry, ContactFound, ContactListEnd, ContactNotFound,
     Entropy, Envelope, Message, PublicKey, ScalarMultResult, StorageError, StoreStatus,
     UnlockResult,
-};
-use susurro_wire::module::{Input, ModuleCore, OUTBOX_CAP, Outbox};
-use susurro_wire::time::Instant;
-use susurro_wire::types::{
-    ChangeKind, ModuleId, SecretBytes, StorageErrorCode, StoreState, UnlockOutcome, caps,
 };
 
 use crate::error::StoreError;
@@ -37,7 +37,7 @@ const _: () = assert!(
 );
 
 /// Entropy asked for at start and after each use of randomness.
-pub const ENTROPY_REQUEST: usize = 48;
+pub(crate) const ENTROPY_REQUEST: usize = 48;
 
 /// The storage module (see the crate docs for how to build one).
 pub struct StorageCore<P: Persist, M: KdfMemory, const BOOK: usize> {
@@ -359,9 +359,9 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
             Inbound::ContactSetVerified(m) => {
                 let r = self.store.update(unix, m.id, |c, _| {
                     if m.verified {
-                        c.flags |= susurro_wire::types::contact_flags::VERIFIED;
+                        c.flags |= susurro_wire::contact_flags::VERIFIED;
                     } else {
-                        c.flags &= !susurro_wire::types::contact_flags::VERIFIED;
+                        c.flags &= !susurro_wire::contact_flags::VERIFIED;
                     }
                     Ok(())
                 });

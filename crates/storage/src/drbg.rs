@@ -7,12 +7,10 @@
 
 use susurro_crypto::{DrbgLabels, Label};
 
-pub use susurro_crypto::drbg::MIN_SEED as SEED_BYTES;
-
 /// Storage's pair of DRBG labels. v2: the generate input is `LE64(n)`, the
 /// shared construction, instead of a draw counter.
 #[derive(Debug)]
-pub enum StorageDrbg {}
+pub(crate) enum StorageDrbg {}
 
 impl DrbgLabels for StorageDrbg {
     const RESEED: Label = Label::new(b"susurro/storage/drbg-reseed/v2");
@@ -20,7 +18,7 @@ impl DrbgLabels for StorageDrbg {
 }
 
 /// The generator. Zeroized on drop.
-pub type Drbg = susurro_crypto::Drbg<StorageDrbg>;
+pub(crate) type Drbg = susurro_crypto::Drbg<StorageDrbg>;
 
 #[cfg(test)]
 mod tests {

@@ -31,9 +31,9 @@
 //! [`tag_hasher`], [`check_hasher`]), used by the store and by the
 //! known-answer generator of `docs/vectors/storage.json`.
 
+use susurro_crypto::Secret32;
 use susurro_crypto::argon::{Argon2Block, Argon2Params, argon2id};
 use susurro_crypto::h::{H, Label, kdf_into, mac};
-use susurro_crypto::secret::Secret32;
 
 /// File magic.
 pub const MAGIC: [u8; 8] = *b"SUSSTORE";

@@ -3,18 +3,18 @@
 #![forbid(unsafe_code)]
 
 pub mod book;
-pub mod core;
-pub mod drbg;
-pub mod error;
+mod core;
+mod drbg;
+mod error;
 #[cfg(feature = "std")]
-pub mod file;
+mod file;
 pub mod flash;
 pub mod format;
 #[cfg(feature = "std")]
-pub mod memflash;
-pub mod persist;
-pub mod profile;
-pub mod store;
+mod memflash;
+mod persist;
+mod profile;
+mod store;
 
 pub use crate::core::StorageCore;
 pub use crate::error::StoreError;

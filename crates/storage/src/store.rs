@@ -2,10 +2,10 @@
 //! results out. [`crate::core::StorageCore`] maps messages onto it.
 
 use susurro_crypto::chacha::ChaCha20Stream;
-use susurro_crypto::secret::{Secret32, ct_eq, xor_in_place};
 use susurro_crypto::x25519::{Point, SecretKey, fingerprint};
-use susurro_wire::time::Instant;
-use susurro_wire::types::{Address, Contact, ContactId, ContactQuery, Name, Note, contact_flags};
+use susurro_crypto::{Secret32, ct_eq, xor_in_place};
+use susurro_wire::Instant;
+use susurro_wire::{Address, Contact, ContactId, ContactQuery, Name, Note, contact_flags};
 use zeroize::Zeroize;
 
 use crate::book::Book;
@@ -80,7 +80,7 @@ fn is_hex(s: &str) -> bool {
 /// beginning with `+` are reserved for auto-added contacts
 /// (`+<SAS>-<fingerprint hex>`), whose fingerprint part must be a prefix of
 /// the key's fingerprint in hex.
-pub fn valid_name(name: &str, auto_added: bool, key: &[u8; 32]) -> bool {
+pub(crate) fn valid_name(name: &str, auto_added: bool, key: &[u8; 32]) -> bool {
     if name.is_empty() || name.trim() != name || name.chars().any(char::is_control) {
         return false;
     }
@@ -108,7 +108,7 @@ pub fn valid_name(name: &str, auto_added: bool, key: &[u8; 32]) -> bool {
 /// Validates an address: onion v3 keys must be valid ed25519 points of the
 /// prime-order subgroup and ports non-zero; TCP hosts non-empty printable
 /// ASCII without spaces.
-pub fn valid_address(a: &Address) -> bool {
+pub(crate) fn valid_address(a: &Address) -> bool {
     match a {
         Address::None => true,
         Address::Onion { key, port } => *port != 0 && susurro_crypto::onion_key_is_valid(key),

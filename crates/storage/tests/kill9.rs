@@ -9,7 +9,7 @@ use std::time::{Duration, Instant as StdInstant};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use susurro_storage::{FileStore, HeapMemory, Profile, State, Store};
-use susurro_wire::time::Instant;
+use susurro_wire::Instant;
 
 #[test]
 fn two_hundred_kill_nines_lose_nothing_committed() {

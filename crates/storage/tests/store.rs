@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use susurro_storage::persist::Persist;
+use susurro_storage::Persist;
 use susurro_storage::{
     FileStore, FlashStore, HeapMemory, Lockout, MemFlash, Profile, State, Store, StoreError,
 };
-use susurro_wire::time::Instant;
-use susurro_wire::types::{Address, Contact, ContactQuery, Name, Note};
+use susurro_wire::Instant;
+use susurro_wire::{Address, Contact, ContactQuery, Name, Note};
 
 const PW: &[u8] = b"correct horse";
 type FlashS = Store<FlashStore<MemFlash>, HeapMemory, { 16 * 1024 }>;

@@ -21,7 +21,7 @@ use susurro_crypto::chacha::ChaCha20Stream;
 use susurro_crypto::{Label, SecretKey, hash, kdf, mac};
 use susurro_storage::flash::{Flash, FlashStore};
 use susurro_storage::{FormatError, HeapMemory, MemFlash, State, Store, StoreError};
-use susurro_wire::time::Instant;
+use susurro_wire::Instant;
 use vectors::{VecPersist, VecStore, chunks, contact_json, hd, hx};
 
 // The labels as docs/storage.md spells them (not the crate's constants).

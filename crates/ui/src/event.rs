@@ -10,7 +10,7 @@ use crate::text::UserError;
 use crate::view::Phase;
 
 /// Events queued for the front end.
-pub const EVENT_QUEUE: usize = 32;
+pub(crate) const EVENT_QUEUE: usize = 32;
 
 /// Something the front end may react to.
 #[derive(Debug, Clone, PartialEq, Eq)]

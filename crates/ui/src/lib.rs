@@ -3,9 +3,9 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod action;
-pub mod core;
-pub mod event;
+mod action;
+mod core;
+mod event;
 pub mod text;
 pub mod uri;
 pub mod view;

@@ -121,7 +121,7 @@ pub const fn unlisted_inbound(kinds: &[Kind], dst: ModuleId, apart: Apart) -> Op
 }
 
 /// Whether the table routes `k` to `dst` from some source.
-pub const fn routed_to(k: Kind, dst: ModuleId) -> bool {
+pub(crate) const fn routed_to(k: Kind, dst: ModuleId) -> bool {
     let routes = k.routes();
     let mut i = 0;
     while i < routes.len() {

@@ -34,7 +34,7 @@
 //! by the storage core itself and never counted as seeding.
 
 use susurro_crypto::h::{H, Label, kdf_into};
-use susurro_crypto::secret::Secret32;
+use susurro_crypto::Secret32;
 use zeroize::Zeroize;
 
 /// Assumed min-entropy per raw sample, in thousandths of a bit (0.5 bit).

@@ -19,7 +19,7 @@ use core::time::Duration;
 use susurro_wire::frame::MAX_ENCODED;
 use susurro_wire::link::{Link, LinkConfig, LinkEvent};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
-use susurro_wire::time::{Instant, earliest};
+use susurro_wire::{Instant, earliest};
 
 use crate::entropy::EntropySource;
 

@@ -16,7 +16,7 @@
 //! record per boot: a 128 KiB sector takes 2730 boots per erase.
 
 use susurro_crypto::h::{Label, hash, kdf_into};
-use susurro_crypto::secret::Secret32;
+use susurro_crypto::Secret32;
 use susurro_storage::{Flash, IoError};
 use zeroize::Zeroize;
 

@@ -32,7 +32,7 @@ use susurro_storage::{FlashStore, SliceMemory};
 use susurro_wire::Instant;
 use susurro_wire::link::LinkConfig;
 use susurro_wire::module::Outbox;
-use susurro_wire::types::ModuleId;
+use susurro_wire::ModuleId;
 
 mod board;
 

@@ -36,7 +36,7 @@ use susurro_storage::{FlashStore, SliceMemory};
 use susurro_wire::Instant;
 use susurro_wire::link::{Link, LinkConfig};
 use susurro_wire::module::Outbox;
-use susurro_wire::types::ModuleId;
+use susurro_wire::ModuleId;
 
 bind_interrupts!(struct Irqs {
     OTG_FS => usb::InterruptHandler<USB_OTG_FS>;

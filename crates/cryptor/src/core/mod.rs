@@ -54,8 +54,8 @@ use storage_mux::{MAX_PENDING, Pending, StorageAnswer};
 pub use callback::{CALLBACK_RETRY, CALLBACK_TRIES};
 pub use errors::{CryptorError, Stats};
 pub use susurro_wire::INCOMING_CALL_BASE;
-pub use voice::{Heard, VoiceFrame};
 use voice::VOICE_QUEUE;
+pub use voice::{Heard, VoiceFrame};
 
 /// Bytes of entropy asked for at start and at every new call.
 pub(crate) const ENTROPY_REQUEST: usize = 64;

@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use susurro_storage::{FileStore, HeapMemory, Profile, State, Store, StoreError};
-use susurro_wire::time::Instant;
-use susurro_wire::types::{Address, ContactQuery, Name, Note};
+use susurro_wire::Instant;
+use susurro_wire::{Address, ContactQuery, Name, Note};
 
 const PASSWORD: &[u8] = b"crash test password";
 

@@ -24,18 +24,18 @@ use serde_json::{Value, json};
 use susurro_crypto::argon::{Argon2Block, Argon2Params};
 use susurro_crypto::chacha::ChaCha20Stream;
 use susurro_crypto::{Label, Point, Secret32, SecretKey, fingerprint};
+use susurro_storage::Persist;
 use susurro_storage::flash::{Flash, FlashStore, SLOT_HEADER, SLOT_LABEL, SLOT_MAGIC};
 use susurro_storage::format::{
     self, BODY_LABEL, BODY_PREFIX, CHECK_LABEL, CHECK_LEN, CHUNK, FAILED_OFFSET, HEADER_LEN,
     Header, KIND_OFFSET, PASSWORD_LABEL, TAG_LABEL, TAG_LEN, VERIFIER_LABEL,
 };
-use susurro_storage::persist::Persist;
 use susurro_storage::{HeapMemory, Lockout, MemFlash, Profile, State, Store};
 use susurro_vectors::Trace;
 pub use susurro_vectors::hx;
+use susurro_wire::Instant;
 use susurro_wire::codec::{Field, Writer};
-use susurro_wire::time::Instant;
-use susurro_wire::types::{Address, Contact, Name, Note, Text, contact_flags};
+use susurro_wire::{Address, Contact, Name, Note, Text, contact_flags};
 
 /// The file this module generates, under `docs/vectors/`.
 pub const FILE: &str = "storage.json";

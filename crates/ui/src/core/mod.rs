@@ -43,11 +43,11 @@ use crate::view::{
 use susurro_wire::Sas;
 
 /// Storage requests with a request id the ui tracks at once.
-pub const MAX_PENDING: usize = 8;
+pub(crate) const MAX_PENDING: usize = 8;
 /// First request id the ui uses; ids stay in `0xC000..=0xFFFF`, away from
 /// the cryptor's low ids (storage copies a cryptor's `ContactAdded` to the
 /// ui with the cryptor's id).
-pub const REQ_BASE: u16 = 0xC000;
+pub(crate) const REQ_BASE: u16 = 0xC000;
 
 /// Network settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
