@@ -132,27 +132,14 @@ mod tests {
 
     #[test]
     fn duplicate_paths_are_named_by_their_kind() {
-        let mut c = CallView {
-            id: 1,
-            direction: susurro_wire::Direction::Outgoing,
-            phase: Phase::InCall,
-            path: PathKind::Tor,
-            authenticated: true,
-            sas: None,
-            sas_verified: false,
-            peer: None,
-            peer_name: None,
-            peer_verified: false,
-            peer_fingerprint: None,
-            muted: false,
-            direct: DirectPhase::Off,
-            compare: None,
-            received: None,
-            quality: None,
-            created_at: susurro_wire::Instant::ZERO,
-            started_at: None,
-            ended_at: None,
-        };
+        let mut c = CallView::new(
+            susurro_wire::Instant::ZERO,
+            1,
+            susurro_wire::Direction::Outgoing,
+            PathKind::Tor,
+        );
+        c.phase = Phase::InCall;
+        c.authenticated = true;
         assert_eq!(path(&c), "Path: Tor");
         c.quality = Some(Quality {
             path: PathKind::Tor,

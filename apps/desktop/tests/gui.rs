@@ -16,8 +16,8 @@ use susurro_desktop::{App, Handle, Request, Snapshot};
 use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
 use susurro_ui::{Phase, Sas, UiCore, UserError, View};
 use susurro_wire::{
-    Address, CompareOutcome, Contact, DirectPhase, Direction, EndReason, Name, NetMode, PathKind,
-    StoreState, Text, contact_flags,
+    Address, CompareOutcome, Contact, Direction, EndReason, Name, NetMode, PathKind, StoreState,
+    Text, contact_flags,
 };
 
 #[test]
@@ -368,27 +368,15 @@ fn base(state: StoreState) -> View {
 }
 
 fn call(phase: Phase, direction: Direction) -> CallView {
-    CallView {
-        id: 7,
-        direction,
-        phase,
-        path: PathKind::Tcp,
-        authenticated: true,
-        sas: Some(Sas::new(0x3A7F21)),
-        sas_verified: false,
-        peer: Some(1),
-        peer_name: Some(name("Bob")),
-        peer_verified: true,
-        peer_fingerprint: Some([0x5A; 16]),
-        muted: false,
-        direct: DirectPhase::Off,
-        compare: None,
-        received: None,
-        quality: None,
-        created_at: susurro_wire::Instant::ZERO,
-        started_at: None,
-        ended_at: None,
-    }
+    let mut c = CallView::new(susurro_wire::Instant::ZERO, 7, direction, PathKind::Tcp);
+    c.phase = phase;
+    c.authenticated = true;
+    c.sas = Some(Sas::new(0x3A7F21));
+    c.peer = Some(1);
+    c.peer_name = Some(name("Bob"));
+    c.peer_verified = true;
+    c.peer_fingerprint = Some([0x5A; 16]);
+    c
 }
 
 fn screen(snap: Snapshot, tab_clicks: &[&str], scale: f32) -> Harness<'static, App> {

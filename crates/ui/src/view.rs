@@ -217,7 +217,11 @@ pub struct CallView {
 }
 
 impl CallView {
-    pub(crate) fn new(now: Instant, id: CallId, direction: Direction, path: PathKind) -> Self {
+    /// A call as it first appears: calling, not yet authenticated, nothing
+    /// known of the peer. (The core builds every call with it; screens'
+    /// tests start from it and set what they show.)
+    #[must_use]
+    pub fn new(now: Instant, id: CallId, direction: Direction, path: PathKind) -> Self {
         Self {
             id,
             direction,
