@@ -15,51 +15,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Party, call, free_port, text};
-use susurro_host::testing::PtyPair;
+use susurro_host::testing::{PtyPair, Qemu};
 
 const SHORT: Duration = Duration::from_secs(30);
-
-/// QEMU with the emulator image, its UART on a TCP port; killed (by PID)
-/// on drop, or by a watchdog after five minutes.
-struct Qemu(Arc<Mutex<Child>>);
-
-impl Drop for Qemu {
-    fn drop(&mut self) {
-        if let Ok(mut c) = self.0.lock() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn start_qemu(elf: &Path, port: u16, log: &Path) -> Qemu {
-    let out = std::fs::File::create(log).unwrap();
-    let child = Command::new("qemu-system-arm")
-        .args(["-M", "mps2-an386", "-nographic", "-monitor", "none"])
-        .args(["-semihosting-config", "enable=on,target=native"])
-        .arg("-kernel")
-        .arg(elf)
-        .arg("-serial")
-        .arg(format!("tcp:127.0.0.1:{port},server=on,wait=on"))
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap_or_else(|e| panic!("SUSURRO_FW_EMU is set but QEMU does not start: {e}"));
-    let child = Arc::new(Mutex::new(child));
-    let weak = Arc::downgrade(&child);
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(300));
-        if let Some(c) = weak.upgrade() {
-            let _ = c.lock().map(|mut c| c.kill());
-        }
-    });
-    Qemu(child)
-}
 
 /// `socat` from one end of `pty` to QEMU's UART (retrying until QEMU
 /// listens).
@@ -98,9 +59,10 @@ fn a_call_with_the_emulated_token_as_alices_storage() {
         .prefix("susurro-token-call-")
         .tempdir()
         .unwrap();
-    let port = free_port();
     let log = dir.path().join("qemu.log");
-    let _qemu = start_qemu(&elf, port, &log);
+    let qemu = Qemu::start(&elf, &log, Duration::from_secs(300))
+        .unwrap_or_else(|e| panic!("SUSURRO_FW_EMU is set but QEMU does not start: {e}"));
+    let port = qemu.port();
 
     // Alice: the token. The pty pair outlives each CLI process
     // (`lasting`), like a USB port the CLI opens and closes.
@@ -129,7 +91,7 @@ fn a_call_with_the_emulated_token_as_alices_storage() {
         out.status.success(),
         "init on the token: {}\nQEMU: {}",
         text(&out),
-        std::fs::read_to_string(&log).unwrap_or_default()
+        qemu.log()
     );
     eprintln!(
         "identity created on the emulated token in {:?}",

@@ -14,16 +14,13 @@
 //! QEMU's UART is reached through `-serial tcp:…,server=on,wait=on` with
 //! the host crate's `TcpConnector` (QEMU waits for us, nothing is lost).
 
-use std::fs::File;
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
 use std::time::{Duration, Instant as StdInstant};
 
 use susurro_conformance::{Endpoint, LinkedStorage, SUITE_PASSWORD, Timeouts, storage_suite_with};
 use susurro_crypto::x25519::{Point, SecretKey};
 use susurro_host::TcpConnector;
+use susurro_host::testing::Qemu;
 use susurro_storage::{FlashStore, HeapMemory, MemFlash, Profile, StorageCore};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::*;
@@ -32,73 +29,10 @@ use susurro_wire::{ModuleId, Password, SecretBytes, StorageErrorCode, StoreState
 /// Longest the whole test may take before QEMU is killed.
 const BUDGET: Duration = Duration::from_secs(300);
 
-/// QEMU running the emulator image; killed (by PID) on drop.
-struct Qemu {
-    child: Arc<Mutex<Child>>,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Qemu {
-    fn start(elf: &Path) -> (Self, SocketAddr) {
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("qemu.log");
-        let out = File::create(&log).unwrap();
-        let err = out.try_clone().unwrap();
-        let child = Command::new("qemu-system-arm")
-            .args(["-M", "mps2-an386", "-nographic", "-monitor", "none"])
-            .args(["-semihosting-config", "enable=on,target=native"])
-            .arg("-kernel")
-            .arg(elf)
-            .arg("-serial")
-            .arg(format!("tcp:127.0.0.1:{port},server=on,wait=on"))
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("SUSURRO_FW_EMU is set but qemu-system-arm does not start: {e} (apt-get install qemu-system-arm)")
-            });
-        let child = Arc::new(Mutex::new(child));
-        // Watchdog: QEMU never outlives the budget, whatever the test does.
-        let weak = Arc::downgrade(&child);
-        std::thread::spawn(move || {
-            std::thread::sleep(BUDGET);
-            if let Some(c) = weak.upgrade() {
-                let _ = c.lock().map(|mut c| c.kill());
-            }
-        });
-        let q = Self {
-            child,
-            log,
-            _dir: dir,
-        };
-        (q, SocketAddr::from(([127, 0, 0, 1], port)))
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Panics with QEMU's output if it has exited.
-    fn check_alive(&self) {
-        let status = self.child.lock().unwrap().try_wait().unwrap();
-        if let Some(s) = status {
-            panic!("QEMU exited ({s}); its output:\n{}", self.log());
-        }
-    }
-}
-
-impl Drop for Qemu {
-    fn drop(&mut self) {
-        if let Ok(mut c) = self.child.lock() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+/// Panics with QEMU's output if it has exited.
+fn check_alive(qemu: &Qemu) {
+    if let Some(s) = qemu.exited().unwrap() {
+        panic!("QEMU exited ({s}); its output:\n{}", qemu.log());
     }
 }
 
@@ -317,7 +251,10 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
         elf.display()
     );
     let started = StdInstant::now();
-    let (qemu, addr) = Qemu::start(&elf);
+    let dir = tempfile::tempdir().unwrap();
+    let qemu = Qemu::start(&elf, &dir.path().join("qemu.log"), BUDGET)
+        .unwrap_or_else(|e| panic!("SUSURRO_FW_EMU is set but QEMU does not start: {e}"));
+    let addr = qemu.addr();
     let mut ep = LinkedStorage::connect(TcpConnector::new(addr)).unwrap();
     let t = Timeouts {
         kdf: Duration::from_secs(60),
@@ -336,7 +273,7 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
         ));
         ep.recv(Duration::from_secs(60))
     };
-    qemu.check_alive();
+    check_alive(&qemu);
     match st.map(|e| e.msg) {
         Some(Message::StoreStatus(s)) => assert_eq!(s.state, StoreState::NoIdentity),
         other => panic!(
@@ -350,7 +287,7 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
     let report = match storage_suite_with(&mut ep, t) {
         Ok(r) => r,
         Err(f) => {
-            qemu.check_alive();
+            check_alive(&qemu);
             panic!("{f}; QEMU output:\n{}", qemu.log())
         }
     };
@@ -375,7 +312,7 @@ fn emulated_token_passes_the_storage_suite_under_qemu() {
         t0.elapsed()
     );
 
-    qemu.check_alive();
+    check_alive(&qemu);
     ep.shutdown().unwrap();
     eprintln!("QEMU token test: {:?} in all", started.elapsed());
     eprintln!("QEMU output:\n{}", qemu.log());
