@@ -10,6 +10,7 @@ mod pipeline;
 mod playout;
 pub mod quality;
 mod resample;
+mod stretch;
 mod wav;
 
 pub use apm::{EchoStats, NoiseLevel, ProcessingConfig, Processor, RenderHandle};
@@ -21,4 +22,5 @@ pub use loss::{GilbertElliott, LossModel, NoLoss, RandomLoss, SeededRng};
 pub use pipeline::{CapturePipeline, PlaybackPipeline, VoicePacket};
 pub use playout::{MAX_AHEAD, Playout, PlayoutFrame, PlayoutStats, PushOutcome};
 pub use resample::{PullResampler, StreamResampler};
+pub use stretch::{MIN_CORRELATION, Stretched, TimeStretch};
 pub use wav::{read_wav_mono, write_wav_mono};

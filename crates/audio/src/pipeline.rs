@@ -12,6 +12,7 @@ use crate::codec::{FrameSource, VoiceEncoder};
 use crate::config::{CodecConfig, PROCESSING_FRAME, PROCESSING_RATE};
 use crate::error::Result;
 use crate::playout::{Playout, PlayoutStats, PushOutcome};
+use crate::stretch::{Stretched, TimeStretch};
 
 /// One encoded voice frame, ready for the cryptor to seal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +142,8 @@ impl CapturePipeline {
 #[derive(Debug)]
 pub struct PlaybackPipeline {
     playout: Playout,
+    stretch: TimeStretch,
+    frame: Vec<f32>,
 }
 
 impl PlaybackPipeline {
@@ -148,6 +151,8 @@ impl PlaybackPipeline {
     pub fn new(codec: &CodecConfig) -> Result<Self> {
         Ok(PlaybackPipeline {
             playout: Playout::with_output_rate(codec, PROCESSING_RATE)?,
+            stretch: TimeStretch::new(PROCESSING_RATE),
+            frame: Vec::new(),
         })
     }
 
@@ -167,6 +172,28 @@ impl PlaybackPipeline {
         let f = self.playout.pull()?;
         out.extend_from_slice(&f.samples);
         Ok(f.source)
+    }
+
+    /// Like [`PlaybackPipeline::pull_frame`], but the frame is played
+    /// faster (accelerate: one pitch period shorter, see [`TimeStretch`])
+    /// when `shed` is true, or slower (preemptive expand: one pitch period
+    /// longer) when `shed` is false. The frame's turn is used up either
+    /// way. Returns where the frame came from and what the stretch did
+    /// (`samples == 0`: no clear period, played as it is).
+    pub fn pull_stretched(
+        &mut self,
+        out: &mut Vec<f32>,
+        shed: bool,
+    ) -> Result<(FrameSource, Stretched)> {
+        let f = self.playout.pull()?;
+        self.frame.clear();
+        self.frame.extend_from_slice(&f.samples);
+        let s = if shed {
+            self.stretch.accelerate(&self.frame, out)
+        } else {
+            self.stretch.expand(&self.frame, out)
+        };
+        Ok((f.source, s))
     }
 
     /// Passes over the frames before `seq`; see [`Playout::skip_to`].
