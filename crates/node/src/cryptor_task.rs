@@ -11,10 +11,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
-use susurro_audio::{
-    AudioHost, CapturePipeline, CodecConfig, FrameSource, PlaybackPipeline, ProcessingConfig,
-    PushOutcome,
-};
+use susurro_audio::{AudioHost, CapturePipeline, CodecConfig, PlaybackPipeline, ProcessingConfig};
 use susurro_cryptor::{CryptorCore, Heard};
 use susurro_host::{Clock, Endpoint};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
@@ -24,6 +21,7 @@ use tokio::time::{MissedTickBehavior, interval, sleep_until};
 use tracing::warn;
 
 use crate::audio_io::{AudioSpec, RATE, Sink, Source};
+use crate::player::Player;
 
 /// What the audio side measured for one call.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -42,8 +40,14 @@ pub struct CallAudio {
     /// Concealed frames inserted while transport's jitter buffer grew its
     /// delay (also counted in `frames_concealed`).
     pub frames_inserted: u64,
-    /// Frames passed over while transport's jitter buffer shed delay.
+    /// Frames passed over (transport gave them up).
     pub frames_skipped: u64,
+    /// Frames played one pitch period shorter to shed delay (transport
+    /// handed over two frames in one period, or a frame came after a
+    /// concealment had filled its period).
+    pub frames_accelerated: u64,
+    /// Delay shed that way, ms.
+    pub accelerated_ms: f64,
     /// When the input file's first sample went into the call (µs since the epoch).
     pub input_started_us: Option<u64>,
     /// When the first output frame was written (µs since the epoch).
@@ -70,14 +74,11 @@ pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;
 
 struct Live {
     call: CallId,
-    /// When a frame was last played.
-    last_play: Option<tokio::time::Instant>,
     capture: CapturePipeline,
-    playback: PlaybackPipeline,
+    player: Player,
     source: Source,
     sink: Sink,
     report: CallAudio,
-    heard: bool,
 }
 
 /// Runs the cryptor until `shutdown` turns true or the host stops.
@@ -230,101 +231,39 @@ impl CryptorTask {
             }
         }
         self.play_arrived(l);
-        // Nothing from transport for two frame periods (it sends a frame or
-        // a gap every period while it plays, so this is a stall or a
-        // silence): conceal one frame to keep the loudspeaker fed. What
-        // transport sends later for that turn is dropped.
-        let period = Duration::from_millis(u64::from(self.codec.frame.millis()));
-        let now = tokio::time::Instant::now();
-        if l.heard && l.last_play.is_none_or(|t| now >= t + 2 * period) {
-            Self::play_one(l);
-            l.last_play = Some(l.last_play.map_or(now, |t| (t + period).max(now - period)));
-        }
+        // Nothing from transport for two frame periods: the player fills in.
+        let mut speaker = Vec::new();
+        l.player
+            .tick(tokio::time::Instant::now().into_std(), &mut speaker);
+        l.sink.write(&speaker);
         let _ = self.flush(out);
     }
 
     /// Plays what transport handed over, one frame per item as it arrives:
     /// transport's jitter buffer is the playout clock (a second free-running
     /// clock here would now and then meet it the wrong way round and
-    /// conceal a frame that was merely a few ms late).
-    /// - A frame plays at once. Frames transport passed over to shed delay
-    ///   are skipped, not concealed, so the shed reaches the loudspeaker.
-    /// - A gap conceals one frame. A held gap (the buffer growing its
-    ///   delay) inserts it before the frame, which plays next, one period
-    ///   later, instead of being lost.
-    /// - A frame or gap for a turn the silence timer already filled is
-    ///   dropped.
+    /// conceal a frame that was merely a few ms late). What each item
+    /// plays is [`Player`]'s (`docs/protocol.md`, "Playout").
     fn play_arrived(&mut self, l: &mut Live) {
+        let mut speaker = Vec::new();
         while let Some(h) = self.core.poll_voice() {
             if h.call() != l.call {
                 continue;
             }
+            let now = tokio::time::Instant::now().into_std();
             match h {
                 Heard::Frame(v) => {
                     // The sealing counter is the codec frame counter (one
                     // frame per packet), so it orders the playout.
                     let seq = u32::try_from(v.index & u64::from(u32::MAX)).unwrap_or(0);
-                    l.report.frames_skipped += u64::from(l.playback.skip_to(seq));
-                    if l.playback.push_packet(seq, v.payload.to_vec()) == PushOutcome::Late {
-                        l.report.frames_late += 1;
-                        continue;
-                    }
-                    l.heard = true;
-                    Self::play_one(l);
+                    l.player.frame(seq, v.payload.to_vec(), now, &mut speaker);
                 }
-                Heard::Gap(g) => {
-                    // Before the first frame there is nothing to conceal.
-                    let Some(next) = l.playback.next_seq() else {
-                        continue;
-                    };
-                    if (g.seq.wrapping_sub(next) as i32) < 0 {
-                        continue;
-                    }
-                    l.report.frames_skipped += u64::from(l.playback.skip_to(g.seq));
-                    // Transport may be on an untrusted box: the delay it
-                    // can add this way is bounded.
-                    let grown = l
-                        .report
-                        .frames_inserted
-                        .saturating_sub(l.report.frames_skipped);
-                    if g.held && grown < MAX_INSERTED {
-                        Self::play_inserted(l);
-                    } else {
-                        Self::play_one(l);
-                    }
-                }
+                Heard::Gap(g) => l.player.gap(g.seq, g.held, now, &mut speaker),
             }
-            l.last_play = Some(tokio::time::Instant::now());
         }
-    }
-
-    fn play_inserted(l: &mut Live) {
-        let mut speaker = Vec::new();
-        match l.playback.pull_inserted(&mut speaker) {
-            Ok(_) => {
-                l.report.frames_concealed += 1;
-                l.report.frames_inserted += 1;
-            }
-            Err(e) => warn!(error = %e, "playback failed"),
+        if !speaker.is_empty() {
+            l.sink.write(&speaker);
         }
-        l.sink.write(&speaker);
-    }
-
-    fn play_one(l: &mut Live) {
-        let mut speaker = Vec::new();
-        match l.playback.pull_frame(&mut speaker) {
-            Ok(FrameSource::Packet) => l.report.frames_decoded += 1,
-            Ok(source) => {
-                l.report.frames_concealed += 1;
-                tracing::debug!(
-                    ?source,
-                    played = l.report.frames_decoded + l.report.frames_concealed,
-                    "frame concealed"
-                );
-            }
-            Err(e) => warn!(error = %e, "playback failed"),
-        }
-        l.sink.write(&speaker);
     }
 
     fn start(
@@ -336,7 +275,8 @@ impl CryptorTask {
     ) -> Result<Live> {
         let mut capture = CapturePipeline::new(&self.codec, &self.processing)?;
         capture.set_muted(muted);
-        let playback = PlaybackPipeline::new(&self.codec)?;
+        let period = Duration::from_millis(u64::from(self.codec.frame.millis()));
+        let player = Player::new(PlaybackPipeline::new(&self.codec)?, period, MAX_INSERTED);
         let pipeline_delay_ms = capture.delay_ms().unwrap_or(0.0);
         let spec = self.audio.borrow().clone();
         // Seen at once: whoever waits for the figures knows they will come.
@@ -350,23 +290,29 @@ impl CryptorTask {
         Ok(Live {
             call,
             capture,
-            playback,
+            player,
             source: match input {
                 Some(samples) => Source::samples(Arc::clone(samples)),
                 None => Source::open(&spec, host)?,
             },
             sink: Sink::open(&spec, host)?,
-            last_play: None,
             report: CallAudio {
                 call,
                 pipeline_delay_ms,
                 ..CallAudio::default()
             },
-            heard: false,
         })
     }
 
     fn finish(&self, mut l: Live) {
+        let p = l.player.stats();
+        l.report.frames_decoded = p.decoded;
+        l.report.frames_concealed = p.concealed;
+        l.report.frames_late = p.late;
+        l.report.frames_inserted = p.inserted;
+        l.report.frames_skipped = p.skipped;
+        l.report.frames_accelerated = p.accelerated;
+        l.report.accelerated_ms = p.accelerated_samples as f64 * 1000.0 / f64::from(RATE);
         l.report.input_started_us = l.source.started();
         l.report.input_finished = l.source.finished();
         l.report.output_started_us = l.sink.started();

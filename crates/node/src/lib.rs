@@ -5,6 +5,7 @@ mod audio_io;
 pub mod config;
 mod cryptor_task;
 mod node;
+mod player;
 
 pub use crate::audio_io::AudioSpec;
 pub use crate::cryptor_task::{AudioLog, CallAudio, CryptorTask};

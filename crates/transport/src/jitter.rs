@@ -23,12 +23,16 @@
 //! clock offset or drift between the two ends cancels out.
 //!
 //! The playout delay (in frames, on the same scale) changes only at frame
-//! boundaries and without time-stretching:
+//! boundaries (the receiver's time-stretching smooths the steps):
 //! - it shrinks by one frame when it exceeds the target by more than
 //!   [`AdaptConfig::hysteresis`]: the oldest queued frame is dropped
 //!   (counted in [`JitterStats::dropped`]), at most once every
 //!   [`AdaptConfig::drop_every`] pops, and only when the frame after it is
-//!   queued, so a drop never turns into a gap;
+//!   queued, so a drop never turns into a gap. The frame passed over is
+//!   kept for the caller ([`JitterBuffer::take_shed`]): the module hands
+//!   it to the cryptor just before the popped frame, and the receiver
+//!   plays both and time-stretches (accelerates) the extra 20 ms away, so
+//!   no speech is lost;
 //! - it grows by one frame when it is below the target and the next frame
 //!   is not there: the pop yields `Missing` without moving on (counted in
 //!   [`JitterStats::held`]), so the decoder conceals one frame and the
@@ -222,6 +226,8 @@ pub struct JitterBuffer<T> {
     resume_target: usize,
     /// Playout delay at the last pop, in frames.
     delay: Option<usize>,
+    /// The frame the last pop passed over to shrink the delay, until taken.
+    shed: Option<(u32, T)>,
     stats: JitterStats,
 }
 
@@ -264,8 +270,19 @@ impl<T> JitterBuffer<T> {
             target: target_depth,
             resume_target: target_depth,
             delay: None,
+            shed: None,
             stats: JitterStats::default(),
         }
+    }
+
+    /// The frame the last [`JitterBuffer::pop`] passed over to shrink the
+    /// delay (counted in [`JitterStats::dropped`]), if it did. A receiver
+    /// that time-stretches plays it just before the popped frame and
+    /// accelerates the extra frame away, so the delay shrinks without
+    /// losing speech; one that does not take it loses it (it is replaced
+    /// at the next pop).
+    pub fn take_shed(&mut self) -> Option<(u32, T)> {
+        self.shed.take()
     }
 
     /// The counters.
@@ -445,6 +462,7 @@ impl<T> JitterBuffer<T> {
 
     /// Called once per frame period.
     pub fn pop(&mut self) -> Playout<T> {
+        self.shed = None;
         let out = self.play();
         self.pops = self.pops.saturating_add(1);
         out
@@ -477,7 +495,7 @@ impl<T> JitterBuffer<T> {
                 && self.since_drop >= self.adapt.drop_every
                 && self.slots.contains_key(&(n + 1))
             {
-                self.slots.remove(&n);
+                self.shed = self.slots.remove(&n).map(|p| (n as u32, p));
                 self.stats.dropped += 1;
                 self.since_drop = 0;
                 n += 1;
@@ -639,6 +657,51 @@ mod tests {
                 payload: 20
             }
         );
+    }
+
+    /// Shrinking the delay passes over a frame; the frame is kept for the
+    /// caller (which plays it and accelerates) until the next pop.
+    #[test]
+    fn the_frame_shed_can_be_taken() {
+        let mut b = JitterBuffer::with_adaptation(
+            JitterConfig {
+                target_depth: 1,
+                max_depth: 25,
+                rebuffer_after: 10,
+            },
+            AdaptConfig {
+                window: 50,
+                percentile_permille: 1000,
+                margin: 0,
+                hysteresis: 0,
+                drop_every: 1,
+            },
+        );
+        // A backlog of 10 before the first pop, then one frame per pop.
+        for s in 0..10u32 {
+            b.push(s, s);
+        }
+        let mut heard = Vec::new();
+        for p in 0..30u32 {
+            b.push(10 + p, 10 + p);
+            let before = b.stats().dropped;
+            let out = b.pop();
+            let shed = b.take_shed();
+            assert_eq!(b.take_shed(), None);
+            if b.stats().dropped > before {
+                let (s, payload) = shed.expect("the frame passed over");
+                assert_eq!(s, payload);
+                heard.push(s);
+            } else {
+                assert_eq!(shed, None);
+            }
+            if let Playout::Frame { seq, .. } = out {
+                heard.push(seq);
+            }
+        }
+        assert!(b.stats().dropped >= 5, "{:?}", b.stats());
+        // Shed frame first, then the frame: every frame, in order.
+        assert_eq!(heard, (0..heard.len() as u32).collect::<Vec<_>>());
     }
 
     #[test]

@@ -484,7 +484,13 @@ impl CallTask {
                     }
                 },
                 _ = playout.tick() => {
-                    if let Some(m) = link.playout(call) {
+                    let m = link.playout(call);
+                    // A frame shed to shrink the delay goes first: the
+                    // receiver plays both and accelerates.
+                    if let Some(s) = link.take_shed(call) {
+                        self.send(s);
+                    }
+                    if let Some(m) = m {
                         self.send(m);
                     }
                     Ok(())

@@ -251,6 +251,17 @@ impl Link {
         }
     }
 
+    /// The frame the last [`Link::playout`] passed over to shed delay, as
+    /// `Voice` for `call`: sent just before that period's item, the
+    /// receiver plays both and accelerates the extra frame away
+    /// (`docs/protocol.md`, "Playout").
+    pub(super) fn take_shed(&mut self, call: CallId) -> Option<Message> {
+        self.jitter.take_shed().map(|(_, mut payload)| {
+            payload.call = call;
+            payload.into()
+        })
+    }
+
     /// The jitter buffer's current target depth.
     #[cfg(test)]
     pub(super) fn target_depth(&self) -> usize {
