@@ -64,9 +64,11 @@ pub struct CallAudio {
 }
 
 /// Most frames of delay the playout inserts for transport's jitter buffer
-/// (beyond the frames it skipped): 1 s of 20 ms frames, twice the buffer's
-/// own largest depth. Held gaps past that are played as lost frames. The
-/// value and its reason live with the other jitter tunables.
+/// (held gaps and the timer's fills, net of the frames skipped and the
+/// delay accelerated away): 1 s of 20 ms frames, twice the buffer's own
+/// largest depth. Past that a held gap still inserts (the frame keeps its
+/// turn) and the player accelerates that delay away again. The value and
+/// its reason live with the other jitter tunables.
 const MAX_INSERTED: u64 = susurro_transport::jitter::tunables::MAX_INSERTED;
 
 /// Shared record of every call's audio.
@@ -235,7 +237,10 @@ impl CryptorTask {
         let mut speaker = Vec::new();
         l.player
             .tick(tokio::time::Instant::now().into_std(), &mut speaker);
-        l.sink.write(&speaker);
+        // Nothing written is not a start (file sinks time their first write).
+        if !speaker.is_empty() {
+            l.sink.write(&speaker);
+        }
         let _ = self.flush(out);
     }
 

@@ -34,6 +34,8 @@ pub(crate) struct PlayerStats {
     pub concealed: u64,
     pub late: u64,
     pub inserted: u64,
+    /// Concealed frames the timer inserted (nothing came for two periods).
+    pub filled: u64,
     pub skipped: u64,
     /// Frames played one pitch period shorter.
     pub accelerated: u64,
@@ -107,11 +109,12 @@ impl Player {
             // this way is bounded. Past the bound the frame still keeps its
             // turn (concealing it would discard it when it comes), and the
             // delay it added is shed again by accelerating.
+            // Delay added = periods of audio written for no frame (held
+            // gaps and the timer's fills) less the frames passed over and
+            // what acceleration shed.
             let shed = self.stats.accelerated_samples / self.frame_samples as u64;
-            let grown = self
-                .stats
-                .inserted
-                .saturating_sub(self.stats.skipped + shed);
+            let grown =
+                (self.stats.inserted + self.stats.filled).saturating_sub(self.stats.skipped + shed);
             if grown >= self.max_inserted {
                 self.owed += self.frame_samples as u64;
             }
@@ -131,6 +134,7 @@ impl Player {
     pub(crate) fn tick(&mut self, now: Instant, out: &mut Vec<f32>) {
         if self.heard && self.last_play.is_none_or(|t| now >= t + 2 * self.period) {
             self.fill(now, out);
+            self.stats.filled += 1;
             self.last_play = Some(
                 self.last_play
                     .map_or(now, |t| (t + self.period).max(now - self.period)),
@@ -314,6 +318,30 @@ mod tests {
         let nominal = 60 * 960;
         assert!(out.len() <= nominal - 4 * 960 + 480, "{} {s:?}", out.len());
         assert!(pl.ahead(t) < Duration::from_millis(25), "{s:?}");
+    }
+
+    /// A stall: nothing for ten periods, then transport resumes further on.
+    /// The timer's fills keep real time, so nothing is accelerated after
+    /// it, and nothing is late.
+    #[test]
+    fn a_stall_is_filled_in_real_time() {
+        let p = packets(30);
+        let mut pl = player();
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        for s in 0..5u32 {
+            pl.frame(s, p[s as usize].clone(), t0 + PERIOD * s, &mut out);
+        }
+        for k in 5..15u32 {
+            pl.tick(t0 + PERIOD * k, &mut out);
+        }
+        for s in 15..30u32 {
+            pl.frame(s, p[s as usize].clone(), t0 + PERIOD * s, &mut out);
+        }
+        let st = pl.stats();
+        assert_eq!((st.late, st.decoded, st.skipped), (0, 20, 10), "{st:?}");
+        assert!(st.filled >= 8, "{st:?}");
+        assert_eq!(st.accelerated, 0, "{st:?}");
     }
 
     /// Held gaps past the bound still insert (the frame keeps its turn),

@@ -131,8 +131,12 @@ pub const INTERARRIVAL_MAX_STEP: u32 = 1000;
 /// Most frames of delay the node's playout inserts for `VoiceGap { held }`
 /// beyond the frames it skipped: 50 (1 s of 20 ms frames), twice
 /// [`MAX_DEPTH`]. Transport may run on an untrusted box, so the delay it
-/// can add this way is bounded; held gaps past it are played as lost
-/// frames (ddd7597).
+/// can add this way is bounded (ddd7597). Counted net of the frames
+/// skipped and the delay the node accelerated away, with the node's own
+/// fills for periods with nothing from transport; past it a held gap
+/// still inserts a concealed frame (concealing the frame's turn would
+/// drop the frame when it comes) and the node sheds that frame's delay
+/// again by accelerating.
 pub const MAX_INSERTED: u64 = 50;
 
 const _: () = assert!(MAX_INSERTED == 2 * MAX_DEPTH as u64);
