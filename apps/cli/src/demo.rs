@@ -340,6 +340,8 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
         "inserted": audio["frames_inserted"],
         "skipped": audio["frames_skipped"],
         "late": audio["frames_late"],
+        "accelerated": audio["frames_accelerated"],
+        "accelerated_ms": audio["accelerated_ms"],
     }));
     if args.keep.is_some() {
         report.recording = Some(bob_out.display().to_string());
@@ -578,8 +580,13 @@ fn print_report(r: &Report) {
         format!(
             "  frames heard     {}",
             r.frames.as_ref().map_or("unknown".to_owned(), |f| format!(
-                "{} decoded, {} concealed ({} inserted), {} skipped, {} late",
-                f["decoded"], f["concealed"], f["inserted"], f["skipped"], f["late"]
+                "{} decoded, {} concealed ({} inserted), {} skipped, {} late, {} accelerated",
+                f["decoded"],
+                f["concealed"],
+                f["inserted"],
+                f["skipped"],
+                f["late"],
+                f["accelerated"]
             ))
         ),
         format!(
