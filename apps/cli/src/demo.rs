@@ -276,8 +276,8 @@ async fn demo(exe: &Path, dir: &Path, args: &DemoArgs, progress: impl Fn(&str)) 
     progress("both compare a shared secret");
     alice_p.send("compare blue-harbour-1987").await?;
     bob_p.send("compare blue-harbour-1987").await?;
-    let ca = alice_p.expect("compare", Duration::from_secs(20)).await?;
-    let cb = bob_p.expect("compare", Duration::from_secs(20)).await?;
+    let ca = alice_p.expect_compare(Duration::from_secs(20)).await?;
+    let cb = bob_p.expect_compare(Duration::from_secs(20)).await?;
     let (oa, ob) = (
         ca["outcome"].as_str().unwrap_or("?"),
         cb["outcome"].as_str().unwrap_or("?"),
@@ -503,6 +503,20 @@ impl Proc {
             }
             if v["event"] == "failure" {
                 bail!("{}", v["message"].as_str().unwrap_or("failed"));
+            }
+        }
+    }
+
+    /// Waits for the outcome of a secret compare: the `compare` events
+    /// that only say the peer asked (`peer-requested`, seen when both ask
+    /// at once) are passed over.
+    async fn expect_compare(&mut self, within: Duration) -> Result<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let v = self.expect("compare", left).await?;
+            if v["outcome"] != "peer-requested" {
+                return Ok(v);
             }
         }
     }

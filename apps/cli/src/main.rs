@@ -151,7 +151,7 @@ pub struct CallOpts {
     /// Port to listen on (overrides the configuration).
     #[arg(long)]
     pub port: Option<u16>,
-    /// Opus bitrate in bit/s (wideband; 16000 default, 32000 for studio-like).
+    /// Opus bitrate in bit/s, wideband, constant (32000 default; 16000 is the low-bandwidth setting for slow direct links). Overrides `[audio] bitrate`.
     #[arg(long, value_name = "BPS")]
     pub bitrate: Option<u32>,
     /// Turn off echo cancellation and noise suppression (use with files).

@@ -25,8 +25,8 @@ fn different_secrets_mismatch_and_the_callee_hangs_up() {
     assert_eq!(ea["sas"], eb["sas"]);
     a.send("compare rainbow over the bay");
     b.send("compare rainbow over the sea");
-    assert_eq!(a.expect("compare", SHORT)["outcome"], "mismatch");
-    assert_eq!(b.expect("compare", SHORT)["outcome"], "mismatch");
+    assert_eq!(a.expect_compare(SHORT), "mismatch");
+    assert_eq!(b.expect_compare(SHORT), "mismatch");
     b.send("hangup");
     assert_eq!(b.expect("ended", SHORT)["reason"], "LocalHangup");
     assert_eq!(a.expect("ended", SHORT)["reason"], "RemoteHangup");

@@ -109,8 +109,8 @@ fn a_call_with_the_emulated_token_as_alices_storage() {
     assert_eq!(ea["sas"], eb["sas"], "{ea} / {eb}");
     a.send("compare the token works");
     b.send("compare the token works");
-    assert_eq!(a.expect("compare", SHORT)["outcome"], "match");
-    assert_eq!(b.expect("compare", SHORT)["outcome"], "match");
+    assert_eq!(a.expect_compare(SHORT), "match");
+    assert_eq!(b.expect_compare(SHORT), "match");
     a.send("send-contact me");
     b.expect("contact_received", SHORT);
     a.send("hangup");

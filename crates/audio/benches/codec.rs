@@ -20,8 +20,13 @@ fn bench_codec(c: &mut Criterion) {
     // resampling internally).
     for (name, cfg, rate) in [
         (
-            "opus WB 16k 20ms encode+decode",
+            "opus WB 32k (default) 20ms encode+decode",
             CodecConfig::wideband(),
+            16_000,
+        ),
+        (
+            "opus WB 16k (low bandwidth) 20ms encode+decode",
+            CodecConfig::low_bandwidth(),
             16_000,
         ),
         (
@@ -30,8 +35,13 @@ fn bench_codec(c: &mut Criterion) {
             8_000,
         ),
         (
-            "opus WB 16k 20ms encode+decode at 48 kHz",
+            "opus WB 32k (default) 20ms encode+decode at 48 kHz",
             CodecConfig::wideband(),
+            PROCESSING_RATE,
+        ),
+        (
+            "opus WB 16k (low bandwidth) 20ms encode+decode at 48 kHz",
+            CodecConfig::low_bandwidth(),
             PROCESSING_RATE,
         ),
         (

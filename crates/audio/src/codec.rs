@@ -158,7 +158,8 @@ impl VoiceEncoder {
     /// clean link, which is why this should follow the measured loss. The
     /// packet size does not change. libopus (1.3.1 and 1.6.1 alike) adds LBRR
     /// only above about 20 kbit/s (wideband, CBR, 5% loss; see
-    /// docs/performance.md), so at 16 kbit/s this only changes the prediction.
+    /// docs/performance.md): at the default 32 kbit/s it does, at the
+    /// low-bandwidth 16 kbit/s this only changes the prediction.
     pub fn set_expected_loss(&mut self, percent: u8) -> Result<()> {
         let p = percent.min(100);
         self.enc

@@ -15,7 +15,10 @@ mod wav;
 
 pub use apm::{EchoStats, NoiseLevel, ProcessingConfig, Processor, RenderHandle};
 pub use codec::{DECODER_COMPLEXITY, FrameSource, VoiceDecoder, VoiceEncoder, libopus_version};
-pub use config::{Bandwidth, CodecConfig, FrameDuration, PROCESSING_FRAME, PROCESSING_RATE};
+pub use config::{
+    Bandwidth, CodecConfig, DEFAULT_BITRATE, FrameDuration, LOW_BANDWIDTH_BITRATE,
+    PROCESSING_FRAME, PROCESSING_RATE,
+};
 pub use device::{AudioHost, CaptureStream, DeviceChoice, DeviceInfo, PlaybackStream};
 pub use error::{AudioError, Result};
 pub use loss::{GilbertElliott, LossModel, NoLoss, RandomLoss, SeededRng};

@@ -6,6 +6,7 @@ use susurro_audio::{
     PROCESSING_RATE, PlaybackPipeline, Playout, ProcessingConfig, PushOutcome, RandomLoss,
     SeededRng, VoiceDecoder, VoiceEncoder,
 };
+use susurro_audio::{DEFAULT_BITRATE, LOW_BANDWIDTH_BITRATE};
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
@@ -103,12 +104,83 @@ fn round_trip_every_rate_and_frame_size() -> R {
 }
 
 #[test]
-fn default_packet_is_40_bytes() {
+fn default_is_wideband_32k_and_low_bandwidth_16k() {
     let cfg = CodecConfig::default();
+    assert_eq!(cfg, CodecConfig::wideband());
+    assert_eq!(cfg.bandwidth, Bandwidth::Wideband);
+    assert_eq!(cfg.bitrate, DEFAULT_BITRATE);
+    assert_eq!(DEFAULT_BITRATE, 32_000);
+    assert!(cfg.inband_fec);
     assert_eq!(cfg.sample_rate(), 16_000);
     assert_eq!(cfg.frame_samples(), 320);
-    assert_eq!(cfg.packet_bytes(), 40);
+    assert_eq!(cfg.packet_bytes(), 80);
+    let low = CodecConfig::low_bandwidth();
+    assert_eq!(low.bitrate, LOW_BANDWIDTH_BITRATE);
+    assert_eq!((low.bandwidth, low.frame), (cfg.bandwidth, cfg.frame));
+    assert_eq!(low.packet_bytes(), 40);
     assert_eq!(CodecConfig::narrowband().packet_bytes(), 20);
+}
+
+/// The wire's cap on a sealed voice frame (`caps::VOICE` in susurro-wire),
+/// and what the cryptor's sealing puts in it besides the payload (the 8-byte
+/// tag; the 4-byte counter travels beside it as `seq`). This crate does not
+/// depend on the wire crate; susurro-node's tests check the same bound
+/// against the real constants.
+const WIRE_SEALED_VOICE_CAP: usize = 256;
+const VOICE_TAG: usize = 8;
+
+#[test]
+fn default_and_low_bandwidth_peers_decode_each_other() -> R {
+    // Peers configured at 32 and 16 kbit/s (an older peer) in one call:
+    // each decodes the other's packets, whatever its own encoder's rate.
+    let default = CodecConfig::wideband();
+    let low = CodecConfig::low_bandwidth();
+    let x = speechlike(PROCESSING_RATE, PROCESSING_RATE as usize * 2);
+    for (sender, receiver) in [(&low, &default), (&default, &low)] {
+        assert!(sender.packet_bytes() + VOICE_TAG <= WIRE_SEALED_VOICE_CAP);
+        let mut cap = CapturePipeline::new(sender, &ProcessingConfig::bypass())?;
+        let mut pk = Vec::new();
+        cap.push_capture(&x, &mut pk)?;
+        assert_eq!(pk.len(), 100);
+        assert!(pk.iter().all(|p| p.payload.len() == sender.packet_bytes()));
+        // Played by the receiver (configured at the other rate) and by one
+        // configured at the sender's own rate: the decoder ignores the
+        // configured bitrate, so both hear exactly the same.
+        let mut play = PlaybackPipeline::new(receiver)?;
+        let mut same = PlaybackPipeline::new(sender)?;
+        let (mut out, mut expected) = (Vec::new(), Vec::new());
+        for p in pk {
+            play.push_packet(p.seq, p.payload.clone());
+            play.pull_frame(&mut out)?;
+            same.push_packet(p.seq, p.payload);
+            same.pull_frame(&mut expected)?;
+        }
+        let s = play.stats();
+        assert_eq!(
+            (s.decoded, s.concealed),
+            (100, 0),
+            "{} → {} bit/s",
+            sender.bitrate,
+            receiver.bitrate
+        );
+        assert_eq!(out.len(), x.len());
+        assert!(
+            out == expected,
+            "{} → {} bit/s",
+            sender.bitrate,
+            receiver.bitrate
+        );
+        // And it is the speech, at about its level (steady part).
+        let (a, b) = (x.len() / 4, x.len() * 3 / 4);
+        let gain_db = 10.0 * (energy(&out[a..b]) / energy(&x[a..b])).log10();
+        assert!(
+            (-6.0..3.0).contains(&gain_db),
+            "{} → {} bit/s: level {gain_db:.1} dB",
+            sender.bitrate,
+            receiver.bitrate
+        );
+    }
+    Ok(())
 }
 
 #[test]
@@ -309,7 +381,7 @@ fn late_duplicate_invalid_and_resync() -> R {
     let s = play.stats();
     assert_eq!((s.late, s.duplicates, s.resyncs, s.decoded), (1, 1, 1, 3));
     // Garbage that passes the size check is concealed, not an error.
-    play.push(1_001, vec![0xff; 40]);
+    play.push(1_001, vec![0xff; cfg.packet_bytes()]);
     let f = play.pull()?;
     assert_eq!(f.samples.len(), cfg.frame_samples());
     Ok(())
@@ -406,7 +478,7 @@ fn tone_gain_db(cfg: &CodecConfig, freq: f32) -> Result<f64, Box<dyn std::error:
 fn pipeline_keeps_the_top_of_the_band() -> R {
     // A resampler in the pipeline once cut wideband above 5.5 kHz and
     // narrowband above 2 kHz; Opus at 48 kHz keeps the band.
-    let wb = CodecConfig::wideband().with_bitrate(32_000);
+    let wb = CodecConfig::wideband();
     for f in [1_000.0, 6_000.0, 7_000.0] {
         let g = tone_gain_db(&wb, f)?;
         assert!(g > -3.0, "WB {f} Hz: {g:.1} dB");
@@ -467,10 +539,12 @@ fn libopus_sends_fec_only_with_loss_reported_and_enough_rate() -> R {
     // libopus (1.3.1 and 1.6.1 alike: same thresholds in `decide_fec`; CBR,
     // wideband) adds LBRR only when told to expect loss and above roughly
     // 20 kbit/s at 5% (docs/performance.md, "audio").
-    let wb32 = CodecConfig::wideband().with_bitrate(32_000);
-    assert!(carries_fec(&wb32, 5)?);
-    assert!(!carries_fec(&wb32, 0)?);
-    assert!(!carries_fec(&CodecConfig::wideband(), 5)?);
+    // The default (32 kbit/s) carries it, the low-bandwidth setting
+    // (16 kbit/s) does not.
+    let default = CodecConfig::wideband();
+    assert!(carries_fec(&default, 5)?);
+    assert!(!carries_fec(&default, 0)?);
+    assert!(!carries_fec(&CodecConfig::low_bandwidth(), 5)?);
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Checks the code against `docs/vectors/crypto-h.json` and
 //! `docs/vectors/elligator2.json` entry by entry. Regenerate the files with
-//! `cargo run -p susurro-crypto --example gen_vectors -- docs/vectors`.
+//! `cargo run -p susurro-crypto --example gen_crypto_vectors -- docs/vectors`.
 
 // Test helpers outside `#[test]` functions may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -15,7 +15,7 @@ fn files_match_the_code() {
         let stored = load(name);
         assert_eq!(
             stored, fresh,
-            "{name} differs from the code; regenerate with gen_vectors and review"
+            "{name} differs from the code; regenerate with `cargo run -p susurro-cryptor --example gen_cryptor_vectors -- docs/vectors` and review"
         );
     }
 }

@@ -16,6 +16,10 @@
 //! listen = "127.0.0.1"  # direct: the address the listener binds
 //! onion = "….onion"     # tor: your onion address, recorded once known
 //!
+//! [audio]
+//! bitrate = 16000       # Opus bit/s, wideband, constant: 32000 by default;
+//!                       # 16000 is the low-bandwidth setting (slow direct links)
+//!
 //! [tor]                 # only for a private Tor network (tests)
 //! authorities = ["<40 hex: v3 identity>"]
 //! fallbacks = [{ rsa = "<40 hex>", ed = "<64 hex>", or_port = "127.0.0.1:5000" }]
@@ -209,7 +213,10 @@ fn default_listen() -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Audio {
-    /// Opus bitrate, bit/s (default 16000).
+    /// Opus bitrate, bit/s, wideband constant bitrate (default 32000,
+    /// `susurro_audio::DEFAULT_BITRATE`; 16000,
+    /// `susurro_audio::LOW_BANDWIDTH_BITRATE`, is the low-bandwidth setting
+    /// for slow direct links). Peers at different rates decode each other.
     pub bitrate: Option<u32>,
     /// Capture device name (default: the system's).
     pub input_device: Option<String>,
@@ -396,6 +403,32 @@ local_network = true
         };
         let back: Config = toml::from_str(&toml::to_string(&cfg2).unwrap()).unwrap();
         assert_eq!(back.tor_settings().unwrap(), s);
+    }
+
+    #[test]
+    fn both_bitrate_settings_fit_the_wire_voice_cap() {
+        use susurro_audio::{CodecConfig, LOW_BANDWIDTH_BITRATE};
+        use susurro_cryptor::session::VOICE_TAG_LEN;
+        // No bitrate in the file: the default; 16000 is the low-bandwidth one.
+        let cfg: Config = toml::from_str(FULL).unwrap();
+        assert_eq!(cfg.audio.bitrate, None);
+        let low: Config = toml::from_str(&format!("{FULL}\n[audio]\nbitrate = 16000\n")).unwrap();
+        assert_eq!(low.audio.bitrate, Some(LOW_BANDWIDTH_BITRATE));
+        // A sealed voice packet (payload and tag; the counter is `seq`)
+        // fits the `Voice` message at either rate.
+        for codec in [CodecConfig::wideband(), CodecConfig::low_bandwidth()] {
+            let sealed = codec.packet_bytes() + VOICE_TAG_LEN;
+            assert!(
+                sealed <= susurro_wire::caps::VOICE,
+                "{} bit/s: {sealed} B",
+                codec.bitrate
+            );
+        }
+        assert_eq!(CodecConfig::wideband().packet_bytes() + VOICE_TAG_LEN, 88);
+        assert_eq!(
+            CodecConfig::low_bandwidth().packet_bytes() + VOICE_TAG_LEN,
+            48
+        );
     }
 
     #[test]

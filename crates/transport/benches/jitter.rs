@@ -1,6 +1,9 @@
-//! Jitter buffer: late loss against added delay on three simulated jitter
+//! Jitter buffer: late loss against added delay on simulated jitter
 //! profiles (seeded, simulated time), for the adaptive buffer and for the
-//! former fixed-target one. Prints a Markdown table.
+//! former fixed-target one. Prints a Markdown table. The Tor profiles come
+//! from the calibrated onion-circuit model shared with the node's
+//! `tor_emulated` bench (`crates/node/benches/support/tor_circuit.rs`,
+//! included by path: no crate dependency).
 //!
 //! `cargo bench -p susurro-transport --bench jitter`
 #![allow(
@@ -13,6 +16,9 @@
 )]
 
 use susurro_transport::jitter::{AdaptConfig, JitterBuffer, JitterConfig, JitterStats, Playout};
+
+#[path = "../../node/benches/support/tor_circuit.rs"]
+mod tor_circuit;
 
 /// Frame period, µs.
 const P: u64 = 20_000;
@@ -47,6 +53,12 @@ impl Rng {
         let u = self.unit().max(1e-12);
         let v = self.unit();
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+impl tor_circuit::Unit for Rng {
+    fn unit(&mut self) -> f64 {
+        Rng::unit(self)
     }
 }
 
@@ -95,39 +107,26 @@ fn wifi(rng: &mut Rng) -> Vec<u64> {
     in_order(&raw, &vec![false; raw.len()])
 }
 
-/// Tor-like: 150 ms ± 30 ms (slowly wandering) + 0–5 ms per packet; every
-/// 2–8 s a spike of 100–400 ms extra delay lasting 200–600 ms (peak at the
-/// start, draining linearly); in order, except 2 % of the packets that take
-/// another path with 10–60 ms extra (reordering).
-fn tor(rng: &mut Rng, every_s: (f64, f64)) -> Vec<u64> {
-    let mut wander = 0.0f64;
-    let mut next_spike = us(rng.range(every_s.0, every_s.1) * 1000.0);
-    let mut spike: Option<(u64, f64, f64)> = None;
-    let mut bypass = Vec::new();
-    let raw: Vec<u64> = (0..FRAMES)
-        .map(|k| {
-            let sent = k * P;
-            if sent >= next_spike {
-                spike = Some((sent, rng.range(100.0, 400.0), rng.range(200.0, 600.0)));
-                next_spike = sent + us(rng.range(every_s.0, every_s.1) * 1000.0);
-            }
-            wander = (0.95 * wander + 3.0 * rng.normal()).clamp(-30.0, 30.0);
-            let mut d = 150.0 + wander + rng.range(0.0, 5.0);
-            if let Some((at, amp, len)) = spike {
-                let t = (sent - at) as f64 / 1000.0;
-                if t < len {
-                    d += amp * (1.0 - t / len);
-                }
-            }
-            let other = rng.unit() < 0.02;
-            bypass.push(other);
-            if other {
-                d += rng.range(10.0, 60.0);
-            }
-            sent + us(d)
-        })
-        .collect();
-    in_order(&raw, &bypass)
+/// Tor: one call's circuits from the calibrated onion-circuit model that
+/// `crates/node/benches/tor_emulated.rs` uses (sources and parameters:
+/// docs/performance.md, "Emulated Tor calls"), ends at vantage points
+/// `a` and `b`. With `k` > 1, `k` circuits are drawn and the two with the
+/// smallest set-up ping both carry every packet (the first copy counts).
+fn tor(rng: &mut Rng, (a, b): (usize, usize), k: usize) -> Vec<u64> {
+    let n = FRAMES as usize;
+    let sent = |i: usize| i as u64 * P;
+    let call = tor_circuit::Call::new(a, b, sent(n), tor_circuit::PARAMS, rng);
+    let circuits: Vec<_> = (0..k).map(|_| call.circuit(n, &sent, rng)).collect();
+    if k == 1 {
+        return circuits[0].arrivals.clone();
+    }
+    let (x, y) = tor_circuit::best_two(&circuits);
+    circuits[x]
+        .arrivals
+        .iter()
+        .zip(&circuits[y].arrivals)
+        .map(|(&p, &q)| p.min(q))
+        .collect()
 }
 
 /// The buffers compared.
@@ -297,10 +296,15 @@ fn main() {
     let profiles: Vec<(&str, Vec<u64>)> = vec![
         ("direct", direct(&mut Rng::new(1))),
         ("busy Wi-Fi", wifi(&mut Rng::new(2))),
-        ("Tor-like", tor(&mut Rng::new(3), (2.0, 8.0))),
+        ("Tor de–us, 1 circuit", tor(&mut Rng::new(3), (0, 1), 1)),
         (
-            "Tor-like, spikes every 8–20 s",
-            tor(&mut Rng::new(4), (8.0, 20.0)),
+            "Tor de–us, best 2 of 5 duplicated",
+            tor(&mut Rng::new(3), (0, 1), 5),
+        ),
+        ("Tor us–us, 1 circuit", tor(&mut Rng::new(4), (1, 1), 1)),
+        (
+            "Tor us–us, best 2 of 5 duplicated",
+            tor(&mut Rng::new(4), (1, 1), 5),
         ),
     ];
     println!("5 min of 20 ms frames per profile, JitterConfig::default() (min target 3, max 25).");

@@ -46,7 +46,7 @@ fn file_matches_the_code_byte_for_byte() {
     assert!(
         text == fresh,
         "{} differs from the code; regenerate with \
-         `cargo run -p susurro-transport --example gen_vectors -- docs/vectors` and review",
+         `cargo run -p susurro-transport --example gen_transport_vectors -- docs/vectors` and review",
         vectors::FILE
     );
 }

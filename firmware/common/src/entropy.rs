@@ -33,8 +33,8 @@
 //! and answers `NoEntropy`. Entropy the host sends (`EntropyMix`) is mixed
 //! by the storage core itself and never counted as seeding.
 
-use susurro_crypto::h::{H, Label, kdf_into};
 use susurro_crypto::Secret32;
+use susurro_crypto::h::{H, Label, kdf_into};
 use zeroize::Zeroize;
 
 /// Assumed min-entropy per raw sample, in thousandths of a bit (0.5 bit).

@@ -15,8 +15,8 @@
 //! that instant loses only the carried-over seed, never the store). One
 //! record per boot: a 128 KiB sector takes 2730 boots per erase.
 
-use susurro_crypto::h::{Label, hash, kdf_into};
 use susurro_crypto::Secret32;
+use susurro_crypto::h::{Label, hash, kdf_into};
 use susurro_storage::{Flash, IoError};
 use zeroize::Zeroize;
 

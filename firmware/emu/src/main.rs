@@ -30,9 +30,9 @@ use susurro_fw::{
 };
 use susurro_storage::{FlashStore, SliceMemory};
 use susurro_wire::Instant;
+use susurro_wire::ModuleId;
 use susurro_wire::link::LinkConfig;
 use susurro_wire::module::Outbox;
-use susurro_wire::ModuleId;
 
 mod board;
 

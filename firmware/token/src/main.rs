@@ -34,9 +34,9 @@ use susurro_fw::{
 };
 use susurro_storage::{FlashStore, SliceMemory};
 use susurro_wire::Instant;
+use susurro_wire::ModuleId;
 use susurro_wire::link::{Link, LinkConfig};
 use susurro_wire::module::Outbox;
-use susurro_wire::ModuleId;
 
 bind_interrupts!(struct Irqs {
     OTG_FS => usb::InterruptHandler<USB_OTG_FS>;

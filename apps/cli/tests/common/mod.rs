@@ -267,6 +267,22 @@ impl Proc {
         }
     }
 
+    /// The outcome of a secret compare: `compare` events that only say the
+    /// peer asked (`peer-requested`, seen when both ask at once) are passed
+    /// over.
+    pub fn expect_compare(&mut self, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let v = self.expect(
+                "compare",
+                deadline.saturating_duration_since(Instant::now()),
+            );
+            if v["outcome"] != "peer-requested" {
+                return v["outcome"].as_str().unwrap_or_default().to_owned();
+            }
+        }
+    }
+
     pub fn try_expect(&mut self, event: &str, within: Duration) -> Result<Value, String> {
         let deadline = Instant::now() + within;
         loop {

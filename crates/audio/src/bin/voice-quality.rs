@@ -20,8 +20,22 @@ use susurro_audio::{
 
 type BoxErr = Box<dyn std::error::Error>;
 
-/// Bytes the cryptor adds to each voice packet when sealing it.
+/// Bytes the cryptor adds to each voice packet when sealing it (4-byte
+/// counter, 8-byte tag).
 const SEAL_OVERHEAD: usize = 12;
+/// Bytes of the `Voice` wire message besides the sealed packet: kind (1),
+/// call (4), length of `sealed` (2); the counter is counted in
+/// [`SEAL_OVERHEAD`] (susurro-wire's `Voice`, docs/wire.md).
+const VOICE_MESSAGE_HEADER: usize = 7;
+/// Bytes a transport session-2 frame adds to its data: masked length (2),
+/// kind (1), data length (2), OCB tag (16) (susurro-transport `frame::OVERHEAD`).
+const SESSION2_OVERHEAD: usize = 21;
+/// Session-2 padding per frame: uniform in `0..=64` (transport's default
+/// `frame_pad_max`).
+const SESSION2_PAD_MAX: usize = 64;
+/// Data one Tor RELAY_DATA cell carries, and the cell's size on the link.
+const TOR_CELL_DATA: usize = 498;
+const TOR_CELL_BYTES: usize = 514;
 
 struct Args {
     venv: PathBuf,
@@ -44,7 +58,7 @@ fn parse_args() -> Result<Args, BoxErr> {
                     "voice-quality [--venv DIR] [--out DIR] [--quick]\n  \
                      --venv  Python venv with pesq+pystoi (default $SUSURRO_AUDIO_VENV or /tmp/susurro-audio-venv; created if absent)\n  \
                      --out   where WAVs are written (default /tmp/susurro-voice-quality)\n  \
-                     --quick only the goal conditions (WB 16k: no loss, 5% random, Gilbert-Elliott bursts; NB 8k: no loss), each through the capture processing and codec only (APM off)"
+                     --quick only the goal conditions (WB 32k, the default, and WB 16k, low bandwidth: no loss, 5% random, Gilbert-Elliott bursts, each through the capture processing and codec only (APM off)); without the one-frame FEC lookahead; and the previous frame carried as redundancy in every packet"
                 );
                 std::process::exit(0);
             }
@@ -124,6 +138,8 @@ fn best_lag(x: &[f32], y: &[f32], max_lag: usize) -> usize {
 
 struct RunResult {
     out16: Vec<f32>,
+    /// Frames decoded from the redundant copy in the next packet.
+    redundant: u64,
     delay_ms: f64,
     fec: u64,
     concealed: u64,
@@ -135,6 +151,11 @@ struct RunResult {
 /// before playing frame k (the one frame of playout buffering that lets FEC
 /// work). `reported_loss`: the loss in percent the receiver reports to the
 /// sender (steady state: the model's mean loss), fed to the encoder.
+/// `redundancy`: every packet also carries the previous frame's packet
+/// (RFC 2198 style, so packets are twice as long and still constant); a lost
+/// frame is then decoded from the next packet's copy when that arrived (it
+/// has by the time the frame plays, with `lookahead`).
+#[allow(clippy::too_many_arguments)]
 fn run_chain(
     input16: &[f32],
     codec: &CodecConfig,
@@ -143,7 +164,11 @@ fn run_chain(
     lookahead: bool,
     reported_loss: u8,
     decoder_complexity: u8,
+    redundancy: bool,
 ) -> Result<RunResult, BoxErr> {
+    if redundancy && !lookahead {
+        return Err("redundancy needs the one-frame lookahead".into());
+    }
     let mic48 = susurro_audio::quality::resample(input16, 16_000, PROCESSING_RATE)?;
     let mut cap = CapturePipeline::new(codec, processing)?;
     cap.set_expected_loss(reported_loss)?;
@@ -157,15 +182,17 @@ fn run_chain(
         &vec![0.0; codec.processing_frame_samples() * 3],
         &mut packets,
     )?;
-    let bytes: usize = packets.iter().map(|p| p.payload.len()).sum();
+    let bytes: usize =
+        packets.iter().map(|p| p.payload.len()).sum::<usize>() * if redundancy { 2 } else { 1 };
     let n_packets = packets.len();
-    let delivered: Vec<Option<Vec<u8>>> = packets
-        .into_iter()
+    let packets_sent: Vec<Vec<u8>> = packets.into_iter().map(|p| p.payload).collect();
+    let delivered: Vec<Option<Vec<u8>>> = packets_sent
+        .iter()
         .map(|p| {
             if loss.lose_next() {
                 None
             } else {
-                Some(p.payload)
+                Some(p.clone())
             }
         })
         .collect();
@@ -176,15 +203,22 @@ fn run_chain(
             play.push_packet(seq as u32, p.clone());
         }
     }
+    let mut redundant = 0;
     for k in 0..delivered.len() {
         if let Some(Some(p)) = delivered.get(k + ahead) {
             play.push_packet((k + ahead) as u32, p.clone());
+            // Packet k + 1 carries frame k's packet too.
+            if redundancy && delivered[k].is_none() {
+                play.push_packet(k as u32, packets_sent[k].clone());
+                redundant += 1;
+            }
         }
         play.pull_frame(&mut out48)?;
     }
     let stats = play.stats();
     Ok(RunResult {
         out16: susurro_audio::quality::resample(&out48, PROCESSING_RATE, 16_000)?,
+        redundant,
         delay_ms,
         fec: stats.fec,
         concealed: stats.concealed,
@@ -216,6 +250,7 @@ struct Condition {
     loss: LossSpec,
     lookahead: bool,
     decoder_complexity: u8,
+    redundancy: bool,
 }
 
 impl Condition {
@@ -227,6 +262,7 @@ impl Condition {
             loss,
             lookahead: true,
             decoder_complexity: DECODER_COMPLEXITY,
+            redundancy: false,
         }
     }
 }
@@ -236,22 +272,46 @@ fn conditions(quick: bool) -> Vec<Condition> {
         make: |s| Box::new(GilbertElliott::tor_bursts(s)),
         reported: (GilbertElliott::tor_bursts(0).mean_loss() * 100.0).round() as u8,
     };
+    let wb = |rate: u32| CodecConfig::wideband().with_bitrate(rate);
+    // The default (32 kbit/s) and the low-bandwidth setting (16 kbit/s).
+    let settings: [(&str, CodecConfig); 2] = [
+        ("WB 32k (default)", CodecConfig::wideband()),
+        ("WB 16k (low bandwidth)", CodecConfig::low_bandwidth()),
+    ];
+    // Every packet also carries the previous frame: with in-band FEC and the
+    // loss reported (as without), and at 32k with FEC off and no loss
+    // reported (all bits to the primary coding, the copy does the work).
+    let mut redundancy = Vec::new();
+    for (name, codec) in &settings {
+        for l in [RANDOM_5, ge] {
+            redundancy.push(Condition {
+                redundancy: true,
+                ..Condition::new(&format!("{name} + previous frame"), codec.clone(), l)
+            });
+        }
+    }
+    for l in [RANDOM_5, ge] {
+        redundancy.push(Condition {
+            redundancy: true,
+            ..Condition::new(
+                "WB 32k + previous frame, FEC off, loss not reported",
+                CodecConfig {
+                    inband_fec: false,
+                    ..CodecConfig::wideband()
+                },
+                LossSpec { reported: 0, ..l },
+            )
+        });
+    }
     if quick {
         // The goal conditions, through the capture processing and codec only.
         let mut v = Vec::new();
-        for (apm_label, processing) in [
-            ("", ProcessingConfig::default()),
-            (", APM off", ProcessingConfig::bypass()),
-        ] {
-            for (name, codec, losses) in [
-                (
-                    "WB 16k",
-                    CodecConfig::wideband(),
-                    vec![NO_LOSS, RANDOM_5, ge],
-                ),
-                ("NB 8k", CodecConfig::narrowband(), vec![NO_LOSS]),
+        for (name, codec) in &settings {
+            for (apm_label, processing) in [
+                ("", ProcessingConfig::default()),
+                (", APM off", ProcessingConfig::bypass()),
             ] {
-                for l in losses {
+                for l in [NO_LOSS, RANDOM_5, ge] {
                     v.push(Condition {
                         processing: processing.clone(),
                         ..Condition::new(&format!("{name}{apm_label}"), codec.clone(), l)
@@ -259,6 +319,17 @@ fn conditions(quick: bool) -> Vec<Condition> {
                 }
             }
         }
+        // The same without the one-frame lookahead: a lost frame is
+        // concealed before the next packet is there (no FEC).
+        for (name, codec) in &settings {
+            for l in [RANDOM_5, ge] {
+                v.push(Condition {
+                    lookahead: false,
+                    ..Condition::new(&format!("{name}, no FEC lookahead"), codec.clone(), l)
+                });
+            }
+        }
+        v.extend(redundancy);
         return v;
     }
     let losses: Vec<LossSpec> = vec![
@@ -278,13 +349,11 @@ fn conditions(quick: bool) -> Vec<Condition> {
         },
         ge,
     ];
-    let wb = CodecConfig::wideband;
     let codecs: Vec<(&str, CodecConfig)> = vec![
-        ("WB 12k", wb().with_bitrate(12_000)),
-        ("WB 16k", wb()),
-        ("WB 24k", wb().with_bitrate(24_000)),
-        ("WB 32k", wb().with_bitrate(32_000)),
-        ("NB 8k", CodecConfig::narrowband()),
+        ("WB 12k", wb(12_000)),
+        ("WB 16k", wb(16_000)),
+        ("WB 24k", wb(24_000)),
+        ("WB 32k", wb(32_000)),
     ];
     let mut v = Vec::new();
     for (name, codec) in &codecs {
@@ -296,12 +365,12 @@ fn conditions(quick: bool) -> Vec<Condition> {
     for rate in [20_000, 28_000] {
         let name = format!("WB {}k", rate / 1000);
         for l in [NO_LOSS, RANDOM_5] {
-            v.push(Condition::new(&name, wb().with_bitrate(rate), l));
+            v.push(Condition::new(&name, wb(rate), l));
         }
     }
-    // Reference rows: the default codec without (parts of) the capture
-    // processing (codec only: "APM off"); 5% loss that the sender is not told about; 5% loss without
-    // the one-frame lookahead (PLC only, no FEC).
+    // Reference rows for both settings: without (parts of) the capture
+    // processing (codec only: "APM off"); 5% loss that the sender is not
+    // told about; 5% loss without the one-frame lookahead (PLC only, no FEC).
     let no_ns = ProcessingConfig {
         noise_suppression: false,
         ..ProcessingConfig::default()
@@ -310,29 +379,37 @@ fn conditions(quick: bool) -> Vec<Condition> {
         gain_control: false,
         ..ProcessingConfig::default()
     };
-    for l in [RANDOM_5, ge] {
-        v.push(Condition {
-            processing: ProcessingConfig::bypass(),
-            ..Condition::new("WB 16k, APM off", wb(), l)
-        });
-    }
-    v.push(Condition {
-        processing: ProcessingConfig::bypass(),
-        ..Condition::new("NB 8k, APM off", CodecConfig::narrowband(), NO_LOSS)
-    });
-    for (label, processing) in [
-        ("WB 16k, APM off", ProcessingConfig::bypass()),
-        ("WB 16k, NS off", no_ns),
-        ("WB 16k, AGC off", no_agc),
-    ] {
-        v.push(Condition {
-            processing,
-            ..Condition::new(label, wb(), NO_LOSS)
-        });
+    for (name, codec) in &settings {
+        for l in [NO_LOSS, RANDOM_5, ge] {
+            v.push(Condition {
+                processing: ProcessingConfig::bypass(),
+                ..Condition::new(&format!("{name}, APM off"), codec.clone(), l)
+            });
+        }
+        for (label, processing) in [(", NS off", no_ns.clone()), (", AGC off", no_agc.clone())] {
+            v.push(Condition {
+                processing,
+                ..Condition::new(&format!("{name}{label}"), codec.clone(), NO_LOSS)
+            });
+        }
+        v.push(Condition::new(
+            &format!("{name}, loss not reported"),
+            codec.clone(),
+            LossSpec {
+                reported: 0,
+                ..RANDOM_5
+            },
+        ));
+        for l in [RANDOM_5, ge] {
+            v.push(Condition {
+                lookahead: false,
+                ..Condition::new(&format!("{name}, no FEC lookahead"), codec.clone(), l)
+            });
+        }
     }
     // Decoder complexity: 0 = classic PLC, 5 = deep PLC, 7 = deep PLC +
     // NoLACE (the default is DECODER_COMPLEXITY), through the processing and
-    // codec only.
+    // codec only, at the default rate.
     for dc in [0u8, 5, 7] {
         for (apm_label, processing) in [
             ("", ProcessingConfig::default()),
@@ -343,31 +420,15 @@ fn conditions(quick: bool) -> Vec<Condition> {
                     processing: processing.clone(),
                     decoder_complexity: dc,
                     ..Condition::new(
-                        &format!("WB 16k{apm_label}, decoder complexity {dc}"),
-                        wb(),
+                        &format!("WB 32k{apm_label}, decoder complexity {dc}"),
+                        CodecConfig::wideband(),
                         l,
                     )
                 });
             }
         }
     }
-    v.push(Condition::new(
-        "WB 16k, loss not reported",
-        wb(),
-        LossSpec {
-            reported: 0,
-            ..RANDOM_5
-        },
-    ));
-    for (label, codec) in [
-        ("WB 16k, no FEC lookahead", wb()),
-        ("WB 32k, no FEC lookahead", wb().with_bitrate(32_000)),
-    ] {
-        v.push(Condition {
-            lookahead: false,
-            ..Condition::new(label, codec, RANDOM_5)
-        });
-    }
+    v.extend(redundancy);
     v
 }
 
@@ -392,21 +453,23 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             .join(", ")
     );
     println!(
-        "Scores are means over the inputs; \"per input\" gives PESQ-WB (WB rows) or PESQ-NB (NB rows) for {}. PESQ-WB at 16 kHz, PESQ-NB at 8 kHz. \"reported\": the loss the sender's encoder is told. Bytes/s: Opus payload; sealed adds {SEAL_OVERHEAD} B/packet.",
+        "Scores are means over the inputs; \"per input\" gives PESQ-WB (WB rows) or PESQ-NB (NB rows) for {}. PESQ-WB at 16 kHz, PESQ-NB at 8 kHz. \"reported\": the loss the sender's encoder is told. \"+ previous frame\": every packet also carries the previous frame's packet. Frames: decoded with FEC from the next packet / concealed / decoded from the next packet's copy of the previous frame. Bytes/s: Opus payload; sealed adds {SEAL_OVERHEAD} B/packet; TCP: transport's session-2 frames (a Voice message adds {VOICE_MESSAGE_HEADER} B, a frame {SESSION2_OVERHEAD} B and 0..={SESSION2_PAD_MAX} B of padding, {} on average; TCP/IP headers not counted); Tor: {TOR_CELL_BYTES}-byte cells, one per {TOR_CELL_DATA} B of frame (padding at its largest), per circuit.",
         inputs
             .iter()
             .map(|(n, _)| n.as_str())
             .collect::<Vec<_>>()
-            .join(" / ")
+            .join(" / "),
+        SESSION2_PAD_MAX / 2
     );
     println!();
     println!(
-        "| codec | loss (reported) | PESQ-WB | PESQ-NB | per input | STOI | FEC / PLC frames | payload B/s | sealed B/s | algorithmic delay |"
+        "| codec | loss (reported) | PESQ-WB | PESQ-NB | per input | STOI | FEC / PLC / copy frames | payload B/s | sealed B/s | TCP B/s | Tor cells/s (B/s) | algorithmic delay |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (ci, c) in conditions(args.quick).iter().enumerate() {
         let mut pairs = Vec::new();
         let mut extra = (0u64, 0u64, 0usize, 0usize, 0.0f64);
+        let mut redundant = 0u64;
         let mut loss_name = String::new();
         for (ii, ((name, x), r)) in inputs.iter().zip(&refs).enumerate() {
             let mut loss = (c.loss.make)(1000 + ii as u64);
@@ -421,6 +484,7 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
                 c.lookahead,
                 rep,
                 c.decoder_complexity,
+                c.redundancy,
             )?;
             let lag = best_lag(x, &clean.out16, 16_000 / 10);
             let res = run_chain(
@@ -431,6 +495,7 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
                 c.lookahead,
                 rep,
                 c.decoder_complexity,
+                c.redundancy,
             )?;
             let aligned: Vec<f32> = res
                 .out16
@@ -448,6 +513,7 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             extra.2 += res.packets;
             extra.3 += res.bytes;
             extra.4 = res.delay_ms;
+            redundant += res.redundant;
         }
         let s = scorer.score_all(&pairs)?;
         let wb: Vec<f64> = s.iter().map(|v| v[0]).collect();
@@ -464,10 +530,14 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             .collect::<Vec<_>>()
             .join(" / ");
         let pps = c.codec.packets_per_second() as usize;
-        let bps = extra.3 / extra.2.max(1) * pps;
-        let sealed = (extra.3 / extra.2.max(1) + SEAL_OVERHEAD) * pps;
+        let payload = extra.3 / extra.2.max(1);
+        let bps = payload * pps;
+        let sealed = (payload + SEAL_OVERHEAD) * pps;
+        let frame = payload + SEAL_OVERHEAD + VOICE_MESSAGE_HEADER + SESSION2_OVERHEAD;
+        let tcp = (frame + SESSION2_PAD_MAX / 2) * pps;
+        let cells = (frame + SESSION2_PAD_MAX).div_ceil(TOR_CELL_DATA) * pps;
         println!(
-            "| {} | {} ({}%) | {:.2} | {:.2} | {} | {:.3} | {} / {} of {} | {} | {} | {:.1} ms |",
+            "| {} | {} ({}%) | {:.2} | {:.2} | {} | {:.3} | {} / {} / {} of {} | {} | {} | {} | {} ({}) | {:.1} ms |",
             c.label,
             loss_name,
             c.loss.reported,
@@ -477,9 +547,13 @@ fn quality_table(args: &Args, scorer: &Scorer) -> Result<(), BoxErr> {
             mean(&st),
             extra.0,
             extra.1,
+            redundant,
             extra.2,
             bps,
             sealed,
+            tcp,
+            cells,
+            cells * TOR_CELL_BYTES,
             extra.4
         );
     }
@@ -646,7 +720,11 @@ fn main() -> Result<(), BoxErr> {
     let d = CodecConfig::wideband();
     let cap = CapturePipeline::new(&d, &ProcessingConfig::default())?;
     let play = PlaybackPipeline::new(&d)?;
-    println!("## Delay (default WB 16 kbit/s, 20 ms)");
+    println!(
+        "## Delay (default WB {} kbit/s, {} ms)",
+        d.bitrate / 1000,
+        d.frame.millis()
+    );
     println!(
         "capture side {:.2} ms (frame {} ms + Opus lookahead, which includes Opus's own 48 kHz ↔ codec-rate conversion), playback side {:.2} ms; pipeline total {:.2} ms, excluding device buffers and the transport jitter buffer; +{} ms if the playout is fed one frame ahead for FEC.",
         cap.delay_ms()?,

@@ -1,4 +1,4 @@
-//! The known-answer vector generator, shared by `examples/gen_vectors.rs`
+//! The known-answer vector generator, shared by `examples/gen_cryptor_vectors.rs`
 //! (writes `docs/vectors/cryptor-*.json`) and `tests/vectors.rs` (checks the
 //! files). Every value is recomputed here step by step from the spec in
 //! `docs/protocol.md` with the primitives of `susurro-crypto`, and the

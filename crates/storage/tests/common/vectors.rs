@@ -1,5 +1,5 @@
 //! The store file format vector generator, shared by
-//! `examples/gen_vectors.rs` (writes `docs/vectors/storage.json`) and
+//! `examples/gen_storage_vectors.rs` (writes `docs/vectors/storage.json`) and
 //! `tests/vectors.rs` (checks it).
 //!
 //! Every image comes from the real [`Store`] (fixed entropy, fixed
@@ -42,7 +42,8 @@ pub const FILE: &str = "storage.json";
 /// RAM arena of the stores built here.
 pub const BOOK: usize = 4096;
 /// The command that regenerates the file.
-pub const REGENERATE: &str = "cargo run -p susurro-storage --example gen_vectors -- docs/vectors";
+pub const REGENERATE: &str =
+    "cargo run -p susurro-storage --example gen_storage_vectors -- docs/vectors";
 
 pub type VecStore = Store<VecPersist, HeapMemory, BOOK>;
 

@@ -1,5 +1,5 @@
 //! The known-answer vector generator of the transport, shared by
-//! `examples/gen_vectors.rs` (writes `docs/vectors/transport.json`) and
+//! `examples/gen_transport_vectors.rs` (writes `docs/vectors/transport.json`) and
 //! `tests/vectors.rs` (checks it). The messages and frames come from the
 //! real code (gate, session-1 and session-2 state machines, channels,
 //! puzzle) driven by a fixed generator; every derived value is also
@@ -764,7 +764,7 @@ pub fn transport_file() -> Value {
         v
     };
     json!({
-        "description": "Transport known answers: access keys, session 1 (request and reply), session 2 (key split, frames both ways, rekey), proof of work and extra-path keys with the dialer's role. The messages and frames are produced by susurro-transport's own code (gate, initiators, channels) with fixed inputs; every use of H is listed in h_trace (mode, label, key, parts, output) and recomputes from its inputs. Random draws (padding lengths and bytes, the solver's start) come from a fixed generator: the output of H(hash mode, label susurro/crypto/test-vector/v1, seed) read in order, seed named in 'generator_seeds'; next_u64 = LE64 of the next 8 bytes; a length uniform in 0..=max takes next_u64 values v until v <= 2^64 - 2 - (2^64 - 1) mod (max + 1), then v mod (max + 1). The listener is a direct-TCP one on port 47000 asking effort 10. See docs/protocol.md, section Transport obfuscation. Regenerate: cargo run -p susurro-transport --example gen_vectors -- docs/vectors",
+        "description": "Transport known answers: access keys, session 1 (request and reply), session 2 (key split, frames both ways, rekey), proof of work and extra-path keys with the dialer's role. The messages and frames are produced by susurro-transport's own code (gate, initiators, channels) with fixed inputs; every use of H is listed in h_trace (mode, label, key, parts, output) and recomputes from its inputs. Random draws (padding lengths and bytes, the solver's start) come from a fixed generator: the output of H(hash mode, label susurro/crypto/test-vector/v1, seed) read in order, seed named in 'generator_seeds'; next_u64 = LE64 of the next 8 bytes; a length uniform in 0..=max takes next_u64 values v until v <= 2^64 - 2 - (2^64 - 1) mod (max + 1), then v mod (max + 1). The listener is a direct-TCP one on port 47000 asking effort 10. See docs/protocol.md, section Transport obfuscation. Regenerate: cargo run -p susurro-transport --example gen_transport_vectors -- docs/vectors",
         "generator_seeds": [
             "transport vectors: A's key",
             "transport vectors: B's key",

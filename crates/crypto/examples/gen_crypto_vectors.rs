@@ -1,7 +1,7 @@
 //! Regenerates `docs/vectors/crypto-h.json` and `docs/vectors/elligator2.json`.
 //!
 //! ```sh
-//! cargo run -p susurro-crypto --example gen_vectors -- docs/vectors
+//! cargo run -p susurro-crypto --example gen_crypto_vectors -- docs/vectors
 //! ```
 //!
 //! Inputs come from a ChaCha20 generator with a fixed seed, so the output is
@@ -154,7 +154,7 @@ fn crypto_h(rng: &mut ChaCha20Rng) -> Value {
 
     json!({
         "description": "Known answers for H, Susurro's Keccak-p[800,22] sponge (rate 68, capacity 32, SHAKE padding 0x1F..0x80) and its framed modes. See docs/protocol.md, section Primitives.",
-        "regenerate": "cargo run -p susurro-crypto --example gen_vectors -- docs/vectors",
+        "regenerate": "cargo run -p susurro-crypto --example gen_crypto_vectors -- docs/vectors",
         "framing": "mode byte || LE64(len(label)) || label || LE64(len(part)) || part ...; modes hash=0x01 mac=0x02 kdf=0x03 stream=0x04; mac/kdf/stream: key is the first part, stream nonce the second",
         "keccak_p800_22_zero_state": { "output_lanes_hex": lanes },
         "sponge_raw": sponge,
@@ -243,7 +243,7 @@ fn elligator2(rng: &mut ChaCha20Rng) -> Result<Value, Box<dyn StdError>> {
 
     Ok(json!({
         "description": "Elligator2 (curve25519-elligator2 Randomized variant) keys and representatives, representative decoding, and hash-to-point E(x) = u(8 * (map(r0) + map(r1))) with r0||r1 = H(HASH_TO_POINT, x)[..64]. See docs/protocol.md, section Primitives.",
-        "regenerate": "cargo run -p susurro-crypto --example gen_vectors -- docs/vectors",
+        "regenerate": "cargo run -p susurro-crypto --example gen_crypto_vectors -- docs/vectors",
         "hash_to_point_label": label_json(labels::HASH_TO_POINT),
         "keypairs": keypairs,
         "no_representative": no_rep,

@@ -1,7 +1,7 @@
 //! Regenerates `docs/vectors/storage.json`:
 //!
 //! ```sh
-//! cargo run -p susurro-storage --example gen_vectors -- docs/vectors
+//! cargo run -p susurro-storage --example gen_storage_vectors -- docs/vectors
 //! ```
 //!
 //! Fixed entropy and passwords throughout; `tests/vectors.rs` checks the

@@ -1,7 +1,7 @@
 //! Regenerates `docs/vectors/transport.json`:
 //!
 //! ```sh
-//! cargo run -p susurro-transport --example gen_vectors -- docs/vectors
+//! cargo run -p susurro-transport --example gen_transport_vectors -- docs/vectors
 //! ```
 //!
 //! Fixed inputs throughout; `tests/vectors.rs` checks the file.

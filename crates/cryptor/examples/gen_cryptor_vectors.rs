@@ -1,7 +1,7 @@
 //! Regenerates `docs/vectors/cryptor-*.json`:
 //!
 //! ```sh
-//! cargo run -p susurro-cryptor --example gen_vectors -- docs/vectors
+//! cargo run -p susurro-cryptor --example gen_cryptor_vectors -- docs/vectors
 //! ```
 //!
 //! Fixed seeds throughout; `tests/vectors.rs` checks the files.
