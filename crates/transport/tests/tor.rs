@@ -412,7 +412,7 @@ async fn the_caller_keeps_its_two_fastest_circuits() {
     let _turn = ONE_NETWORK.lock().await;
     start_tracing();
     let t0 = Instant::now();
-    let net = match TestNet::start(&TestNetOptions::default()) {
+    let mut net = match TestNet::start(&TestNetOptions::default()) {
         Ok(n) => n,
         Err(e) => panic!("private Tor network: {e}"),
     };
