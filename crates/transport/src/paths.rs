@@ -766,8 +766,10 @@ mod tests {
 
     #[test]
     fn the_budget_is_respected() {
-        let mut p = Policy::default();
-        p.redial_pause = ms(0);
+        let p = Policy {
+            redial_pause: ms(0),
+            ..Policy::default()
+        };
         let mut s = Selector::new(p, 0, ms(0));
         let mut dials = s.poll(ms(0)).dial;
         // Every dial fails: the selector redials for the empty slot until
