@@ -325,6 +325,26 @@ mod tests {
         assert!(decode(&t).is_none());
     }
 
+    /// Several pings in flight: each pong is matched by its token, older
+    /// unanswered ones are forgotten, and at most `MAX_OUTSTANDING` are kept.
+    #[test]
+    fn rtt_matches_several_pings_in_flight() {
+        let mut rtt = Rtt::new(0);
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let a = rtt.ping(t0);
+        let b = rtt.ping(t0 + ms(200));
+        let c = rtt.ping(t0 + ms(400));
+        assert!(rtt.pong(b, t0 + ms(300)));
+        assert_eq!(rtt.srtt(), Some(ms(100)));
+        assert!(!rtt.pong(a, t0 + ms(310)), "older than an answered one");
+        assert!(rtt.pong(c, t0 + ms(500)));
+        for _ in 0..40 {
+            rtt.ping(t0);
+        }
+        assert!(rtt.pings.len() <= crate::paths::MAX_OUTSTANDING);
+    }
+
     const VOICE_HEX: &str = "7009000000050000000200aabb";
 
     #[test]
