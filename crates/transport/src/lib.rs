@@ -10,6 +10,7 @@ pub mod jitter;
 mod keys;
 pub mod labels;
 mod module;
+pub mod paths;
 pub mod pow;
 mod replay;
 pub mod session1;
@@ -25,7 +26,8 @@ pub use gate::{Gate, Inbound, InboundStep};
 pub use jitter::{JitterBuffer, JitterConfig, JitterProfile, Playout};
 pub use keys::ObfuscationKeys;
 pub use module::{
-    DriverConfig, INCOMING_CALL_BASE, ModuleConfig, TransportError, check_payload, run_module,
+    DriverConfig, INCOMING_CALL_BASE, ModuleConfig, PathReport, TransportError, check_payload,
+    run_module,
 };
 pub use session1::{Session1Initiator, Session1Outcome};
 pub use session2::{CallRole, Channel, Incoming, Session2Initiator};

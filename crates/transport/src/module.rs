@@ -58,6 +58,7 @@ pub fn check_payload(data: &[u8]) -> Result<bool, &'static str> {
         None => return Ok(false),
         Some(link::Payload::Ping(t)) => link::encode_control(PING, t).to_vec(),
         Some(link::Payload::Pong(t)) => link::encode_control(PONG, t).to_vec(),
+        Some(link::Payload::Retire) => link::encode_control(link::RETIRE, 0).to_vec(),
         Some(link::Payload::Message(m)) => {
             let bytes = link::encode_message(&m).ok_or("accepted message does not encode")?;
             return match link::decode(&bytes) {
@@ -135,6 +136,68 @@ pub struct ModuleConfig {
     /// defaults). Used by `NetworkConfig { mode: Tor }` with the `tor`
     /// feature.
     pub tor: Option<TorSettings>,
+    /// How a call we placed chooses its fastest circuits
+    /// ([`crate::paths`]; default: 3 candidates on onion calls, none on
+    /// direct TCP; [`crate::paths::Policy::off`] turns it off).
+    pub paths: crate::paths::Policy,
+    /// Where to send [`PathReport`]s (diagnostics and tests; `None`: none).
+    pub path_reports: Option<mpsc::UnboundedSender<PathReport>>,
+}
+
+/// What a call's paths did: the selection's measurements and decisions,
+/// and the voice each path brought (for diagnostics and tests; the
+/// cryptor hears `PathState` and `LinkQuality` only). Path numbers are
+/// local to the module and the call: 0 is the call's first path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PathReport {
+    /// Path `path` came up: the first one, one our selector dialled
+    /// (`candidate`), or one the peer or a `DoublePath` opened.
+    Up {
+        /// The call.
+        call: CallId,
+        /// The path.
+        path: u32,
+        /// Dialled by our selector.
+        candidate: bool,
+    },
+    /// The selector kept `path`, with these measurements.
+    Kept {
+        /// The call.
+        call: CallId,
+        /// The path.
+        path: u32,
+        /// Its numbers when kept.
+        measure: crate::paths::Measure,
+    },
+    /// The selector retired `path`.
+    Retired {
+        /// The call.
+        call: CallId,
+        /// The path.
+        path: u32,
+        /// Why.
+        why: crate::paths::CloseReason,
+        /// Its numbers then (none for a path never measured).
+        measure: Option<crate::paths::Measure>,
+    },
+    /// The peer retired `path`: we closed it.
+    RetiredByPeer {
+        /// The call.
+        call: CallId,
+        /// The path.
+        path: u32,
+    },
+    /// Voice frames received on `path` during the last quality period
+    /// (duplicates included), once per period for each open path.
+    Traffic {
+        /// The call.
+        call: CallId,
+        /// The path.
+        path: u32,
+        /// Voice frames.
+        voice: u32,
+    },
 }
 
 impl Default for ModuleConfig {
@@ -149,6 +212,8 @@ impl Default for ModuleConfig {
             step_timeout: Duration::from_secs(10),
             state_dir: None,
             tor: None,
+            paths: crate::paths::Policy::default(),
+            path_reports: None,
         }
     }
 }
@@ -243,6 +308,12 @@ impl Shared {
         let _ = self
             .tx
             .send(Envelope::new(ModuleId::Transport, ModuleId::Cryptor, msg));
+    }
+
+    fn path_report(&self, r: PathReport) {
+        if let Some(tx) = &self.cfg.path_reports {
+            let _ = tx.send(r);
+        }
     }
 
     fn event(&self, ev: Event) {

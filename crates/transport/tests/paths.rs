@@ -381,3 +381,89 @@ async fn each_end_of_a_call_dials_an_extra_path() {
     a.stop().await;
     b.stop().await;
 }
+
+/// The path selection over direct TCP (`Policy::tcp`): after the rekey the
+/// caller dials 3 candidates, keeps two, retires two (the callee closes
+/// them: both ends end with 2 paths), and control and voice still cross
+/// both ways, even when the call's first path was retired.
+#[tokio::test]
+async fn selection_keeps_two_paths_and_retires_the_others() {
+    use susurro_transport::PathReport;
+    use susurro_transport::paths::Policy;
+    let (rep_tx, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let mut ca_cfg = cfg();
+    ca_cfg.paths = Policy {
+        tcp: true,
+        ..Policy::default()
+    };
+    ca_cfg.path_reports = Some(rep_tx);
+    let mut a = Side::start("A", 51, ca_cfg).await;
+    let mut b = Side::start("B", 52, cfg()).await;
+    let pb = free_port();
+    listen(&mut b, pb).await;
+    let ca = 7;
+    let cb = connect(&mut a, &mut b, ca, pb).await;
+    key_both((&mut a, ca), (&mut b, cb), 0x55).await;
+    let mut kept = Vec::new();
+    let mut retired = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while kept.len() + retired.len() < 4 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match timeout(left, reports.recv())
+            .await
+            .expect("no decision")
+            .unwrap()
+        {
+            PathReport::Kept { path, .. } => kept.push(path),
+            PathReport::Retired { path, .. } => retired.push(path),
+            _ => {}
+        }
+    }
+    assert_eq!((kept.len(), retired.len()), (2, 2), "{kept:?} {retired:?}");
+    for (s, c) in [(&mut a, ca), (&mut b, cb)] {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let p = s
+                .until_within(left, |m| match m {
+                    Message::PathState(p) if p.call == c => Some(p.clone()),
+                    Message::Terminated(t) => panic!("{t:?}"),
+                    _ => None,
+                })
+                .await;
+            if !p.up && p.paths == 2 {
+                break;
+            }
+        }
+    }
+    // Control both ways on the paths left, and voice.
+    a.send(peer_data(ca, 5));
+    let m = b
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(cb, 5).into());
+    b.send(peer_data(cb, 6));
+    let m = a
+        .until(|m| matches!(m, Message::PeerData(_)).then(|| m.clone()))
+        .await;
+    assert_eq!(m, peer_data(ca, 6).into());
+    for seq in 0..20 {
+        a.send(voice(ca, seq));
+    }
+    let v = b
+        .until(|m| match m {
+            Message::Voice(v) => Some(v.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(v.call, cb);
+    assert!(
+        !a.log
+            .iter()
+            .chain(b.log.iter())
+            .any(|m| matches!(m, Message::Terminated(_))),
+        "the call goes on"
+    );
+    a.stop().await;
+    b.stop().await;
+}

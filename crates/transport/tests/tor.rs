@@ -4,6 +4,9 @@
 //! embedded arti against it, publish their onion services and call each
 //! other both ways; the callee calls back (`DoublePath`) to the caller's
 //! onion address, voice goes on both circuits; a relay is killed mid-call.
+//! A second test has the caller open candidate circuits, measure them and
+//! keep the two fastest (`susurro_transport::paths`). The two tests take
+//! turns (each runs its own private network). A missing `tor` fails them.
 //! Figures are printed (run with `--nocapture`).
 //!
 //! ```text
@@ -18,14 +21,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use support::*;
-use susurro_transport::ModuleConfig;
+use susurro_transport::paths::{CloseReason, Measure, Policy};
 use susurro_transport::testnet::{TestNet, TestNetOptions};
 use susurro_transport::tor::{TorSettings, onion_host};
+use susurro_transport::{ModuleConfig, PathReport};
 use susurro_wire::{
     Address, Bytes, CallId, Dial, DoublePath, Envelope, LinkQuality, Message, ModuleId, NetMode,
     NetworkConfig, NetworkStatus, PathKind, Terminate, Terminated, TransportKey, Voice,
 };
+use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout};
+
+/// One private network at a time: the tests take turns.
+static ONE_NETWORK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Virtual port of both onion services.
 const PORT: u16 = 47000;
@@ -47,6 +55,9 @@ fn tor_cfg(settings: &TorSettings, dir: PathBuf) -> ModuleConfig {
     c.step_timeout = Duration::from_secs(30);
     // Tor's delay variation: start with a deeper queue (5 × 20 ms).
     c.jitter.target_depth = 5;
+    // No path selection unless a test asks for it: this file's first test
+    // counts the paths of the call-back.
+    c.paths = Policy::off();
     c
 }
 
@@ -227,6 +238,7 @@ async fn rekey(a: &mut Side, b: &mut Side, ca: CallId, cb: CallId, byte: u8) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
+    let _turn = ONE_NETWORK.lock().await;
     // arti's own log: RUST_LOG=info (or debug) to see it.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -377,6 +389,186 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
     a.stop().await;
     b.stop().await;
     // Let the arti clients store their state before the directory goes.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    drop(net);
+}
+
+fn start_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The caller opens 3 candidate circuits after the rekey; each (and the
+/// call's first path) is measured with pings, the two lowest scores are
+/// kept, the other two retired (the peer closes them), and voice then
+/// flows on exactly the two kept circuits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_caller_keeps_its_two_fastest_circuits() {
+    let _turn = ONE_NETWORK.lock().await;
+    start_tracing();
+    let t0 = Instant::now();
+    let mut net = match TestNet::start(&TestNetOptions::default()) {
+        Ok(n) => n,
+        Err(e) => panic!("private Tor network: {e}"),
+    };
+    let consensus = net.wait_for_consensus(CONSENSUS).await.unwrap();
+    eprintln!(
+        "consensus with {} relays after {consensus:?}",
+        net.relays_in_consensus()
+    );
+    let settings = net.tor_settings();
+    let dir = net.dir().to_path_buf();
+    let (rep_a, mut reports_a) = mpsc::unbounded_channel();
+    let (rep_b, mut reports_b) = mpsc::unbounded_channel();
+    let mut ca_cfg = tor_cfg(&settings, dir.join("alice"));
+    ca_cfg.paths = Policy::default();
+    // The private network builds circuits slowly on a busy machine.
+    ca_cfg.paths.probe_timeout = Duration::from_secs(90);
+    ca_cfg.path_reports = Some(rep_a);
+    let mut cb_cfg = tor_cfg(&settings, dir.join("bob"));
+    cb_cfg.path_reports = Some(rep_b);
+    let k = ca_cfg.paths.candidates;
+    assert!(k >= 3);
+    let mut a = Side::start("A", 41, ca_cfg).await;
+    let mut b = Side::start("B", 42, cb_cfg).await;
+    let ts = Instant::now();
+    for s in [&a, &b] {
+        s.send(NetworkConfig {
+            mode: NetMode::Tor,
+            listen: true,
+            port: PORT,
+        });
+    }
+    let (_, boot_a, _) = published(&mut a, ts).await;
+    let (addr_b, boot_b, pub_b) = published(&mut b, ts).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    eprintln!("A: bootstrap {boot_a:?}; B: bootstrap {boot_b:?}, onion service up {pub_b:?}");
+
+    let (ca, cb, setup) = dial_with_retries(&mut a, &mut b, 1, &addr_b).await;
+    eprintln!("A → B: set-up {setup:?}");
+    let keyed = Instant::now();
+    rekey(&mut a, &mut b, ca, cb, 0x79).await;
+
+    // A's selection: k candidates up, then the decision (bounded).
+    let mut candidates = Vec::new();
+    let mut kept: Vec<(u32, Measure)> = Vec::new();
+    let mut retired: Vec<(u32, CloseReason, Option<Measure>)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while kept.len() < 2 || kept.len() + retired.len() < candidates.len() + 1 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let r = timeout(left, reports_a.recv())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("no decision: candidates {candidates:?}, kept {kept:?}, retired {retired:?}")
+            })
+            .unwrap();
+        match r {
+            PathReport::Up {
+                call,
+                path,
+                candidate: true,
+            } => {
+                assert_eq!(call, ca);
+                eprintln!("candidate path {path} up after {:?}", keyed.elapsed());
+                candidates.push(path);
+            }
+            PathReport::Kept { path, measure, .. } => kept.push((path, measure)),
+            PathReport::Retired {
+                path, why, measure, ..
+            } => retired.push((path, why, measure)),
+            _ => {}
+        }
+    }
+    let decided = keyed.elapsed();
+    eprintln!("decision {decided:?} after the rekey: kept {kept:?}, retired {retired:?}");
+    assert_eq!(
+        candidates.len(),
+        k as usize,
+        "every candidate opened: {candidates:?}"
+    );
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert_eq!(retired.len(), candidates.len() + 1 - 2, "{retired:?}");
+    // Every path was measured, and the kept two have the lowest scores.
+    let worst_kept = kept.iter().map(|(_, m)| m.score.unwrap()).max().unwrap();
+    for (path, m) in &kept {
+        assert!(m.samples >= 1, "path {path} kept unmeasured: {m:?}");
+    }
+    for (path, why, m) in &retired {
+        assert_eq!(*why, CloseReason::Slower, "path {path}: {m:?}");
+        let m = m.unwrap_or_else(|| panic!("path {path} retired unmeasured"));
+        assert!(m.samples >= 1, "path {path}: {m:?}");
+        assert!(
+            m.score.unwrap() >= worst_kept,
+            "path {path} ({m:?}) is faster than a kept one ({kept:?})"
+        );
+    }
+
+    // Both ends end up with the two kept paths.
+    for (s, c) in [(&mut a, ca), (&mut b, cb)] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let p = s
+                .until_within(left, |m| match m {
+                    Message::PathState(p) if p.call == c => Some(p.clone()),
+                    _ => None,
+                })
+                .await;
+            if !p.up && p.paths == 2 {
+                break;
+            }
+        }
+    }
+    let retired_at_b = {
+        let mut n = 0;
+        while let Ok(r) = reports_b.try_recv() {
+            if matches!(r, PathReport::RetiredByPeer { .. }) {
+                n += 1;
+            }
+        }
+        n
+    };
+    assert_eq!(retired_at_b, retired.len(), "B closed what A retired");
+
+    // Voice A → B for 6 s: it flows on the two kept paths, and only there.
+    let (got, delay, q) = stream_voice(&mut a, &mut b, ca, cb, 300, 0)
+        .await
+        .expect("call ended");
+    eprintln!("A → B voice: {got}/300 played, mean send→playout {delay:?}, quality {q:?}");
+    assert!(got >= 290, "{got}/300");
+    assert_eq!(q.unwrap().paths, 2);
+    // B's per-path counts over the last full quality periods.
+    let mut per_path = std::collections::BTreeMap::<u32, u32>::new();
+    let mut periods = 0;
+    while let Ok(r) = reports_b.try_recv() {
+        if let PathReport::Traffic { path, voice, .. } = r {
+            *per_path.entry(path).or_default() += voice;
+            periods += 1;
+        }
+    }
+    eprintln!("voice frames received at B per path: {per_path:?} ({periods} reports)");
+    let carrying: Vec<_> = per_path.iter().filter(|(_, v)| **v > 0).collect();
+    assert_eq!(
+        carrying.len(),
+        2,
+        "voice on the two kept paths: {per_path:?}"
+    );
+    for (path, v) in carrying {
+        assert!(*v >= 200, "path {path} carried only {v} of 300 frames");
+    }
+    a.send(Terminate { call: ca });
+    b.until_within(Duration::from_secs(30), |m| {
+        matches!(m, Message::Terminated(_)).then_some(())
+    })
+    .await;
+    eprintln!("total {:?}", t0.elapsed());
+    a.stop().await;
+    b.stop().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     drop(net);
 }

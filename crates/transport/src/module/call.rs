@@ -1,6 +1,8 @@
 //! One call: the set-up of both sessions with the cryptor's keys, then the
 //! session-2 channels (paths) carrying the call's messages: one path, or
-//! two after `DoublePath` (voice on both, first copy wins).
+//! more after `DoublePath` or the path selection's candidates (voice on
+//! every path, first copy wins). A call we placed over Tor measures its
+//! circuits and keeps the fastest two ([`crate::paths`]).
 
 use core::time::Duration;
 use std::sync::{Arc, Mutex};
@@ -17,14 +19,16 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep, timeout};
 
-use super::link::{self, Link, PING, PONG, Payload, Rtt};
+use super::link::{self, Link, PING, PONG, Payload, RETIRE, Rtt};
 use super::net::{
     self, BoxStream, Isolation, READ_CHUNK, Target, TransportError, os_rng, read_until,
 };
-use super::{Cmd, Established, Event, Shared, side};
+use super::{Cmd, Established, Event, PathReport, Shared, side};
 use crate::config::{Config, uniform_duration};
 use crate::error::Error;
 use crate::gate::{Gate, Inbound};
+use crate::paths::Selector;
+use crate::paths::tunables::{MAX_OPEN_PATHS, RETIRE_GRACE};
 use crate::session1::Session1Initiator;
 use crate::session2::{CallRole, Channel, Incoming, Session2Initiator, extra_path_outcome};
 
@@ -202,7 +206,7 @@ impl CallTask {
     pub(super) async fn outgoing(mut self, target: Target) {
         match self.outgoing_setup(&target).await {
             Ok(est) => {
-                let stop = self.established(est, true).await;
+                let stop = self.established(est, Some(target)).await;
                 self.report(stop);
             }
             Err(stop) => self.report(stop),
@@ -327,7 +331,7 @@ impl CallTask {
             .await;
         match est {
             Ok(est) => {
-                let stop = self.established(*est, false).await;
+                let stop = self.established(*est, None).await;
                 self.report(stop);
             }
             Err(stop) => {
@@ -370,8 +374,10 @@ impl CallTask {
 
     // ---- the paths ----------------------------------------------------------
 
-    /// Carries the call over its paths until it ends.
-    async fn established(&mut self, est: Established, outgoing: bool) -> Stop {
+    /// Carries the call over its paths until it ends. `target`: where we
+    /// dialled (an outgoing call), else `None`.
+    async fn established(&mut self, est: Established, target: Option<Target>) -> Stop {
+        let outgoing = target.is_some();
         let call = self.call;
         let Some(rng) = self.rng.take().or_else(|| os_rng().ok()) else {
             return Stop::End(Some(ErrorCode::Internal), EndReason::ProtocolError);
@@ -395,7 +401,20 @@ impl CallTask {
             dialing: false,
             down: Vec::new(),
             rng,
+            retiring: Vec::new(),
+            selector: None,
+            target: None,
+            origin: Instant::now(),
         };
+        // The path selection runs on calls we placed, over Tor (or over
+        // TCP if the policy says so), once `Kt` is there.
+        let policy = cfg.paths;
+        if let Some(t) = target
+            && policy.enabled()
+            && (t.kind() == PathKind::Tor || policy.tcp)
+        {
+            p.target = Some(t);
+        }
         let kind = est.kind;
         self.send(SessionReady {
             call,
@@ -404,6 +423,11 @@ impl CallTask {
         });
         let mut link = Link::new(cfg.jitter, cfg.jitter_adapt, cfg.frame_period);
         let first = p.add(est);
+        shared.path_report(PathReport::Up {
+            call,
+            path: first.0,
+            candidate: false,
+        });
         self.send(PathState {
             call,
             path: kind,
@@ -448,6 +472,9 @@ impl CallTask {
         let start = now.checked_add(quality_period).unwrap_or(now);
         let mut quality = interval_at(start, quality_period);
         quality.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let probe_period = cfg.paths.probe_interval.max(Duration::from_millis(10));
+        let mut probe = interval(probe_period);
+        probe.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             if let Err(stop) = flow {
                 return stop;
@@ -469,20 +496,47 @@ impl CallTask {
                         p.down.push(id);
                         Ok(())
                     }
-                    Some(PathEvent::Opened(est)) => {
+                    Some(PathEvent::Opened(est, false)) => {
                         p.dialing = false;
-                        if p.paths.len() < 2 {
-                            self.add_path(p, *est, link)
+                        if p.paths.len() < MAX_OPEN_PATHS {
+                            self.add_path(p, *est, link, false)
                         } else {
                             Ok(())
                         }
                     }
-                    Some(PathEvent::OpenFailed(code)) => {
+                    Some(PathEvent::OpenFailed(code, false)) => {
                         p.dialing = false;
                         self.error(code);
                         Ok(())
                     }
+                    // The selector's candidates: failures are not the
+                    // cryptor's business.
+                    Some(PathEvent::Opened(est, true)) => {
+                        if p.paths.len() < MAX_OPEN_PATHS {
+                            self.add_path(p, *est, link, true)
+                        } else {
+                            let now = p.now();
+                            if let Some(sel) = p.selector.as_mut() {
+                                sel.dial_failed(now);
+                            }
+                            Ok(())
+                        }
+                    }
+                    Some(PathEvent::OpenFailed(_, true)) => {
+                        let now = p.now();
+                        if let Some(sel) = p.selector.as_mut() {
+                            sel.dial_failed(now);
+                        }
+                        Ok(())
+                    }
                 },
+                _ = probe.tick(), if p.selector.is_some() => {
+                    let ids = p.selector.as_ref().map(Selector::probe_targets).unwrap_or_default();
+                    for id in ids {
+                        p.ping(id);
+                    }
+                    self.select(p)
+                }
                 _ = playout.tick() => {
                     let m = link.playout(call);
                     // A frame shed to shrink the delay goes first: the
@@ -497,6 +551,8 @@ impl CallTask {
                 }
                 _ = quality.tick() => {
                     let q = link.report(p.best_rtt());
+                    p.report_traffic();
+                    p.expire_retiring();
                     self.send(LinkQuality {
                         call,
                         path: p.primary_kind(),
@@ -510,17 +566,98 @@ impl CallTask {
                     for id in ids {
                         p.ping(id);
                     }
-                    Ok(())
+                    self.select(p)
                 }
             };
         }
     }
 
-    /// A new path (an extra path we dialled or the peer opened): start it
-    /// and report `PathState`.
-    fn add_path(&mut self, p: &mut Paths, est: Established, link: &mut Link) -> Result<(), Stop> {
+    /// Asks the selector what to do and does it: dial candidates, retire
+    /// paths, report.
+    fn select(&mut self, p: &mut Paths) -> Result<(), Stop> {
+        let now = p.now();
+        let Some(sel) = p.selector.as_mut() else {
+            return Ok(());
+        };
+        let d = sel.poll(now);
+        if d.is_empty() {
+            return Ok(());
+        }
+        let measures: Vec<_> = d
+            .close
+            .iter()
+            .map(|(id, _)| d.measures.iter().find(|(m, _)| m == id).map(|(_, m)| *m))
+            .collect();
+        for id in &d.kept {
+            if let Some(measure) = p.selector.as_ref().and_then(|s| s.measure(*id)) {
+                self.shared.path_report(PathReport::Kept {
+                    call: self.call,
+                    path: *id,
+                    measure,
+                });
+            }
+        }
+        for ((id, why), measure) in d.close.iter().zip(measures) {
+            self.shared.path_report(PathReport::Retired {
+                call: self.call,
+                path: *id,
+                why: *why,
+                measure,
+            });
+            p.retire(*id, self)?;
+        }
+        for _ in 0..d.dial {
+            self.dial_candidate(p);
+        }
+        Ok(())
+    }
+
+    /// Dials one candidate path for the selector (a failure is reported to
+    /// the selector only).
+    fn dial_candidate(&mut self, p: &mut Paths) {
+        let (Some(target), Some(kt)) = (p.target.clone(), p.kt.clone()) else {
+            return;
+        };
+        let events = p.events.clone();
+        if p.next_extra > MAX_EXTRA_PATHS {
+            let _ = events.send(PathEvent::OpenFailed(ErrorCode::WrongState, true));
+            return;
+        }
+        let n = p.next_extra;
+        let role = p.role;
+        p.next_extra += 1;
+        let shared = Arc::clone(&self.shared);
+        self.shared.spawn(async move {
+            let ev = match dial_extra(&shared, &target, &kt, role, n).await {
+                Ok(est) => PathEvent::Opened(Box::new(est), true),
+                Err(code) => PathEvent::OpenFailed(code, true),
+            };
+            let _ = events.send(ev);
+        });
+    }
+
+    /// A new path (an extra path we dialled or the peer opened; `candidate`:
+    /// dialled for the selector): start it and report `PathState`.
+    fn add_path(
+        &mut self,
+        p: &mut Paths,
+        est: Established,
+        link: &mut Link,
+        candidate: bool,
+    ) -> Result<(), Stop> {
         let kind = est.kind;
         let (id, inc) = p.add(est);
+        if candidate {
+            let now = p.now();
+            if let Some(sel) = p.selector.as_mut() {
+                sel.opened(id, now);
+            }
+        }
+        self.shared.path_report(PathReport::Up {
+            call: self.call,
+            path: id,
+            candidate,
+        });
         self.send(PathState {
             call: self.call,
             path: kind,
@@ -567,7 +704,12 @@ impl CallTask {
                         }
                         self.send(TransportKeyed { call: self.call });
                         p.kt = Some(kt);
-                        self.on_incoming(p, 0, inc, link)
+                        if p.target.is_some() && p.paths.iter().any(|x| x.id == 0) {
+                            let now = p.now();
+                            p.selector = Some(Selector::new(self.shared.cfg.paths, 0, now));
+                        }
+                        self.on_incoming(p, 0, inc, link)?;
+                        self.select(p)
                     }
                     Err(Error::State) => {
                         self.error(ErrorCode::WrongState);
@@ -585,8 +727,8 @@ impl CallTask {
             }
             // An extra path the peer opened to our listener.
             Some(Cmd::Session2(est)) => {
-                if p.kt.is_some() && p.paths.len() < 2 {
-                    self.add_path(p, *est, link)
+                if p.kt.is_some() && p.paths.len() < MAX_OPEN_PATHS {
+                    self.add_path(p, *est, link, false)
                 } else {
                     Ok(())
                 }
@@ -608,7 +750,7 @@ impl CallTask {
             self.error(ErrorCode::WrongState);
             return;
         };
-        if p.dialing || p.paths.len() >= 2 || p.next_extra > MAX_EXTRA_PATHS {
+        if p.dialing || p.paths.len() >= MAX_OPEN_PATHS || p.next_extra > MAX_EXTRA_PATHS {
             self.error(ErrorCode::WrongState);
             return;
         }
@@ -620,8 +762,8 @@ impl CallTask {
         let events = p.events.clone();
         self.shared.spawn(async move {
             let ev = match dial_extra(&shared, &target, &kt, role, n).await {
-                Ok(est) => PathEvent::Opened(Box::new(est)),
-                Err(code) => PathEvent::OpenFailed(code),
+                Ok(est) => PathEvent::Opened(Box::new(est), false),
+                Err(code) => PathEvent::OpenFailed(code, false),
             };
             let _ = events.send(ev);
         });
@@ -643,12 +785,20 @@ impl CallTask {
                     None => return Err(bad),
                     Some(Payload::Ping(t)) => p.send_on(id, &link::encode_control(PONG, t))?,
                     Some(Payload::Pong(t)) => {
-                        if let Some(path) = p.paths.iter_mut().find(|x| x.id == id) {
-                            path.rtt.pong(t, Instant::now());
+                        let now = p.now();
+                        if let Some(path) = p.paths.iter_mut().find(|x| x.id == id)
+                            && path.rtt.pong(t, Instant::now())
+                            && let Some(sel) = p.selector.as_mut()
+                        {
+                            sel.pong(id, now);
                         }
                     }
+                    Some(Payload::Retire) => p.retired_by_peer(id, self)?,
                     Some(Payload::Message(m)) => match link::with_call(*m, self.call) {
-                        Some(Message::Voice(v)) => link.push_voice(v, Instant::now()),
+                        Some(Message::Voice(v)) => {
+                            p.count_voice(id);
+                            link.push_voice(v, Instant::now());
+                        }
                         Some(m) => self.send(m),
                         None => return Err(bad),
                     },
@@ -706,10 +856,10 @@ enum PathEvent {
     Data(u32, Vec<u8>),
     /// Path `id` failed (EOF, error, write timeout).
     Down(u32),
-    /// The extra path we dialled is up.
-    Opened(Box<Established>),
-    /// The extra path could not be opened.
-    OpenFailed(ErrorCode),
+    /// An extra path we dialled is up (`true`: a selector's candidate).
+    Opened(Box<Established>, bool),
+    /// An extra path could not be opened (`true`: a selector's candidate).
+    OpenFailed(ErrorCode, bool),
 }
 
 /// One path: its channel, its writer's queue, its reader and its RTT.
@@ -721,6 +871,8 @@ struct Path {
     reader: JoinHandle<()>,
     writer: JoinHandle<()>,
     rtt: Rtt,
+    /// Voice frames received since the last quality report.
+    voice: u32,
 }
 
 impl Path {
@@ -752,6 +904,15 @@ struct Paths {
     /// Paths found dead, removed at the next [`Paths::reap`].
     down: Vec<u32>,
     rng: StdRng,
+    /// Paths we retired, still read until the peer closes them or
+    /// [`RETIRE_GRACE`] passes (since the given time).
+    retiring: Vec<(Path, Instant)>,
+    /// The path selection (a call we placed, once keyed).
+    selector: Option<Selector>,
+    /// Where the selector dials its candidates.
+    target: Option<Target>,
+    /// The selector's time origin.
+    origin: Instant,
 }
 
 impl Paths {
@@ -797,12 +958,112 @@ impl Paths {
             reader,
             writer,
             rtt: Rtt::new(self.rng.next_u64()),
+            voice: 0,
         });
         (id, incoming)
     }
 
-    const fn count(&self) -> u8 {
-        if self.paths.len() > 1 { 2 } else { 1 }
+    /// The number of paths up (as `PathState` and `LinkQuality` report it).
+    fn count(&self) -> u8 {
+        u8::try_from(self.paths.len()).unwrap_or(u8::MAX)
+    }
+
+    /// The selector's clock.
+    fn now(&self) -> Duration {
+        Instant::now().saturating_duration_since(self.origin)
+    }
+
+    fn count_voice(&mut self, id: u32) {
+        if let Some(path) = self.paths.iter_mut().find(|x| x.id == id) {
+            path.voice = path.voice.saturating_add(1);
+        }
+    }
+
+    /// Reports each path's voice since the last report.
+    fn report_traffic(&mut self) {
+        for path in &mut self.paths {
+            let voice = core::mem::take(&mut path.voice);
+            self.shared.path_report(PathReport::Traffic {
+                call: self.call,
+                path: path.id,
+                voice,
+            });
+        }
+    }
+
+    /// Retires path `id` (the selector's decision): a `retire` control
+    /// frame, then nothing more on it; it is still read (the peer's
+    /// frames sent before it saw the retire) until the peer closes it or
+    /// [`RETIRE_GRACE`] passes. Reported as a path down.
+    fn retire(&mut self, id: u32, task: &CallTask) -> Result<(), Stop> {
+        let Some(i) = self.paths.iter().position(|x| x.id == id) else {
+            return Ok(());
+        };
+        if self.paths.len() == 1 {
+            // Never the last path.
+            return Ok(());
+        }
+        self.seal_on(i, &link::encode_control(RETIRE, 0))?;
+        let path = self.paths.remove(i);
+        task.send(PathState {
+            call: self.call,
+            path: path.kind,
+            up: false,
+            paths: self.count(),
+        });
+        self.retiring.push((path, Instant::now()));
+        Ok(())
+    }
+
+    /// The peer retired path `id`: stop using it, let its writer finish
+    /// what is queued and close the stream (the peer sends nothing more on
+    /// it). Reported as a path down; the call ends if it was the last.
+    fn retired_by_peer(&mut self, id: u32, task: &CallTask) -> Result<(), Stop> {
+        if let Some(i) = self.retiring.iter().position(|(x, _)| x.id == id) {
+            // Both ends retired it: close now.
+            let (path, _) = self.retiring.remove(i);
+            path.reader.abort();
+            drop(path.out);
+            return Ok(());
+        }
+        let Some(i) = self.paths.iter().position(|x| x.id == id) else {
+            return Ok(());
+        };
+        let path = self.paths.remove(i);
+        if let Some(sel) = self.selector.as_mut() {
+            sel.lost(id);
+        }
+        self.shared.path_report(PathReport::RetiredByPeer {
+            call: self.call,
+            path: id,
+        });
+        path.reader.abort();
+        // Dropping the sender ends the writer after its queue; it then
+        // shuts the stream down.
+        drop(path.out);
+        if self.paths.is_empty() {
+            return Err(Stop::End(None, EndReason::NetworkLost));
+        }
+        task.send(PathState {
+            call: self.call,
+            path: path.kind,
+            up: false,
+            paths: self.count(),
+        });
+        Ok(())
+    }
+
+    /// Drops retired paths the peer has not closed within the grace time.
+    fn expire_retiring(&mut self) {
+        let now = Instant::now();
+        self.retiring.retain(|(path, at)| {
+            let keep = now.saturating_duration_since(*at) < RETIRE_GRACE;
+            if !keep {
+                path.reader.abort();
+                path.writer.abort();
+            }
+            keep
+        });
     }
 
     fn primary_kind(&self) -> PathKind {
@@ -813,9 +1074,13 @@ impl Paths {
         self.paths.iter().filter_map(|p| p.rtt.srtt()).min()
     }
 
-    /// Feeds bytes of path `id` to its channel (`None`: path gone).
+    /// Feeds bytes of path `id` (open or retiring) to its channel
+    /// (`None`: path gone).
     fn receive(&mut self, id: u32, bytes: &[u8]) -> Option<Result<Vec<Incoming>, ()>> {
-        let path = self.paths.iter_mut().find(|x| x.id == id)?;
+        let path = match self.paths.iter_mut().find(|x| x.id == id) {
+            Some(p) => p,
+            None => &mut self.retiring.iter_mut().find(|(x, _)| x.id == id)?.0,
+        };
         Some(path.channel.receive(bytes).map_err(|_| ()))
     }
 
@@ -860,6 +1125,10 @@ impl Paths {
             return;
         };
         let token = path.rtt.ping(Instant::now());
+        let now = self.now();
+        if let Some(sel) = self.selector.as_mut() {
+            sel.ping(id, now);
+        }
         // A failure shows up as the path going down.
         let _ = self.send_on(id, &link::encode_control(PING, token));
     }
@@ -871,9 +1140,19 @@ impl Paths {
         }
         let down = core::mem::take(&mut self.down);
         for id in down {
+            // A retired path the peer closed: gone quietly.
+            if let Some(i) = self.retiring.iter().position(|(x, _)| x.id == id) {
+                let (path, _) = self.retiring.remove(i);
+                path.reader.abort();
+                path.writer.abort();
+                continue;
+            }
             let Some(i) = self.paths.iter().position(|x| x.id == id) else {
                 continue;
             };
+            if let Some(sel) = self.selector.as_mut() {
+                sel.lost(id);
+            }
             let path = self.paths.remove(i);
             path.reader.abort();
             path.writer.abort();
@@ -908,6 +1187,10 @@ impl Paths {
         for path in self.paths.drain(..) {
             path.reader.abort();
             let _ = timeout(Duration::from_secs(1), path.writer).await;
+        }
+        for (path, _) in self.retiring.drain(..) {
+            path.reader.abort();
+            path.writer.abort();
         }
     }
 }

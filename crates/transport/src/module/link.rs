@@ -8,6 +8,8 @@
 //! ```text
 //! control = 00 || sub (1) || token (8, LE64)
 //! sub     = 01 ping | 02 pong (echoes the ping's token)
+//!         | 03 retire (token 0: the sender sends nothing more on this
+//!           path; the receiver stops sending on it and closes it)
 //! ```
 //!
 //! Only the IKE messages (0x58–0x5f), `PeerData` (0x67) and `Voice` (0x70)
@@ -29,6 +31,8 @@ pub(crate) const CONTROL: u8 = 0;
 pub(crate) const PING: u8 = 1;
 /// Control sub-kind: pong.
 pub(crate) const PONG: u8 = 2;
+/// Control sub-kind: retire this path.
+pub(crate) const RETIRE: u8 = 3;
 /// Length of a control payload.
 pub(crate) const CONTROL_LEN: usize = 10;
 
@@ -40,6 +44,7 @@ const MAX_FRAME_US: i64 = 10_000_000;
 pub(super) enum Payload {
     Ping(u64),
     Pong(u64),
+    Retire,
     Message(Box<Message>),
 }
 
@@ -82,6 +87,7 @@ pub(super) fn decode(data: &[u8]) -> Option<Payload> {
         return match data.get(1) {
             Some(&PING) => Some(Payload::Ping(token)),
             Some(&PONG) => Some(Payload::Pong(token)),
+            Some(&RETIRE) if token == 0 => Some(Payload::Retire),
             _ => None,
         };
     }
@@ -113,9 +119,11 @@ pub(super) struct Link {
     reported: JitterStats,
 }
 
-/// One path's round-trip measurement (ping/pong).
+/// One path's round-trip measurement (ping/pong): several pings may be in
+/// flight (the newest [`crate::paths::MAX_OUTSTANDING`]), each answered by
+/// its token.
 pub(super) struct Rtt {
-    ping: Option<(u64, Instant)>,
+    pings: std::collections::VecDeque<(u64, Instant)>,
     next_token: u64,
     srtt: Option<Duration>,
 }
@@ -123,7 +131,7 @@ pub(super) struct Rtt {
 impl Rtt {
     pub(super) const fn new(token: u64) -> Self {
         Self {
-            ping: None,
+            pings: std::collections::VecDeque::new(),
             next_token: token,
             srtt: None,
         }
@@ -133,22 +141,27 @@ impl Rtt {
     pub(super) fn ping(&mut self, now: Instant) -> u64 {
         let t = self.next_token;
         self.next_token = self.next_token.wrapping_add(1);
-        self.ping = Some((t, now));
+        if self.pings.len() >= crate::paths::MAX_OUTSTANDING {
+            self.pings.pop_front();
+        }
+        self.pings.push_back((t, now));
         t
     }
 
-    /// A pong arrived.
-    pub(super) fn pong(&mut self, token: u64, now: Instant) {
-        if let Some((t, at)) = self.ping
-            && t == token
-        {
-            self.ping = None;
-            let sample = now.duration_since(at);
-            self.srtt = Some(match self.srtt {
-                None => sample,
-                Some(s) => (s * 7 + sample) / 8,
-            });
-        }
+    /// A pong arrived: whether it answered one of our pings (pongs come in
+    /// order, so older unanswered pings are forgotten).
+    pub(super) fn pong(&mut self, token: u64, now: Instant) -> bool {
+        let Some(i) = self.pings.iter().position(|(t, _)| *t == token) else {
+            return false;
+        };
+        let at = self.pings[i].1;
+        self.pings.drain(..=i);
+        let sample = now.duration_since(at);
+        self.srtt = Some(match self.srtt {
+            None => sample,
+            Some(s) => (s * 7 + sample) / 8,
+        });
+        true
     }
 
     /// The smoothed round trip, once measured.
@@ -295,6 +308,11 @@ mod tests {
         assert_eq!(encode_control(PING, 0x0102_0304_0506_0708), ping);
         let pong = [0x00, 0x02, 0xff, 0, 0, 0, 0, 0, 0, 0];
         assert!(matches!(decode(&pong), Some(Payload::Pong(0xff))));
+        let retire = [0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert!(matches!(decode(&retire), Some(Payload::Retire)));
+        assert_eq!(encode_control(RETIRE, 0), retire);
+        // A retire with a non-zero token is refused.
+        assert!(decode(&[0x00, 0x03, 1, 0, 0, 0, 0, 0, 0, 0]).is_none());
         // Voice{call 9, seq 5, sealed [aa bb]}: kind 0x70, LE32 call, LE32
         // seq, LE16 length and the bytes.
         let v: Message = Voice {
@@ -313,9 +331,29 @@ mod tests {
         // A control payload of the wrong length, an unknown sub-kind, and a
         // message that may not cross are refused.
         assert!(decode(&ping[..9]).is_none());
-        assert!(decode(&[0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
+        assert!(decode(&[0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0]).is_none());
         let t = encode_message(&Terminate { call: 1 }.into()).unwrap();
         assert!(decode(&t).is_none());
+    }
+
+    /// Several pings in flight: each pong is matched by its token, older
+    /// unanswered ones are forgotten, and at most `MAX_OUTSTANDING` are kept.
+    #[test]
+    fn rtt_matches_several_pings_in_flight() {
+        let mut rtt = Rtt::new(0);
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let a = rtt.ping(t0);
+        let b = rtt.ping(t0 + ms(200));
+        let c = rtt.ping(t0 + ms(400));
+        assert!(rtt.pong(b, t0 + ms(300)));
+        assert_eq!(rtt.srtt(), Some(ms(100)));
+        assert!(!rtt.pong(a, t0 + ms(310)), "older than an answered one");
+        assert!(rtt.pong(c, t0 + ms(500)));
+        for _ in 0..40 {
+            rtt.ping(t0);
+        }
+        assert!(rtt.pings.len() <= crate::paths::MAX_OUTSTANDING);
     }
 
     const VOICE_HEX: &str = "7009000000050000000200aabb";
@@ -358,7 +396,8 @@ mod tests {
             decode(&encode_control(PONG, 43)),
             Some(Payload::Pong(43))
         ));
-        assert!(decode(&encode_control(3, 43)).is_none());
+        assert!(decode(&encode_control(4, 43)).is_none());
+        assert!(decode(&encode_control(RETIRE, 43)).is_none());
         assert!(decode(&encode_control(PING, 1)[..9]).is_none());
     }
 
@@ -377,8 +416,12 @@ mod tests {
         let mut rtt = Rtt::new(100);
         let t0 = Instant::now();
         let tok = rtt.ping(t0);
-        rtt.pong(tok + 1, t0 + Duration::from_millis(5));
-        rtt.pong(tok, t0 + Duration::from_millis(30));
+        assert!(!rtt.pong(tok + 1, t0 + Duration::from_millis(5)));
+        assert!(rtt.pong(tok, t0 + Duration::from_millis(30)));
+        assert!(
+            !rtt.pong(tok, t0 + Duration::from_millis(31)),
+            "answered once"
+        );
         // 10 frames, 20 ms apart but every other one 10 ms late; frame 5 lost.
         for i in 0..10u32 {
             if i == 5 {
