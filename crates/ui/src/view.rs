@@ -150,7 +150,8 @@ impl Phase {
 pub struct Quality {
     /// Path carrying voice.
     pub path: PathKind,
-    /// Paths up (2 when doubled).
+    /// Paths open: 1 alone, 2 when voice is doubled (call-back or the two
+    /// fastest kept), more while the caller measures candidate circuits.
     pub paths: u8,
     /// Round-trip time, ms.
     pub rtt_ms: u16,

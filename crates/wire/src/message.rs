@@ -615,7 +615,8 @@ messages! {
         @call call: CallId,
         /// Path carrying voice.
         path: PathKind,
-        /// Paths up (2 when doubled).
+        /// Paths open: 1 alone, 2 when voice is doubled (call-back or the two
+        /// fastest kept), more while the caller measures candidate circuits.
         paths: u8,
         /// Round-trip time, ms.
         rtt_ms: u16,
