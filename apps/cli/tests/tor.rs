@@ -123,12 +123,26 @@ fn call_with_retries(caller: &Party, callee_name: &str, extra: &[&str]) -> (Proc
         }
         std::thread::sleep(Duration::from_secs(5));
     }
-    let log = std::fs::read_to_string(log_of(caller)).unwrap_or_default();
-    let tail: Vec<&str> = log.lines().rev().take(40).collect();
+    // Both logs (the callee's home is beside the caller's), without the
+    // path selector's once-a-second complaint that no more guards exist.
+    let tail = |path: PathBuf| {
+        let log = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| !l.contains("tor_netdir: Requested"))
+            .collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    };
+    let callee_log = caller
+        .home
+        .parent()
+        .map(|d| d.join(callee_name).join("cli.log"))
+        .unwrap_or_default();
     panic!(
-        "{} could not reach {callee_name}; its log ends:\n{}",
+        "{} could not reach {callee_name}; its log ends:\n{}\n\n{callee_name}'s log ends:\n{}",
         caller.name,
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        tail(log_of(caller)),
+        tail(callee_log)
     );
 }
 

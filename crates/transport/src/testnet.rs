@@ -12,8 +12,10 @@
 //! `TestingTorNetwork 1`, `V3AuthVotingInterval 20` (a consensus in
 //! 15–30 s), `Schedulers Vanilla` (KIST gives RTT spikes on loopback), relays
 //! with `ExitPolicy accept 127.0.0.0/8:*`, and `ConsensusParams
-//! hsdir_interval=8` (8-minute time periods). With the `tor` feature,
-//! [`TestNet::tor_settings`] gives the arti settings for this network.
+//! hsdir_interval=8 cbtmintimeout=2000` (8-minute time periods; a floor
+//! under the learned circuit-build timeout, see [`CBT_MIN_TIMEOUT_MS`]).
+//! With the `tor` feature, [`TestNet::tor_settings`] gives the arti
+//! settings for this network.
 //!
 //! Nothing here reaches beyond 127.0.0.1: the relays' DNS self-tests are
 //! off and every address in the configuration is loopback.
@@ -26,6 +28,20 @@ use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The floor under every client's learned circuit-build timeout on this
+/// network, in ms (consensus parameter `cbtmintimeout`).
+///
+/// Circuits on loopback build in a few milliseconds, so after ~100 circuits
+/// arti learns a timeout of a few tens of ms (45 ms was seen) and persists
+/// it. On a loaded 2-core machine, with a relay just killed, builds then
+/// exceed it and every onion-service circuit fails as "took too long to
+/// build" for minutes, which no real network does (there the learned
+/// timeout follows real build times of hundreds of ms). The floor keeps
+/// learning on but out of that artefact; a dead relay still fails a
+/// circuit at once (connection refused), so failure detection is no
+/// slower.
+pub const CBT_MIN_TIMEOUT_MS: u32 = 2000;
 
 /// Parameters of the network.
 #[derive(Clone, Debug)]
@@ -387,7 +403,7 @@ fn torrc(n: &Node, auth_lines: &str, opts: &TestNetOptions) -> String {
             "AuthoritativeDirectory 1\n\
                  V3AuthoritativeDirectory 1\n\
                  AuthDirMaxServersPerAddr 0\n\
-                 ConsensusParams hsdir_interval={}\n\
+                 ConsensusParams hsdir_interval={} cbtmintimeout={CBT_MIN_TIMEOUT_MS}\n\
                  ExitPolicy reject *:*\n",
             opts.hsdir_interval
         );
@@ -508,7 +524,8 @@ impl TestNet {
     }
 
     /// The arti settings for this network: its authorities, the
-    /// authorities as fallback caches, `hsdir_interval`, subnet prefixes
+    /// authorities as fallback caches, `hsdir_interval` and
+    /// `cbtmintimeout` (the consensus says the same), subnet prefixes
     /// past /32 (loopback relays count as distinct), local addresses
     /// allowed.
     #[cfg(feature = "tor")]
@@ -529,6 +546,10 @@ impl TestNet {
         s.net_params.push((
             "hsdir_interval".to_owned(),
             i32::try_from(self.hsdir_interval).unwrap_or(8),
+        ));
+        s.net_params.push((
+            "cbtmintimeout".to_owned(),
+            i32::try_from(CBT_MIN_TIMEOUT_MS).unwrap_or(i32::MAX),
         ));
         s
     }
