@@ -5,7 +5,8 @@
 //! Alice and Bob each create a Tor identity, run their onion service once to
 //! learn their cards, and import each other's. Alice calls Bob with 60 s of
 //! speech: the call is authenticated by Bob calling Alice's onion address
-//! back, voice runs on both circuits, the SAS are equal, and Bob's recording
+//! back, Alice measures candidate circuits and keeps the fastest two, voice
+//! runs on every kept circuit, the SAS are equal, and Bob's recording
 //! scores PESQ-WB ≥ 3.3. Then Bob calls Alice and a relay is killed
 //! mid-call: the call survives on the other circuit, or ends and is placed
 //! again. Figures are printed (`--nocapture`).
@@ -191,6 +192,16 @@ fn late_loss(ended: &Value) -> f64 {
     1000.0 * con / (dec + con).max(1.0)
 }
 
+/// Paths up in the last `quality` event of `p`.
+fn last_paths(p: &Proc) -> u64 {
+    p.seen
+        .iter()
+        .rev()
+        .find(|v| v["event"] == "quality")
+        .and_then(|v| v["paths"].as_u64())
+        .unwrap_or(0)
+}
+
 fn max_paths(p: &Proc) -> u64 {
     p.seen
         .iter()
@@ -296,15 +307,25 @@ fn two_clis_call_each_other_over_onion_services() {
     let ended_b = b.expect("ended", Duration::from_secs(30));
     assert_eq!(a.wait(Duration::from_secs(30)), 0, "{ended_a}");
     assert_eq!(b.wait(Duration::from_secs(30)), 0, "{ended_b}");
-    let paths = max_paths(&b).max(max_paths(&a));
-    assert_eq!(paths, 2, "no duplicate circuit (call-back) seen");
+    // The caller measured candidate circuits and kept the fastest two (the
+    // callee's call-back may make a third); each end saw two or more paths
+    // in its last report.
+    let (most, last) = (max_paths(&a).max(max_paths(&b)), last_paths(&a));
+    assert!(
+        last >= 2,
+        "the caller ended on {last} path(s) (at most {most})"
+    );
+    assert!(
+        last_paths(&b) >= 2,
+        "the callee ended on fewer than 2 paths"
+    );
     let in0 = ended_a["audio"]["input_started_us"].as_u64().unwrap();
     let out0 = ended_b["audio"]["output_started_us"].as_u64().unwrap();
     let (pesq, delay) = score(dir.path(), &said, &heard_path, in0, out0);
     let late = late_loss(&ended_b);
     let dropped = &ended_b["audio"]["frames_late"];
     eprintln!(
-        "alice → bob: SAS {} equal, authenticated both ways, 2 circuits; setup {:.2} s after the stream opened ({:.0} ms from `call`); one-way delay {delay:.0} ms; late loss {late:.1} ‰ ({dropped} late packets dropped); PESQ-WB {pesq:.2}",
+        "alice → bob: SAS {} equal, authenticated both ways, {last} of up to {most} circuits kept; setup {:.2} s after the stream opened ({:.0} ms from `call`); one-way delay {delay:.0} ms; late loss {late:.1} ‰ ({dropped} late packets dropped); PESQ-WB {pesq:.2}",
         ea["sas"],
         after_stream,
         ea["setup_ms"].as_f64().unwrap_or(f64::NAN)
