@@ -350,13 +350,8 @@ impl Config {
             ..susurro_transport::ModuleConfig::default()
         };
         if self.network.mode == Mode::Tor {
-            t.tor = Some(self.tor_settings()?);
-            // Tor's delay varies far more than a LAN's: start deeper
-            // (transport's `jitter::tunables` has the values and why).
-            t.set_jitter_profile(susurro_transport::JitterProfile::Tor);
-            t.driver.connect_timeout = Duration::from_secs(120);
-            t.driver.handshake_timeout = Duration::from_secs(60);
-            t.step_timeout = Duration::from_secs(30);
+            // The same tuning as the transport box's (`susurro-box`).
+            t.use_tor(self.tor_settings()?);
         }
         Ok(t)
     }

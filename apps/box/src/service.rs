@@ -1,0 +1,289 @@
+//! The running box: the module host with one serial link to the trusted
+//! side (cryptor, storage and ui live there), the transport module, and a
+//! small pump between them that
+//!
+//! - holds the trusted side to the box's network mode (a Tor box never
+//!   opens a direct listener that would reveal its address, and a direct
+//!   box never starts Tor) and to its port, if one is configured;
+//! - answers a repeated Tor `NetworkConfig` with the latest status, so a
+//!   front end that (re)connects to a box whose onion service already runs
+//!   learns the progress and the address at once;
+//! - ends the calls in progress when the link goes down (a cable pulled):
+//!   without the trusted side a call cannot go on, and its peer learns at
+//!   once rather than after its dead-peer timeout.
+//!
+//! The link itself reopens the serial device when it comes back (the host's
+//! link task polls it, backing off from 20 ms to 2 s).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use susurro_host::{Endpoint, HostBuilder, HostStats, LinkSpec, SerialConnector};
+use susurro_wire::{
+    Address, CallId, Envelope, ErrorCode, ErrorReport, Message, ModuleId, NetMode, NetworkConfig,
+    NetworkStatus, Terminate,
+};
+use tokio::sync::{mpsc, watch};
+use tracing::{info, warn};
+
+use crate::config::BoxConfig;
+
+/// The link's name in the host (and in the logs).
+const LINK: &str = "trusted";
+
+/// How often the link's state is looked at.
+const LINK_POLL: Duration = Duration::from_millis(100);
+
+/// Runs the box until `stop` turns true.
+///
+/// # Errors
+/// The module host cannot start.
+pub async fn run(cfg: BoxConfig, mut stop: watch::Receiver<bool>) -> Result<()> {
+    let device = cfg.device.display().to_string();
+    let mut host = HostBuilder::new("box")
+        .endpoint(ModuleId::Transport)
+        .link(LinkSpec::new(
+            LINK,
+            &[ModuleId::Cryptor],
+            SerialConnector::new(device.clone(), cfg.baud),
+        ))
+        .start()
+        .context("cannot start the module host")?;
+    let ep = host
+        .endpoint(ModuleId::Transport)
+        .context("the host has no transport endpoint")?;
+    info!(
+        device = %device,
+        baud = cfg.baud,
+        mode = mode_name(cfg.mode),
+        state_dir = %cfg.state_dir.display(),
+        "transport box starting; waiting for the trusted side on the serial link"
+    );
+    let (to_module, module_rx) = mpsc::unbounded_channel();
+    let (module_tx, from_module) = mpsc::unbounded_channel();
+    let module = tokio::spawn(susurro_transport::run_module(
+        cfg.transport(),
+        module_rx,
+        module_tx,
+    ));
+    let mut pump = Pump {
+        mode: cfg.mode,
+        port: cfg.port,
+        last_config: None,
+        last_status: None,
+        calls: BTreeSet::new(),
+        link_up: false,
+        connects: 0,
+    };
+    pump.run(ep, to_module, from_module, host.stats(), &mut stop)
+        .await;
+    // Dropping the module's input (inside `run`) stops it: its calls close.
+    let _ = module.await;
+    host.shutdown().await.context("module host")?;
+    info!("transport box stopped");
+    Ok(())
+}
+
+fn mode_name(m: NetMode) -> &'static str {
+    match m {
+        NetMode::Tor => "tor",
+        NetMode::Direct => "direct",
+    }
+}
+
+/// The pump's view of the traffic.
+struct Pump {
+    mode: NetMode,
+    port: Option<u16>,
+    last_config: Option<NetworkConfig>,
+    last_status: Option<NetworkStatus>,
+    /// Calls the module has open.
+    calls: BTreeSet<CallId>,
+    link_up: bool,
+    connects: u64,
+}
+
+impl Pump {
+    async fn run(
+        &mut self,
+        mut ep: Endpoint,
+        to_module: mpsc::UnboundedSender<Envelope>,
+        mut from_module: mpsc::UnboundedReceiver<Envelope>,
+        stats: std::sync::Arc<HostStats>,
+        stop: &mut watch::Receiver<bool>,
+    ) {
+        let mut tick = tokio::time::interval(LINK_POLL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                m = ep.recv() => match m {
+                    Some(env) => {
+                        for env in self.on_trusted(env, &ep) {
+                            if to_module.send(env).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    None => return,
+                },
+                m = from_module.recv() => match m {
+                    Some(env) => {
+                        self.on_transport(&env);
+                        if ep.send_envelope(env).is_err() {
+                            return;
+                        }
+                    }
+                    None => return,
+                },
+                _ = tick.tick() => {
+                    for env in self.link_state(&stats) {
+                        if to_module.send(env).is_err() {
+                            return;
+                        }
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// A message from the trusted side: what to pass to the module.
+    fn on_trusted(&mut self, env: Envelope, ep: &Endpoint) -> Vec<Envelope> {
+        let Message::NetworkConfig(mut m) = env.msg else {
+            if let Message::Dial(d) = &env.msg {
+                self.calls.insert(d.call);
+            }
+            return vec![env];
+        };
+        if m.mode != self.mode {
+            warn!(
+                asked = mode_name(m.mode),
+                serves = mode_name(self.mode),
+                "the trusted side asked for a network mode this box does not serve; refused (change [network] mode in the box's configuration)"
+            );
+            let _ = ep.send(
+                ModuleId::Cryptor,
+                ErrorReport {
+                    call: 0,
+                    code: ErrorCode::TransportDown,
+                },
+            );
+            let _ = ep.send(
+                ModuleId::Cryptor,
+                NetworkStatus {
+                    bootstrap_percent: 0,
+                    onion_published: false,
+                    listening: false,
+                    address: Address::None,
+                },
+            );
+            return Vec::new();
+        }
+        if let Some(port) = self.port
+            && m.listen
+            && m.port != port
+        {
+            info!(
+                asked = m.port,
+                port, "serving on the configured port instead of the one asked for"
+            );
+            m.port = port;
+        }
+        info!(
+            mode = mode_name(m.mode),
+            listen = m.listen,
+            port = m.port,
+            "network configuration from the trusted side"
+        );
+        // The module says nothing to a Tor configuration it already runs.
+        if m.mode == NetMode::Tor
+            && self.last_config.as_ref() == Some(&m)
+            && let Some(st) = &self.last_status
+        {
+            let _ = ep.send(ModuleId::Cryptor, st.clone());
+        }
+        self.last_config = Some(m.clone());
+        vec![Envelope::new(env.src, env.dst, m)]
+    }
+
+    /// A message from the module (to the trusted side): what it says about
+    /// calls and the network.
+    fn on_transport(&mut self, env: &Envelope) {
+        match &env.msg {
+            Message::NetworkStatus(st) => {
+                if self.last_status.as_ref() != Some(st) {
+                    info!(
+                        bootstrap_percent = st.bootstrap_percent,
+                        listening = st.listening,
+                        onion_published = st.onion_published,
+                        address = %describe(&st.address),
+                        "network status"
+                    );
+                }
+                self.last_status = Some(st.clone());
+            }
+            Message::ErrorReport(e) => {
+                warn!(call = e.call, code = ?e.code, "transport error reported to the trusted side");
+            }
+            Message::Terminated(t) => {
+                self.calls.remove(&t.call);
+                info!(call = t.call, reason = ?t.reason, "call closed");
+            }
+            Message::SessionReady(s) => {
+                let first_path = self.calls.insert(s.call);
+                info!(call = s.call, first_path, "call connected");
+            }
+            Message::ObfuscationOpen(o) => {
+                self.calls.insert(o.call);
+            }
+            _ => {}
+        }
+    }
+
+    /// Looks at the link: logs a change, and on a link that went down
+    /// closes every call (what to send the module).
+    fn link_state(&mut self, stats: &HostStats) -> Vec<Envelope> {
+        let snap = stats.link(LINK).unwrap_or_default();
+        let mut out = Vec::new();
+        if snap.up && !self.link_up {
+            info!(
+                connects = snap.connects,
+                "link to the trusted side up"
+            );
+        } else if !snap.up && self.link_up {
+            warn!(
+                calls = self.calls.len(),
+                "link to the trusted side down (device gone or peer silent); closing the calls in progress and waiting for it to come back"
+            );
+            out.extend(self.calls.iter().map(|&call| {
+                Envelope::new(ModuleId::Cryptor, ModuleId::Transport, Terminate { call })
+            }));
+        }
+        if snap.connects != self.connects && !snap.up && snap.connects > self.connects {
+            info!(connects = snap.connects, "serial device open; waiting for the link handshake");
+        }
+        self.connects = snap.connects;
+        self.link_up = snap.up;
+        out
+    }
+}
+
+/// An address for the log (public: the onion address or host:port).
+fn describe(a: &Address) -> String {
+    match a {
+        Address::None => "none".to_owned(),
+        Address::Tcp { host, port } => format!("{}:{port}", host.as_str()),
+        Address::Onion { key, port } => onion(key, *port),
+    }
+}
+
+#[cfg(feature = "tor")]
+fn onion(key: &[u8; 32], port: u16) -> String {
+    format!("{}:{port}", susurro_transport::tor::onion_host(key))
+}
+
+#[cfg(not(feature = "tor"))]
+fn onion(_key: &[u8; 32], port: u16) -> String {
+    format!("<onion>:{port}")
+}
