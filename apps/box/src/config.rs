@@ -257,6 +257,9 @@ mod tests {
             "{:#}",
             BoxConfig::load(Path::new("/nonexistent/box.toml")).unwrap_err()
         );
-        assert!(e.contains("/nonexistent/box.toml") && e.contains("--config"), "{e}");
+        assert!(
+            e.contains("/nonexistent/box.toml") && e.contains("--config"),
+            "{e}"
+        );
     }
 }

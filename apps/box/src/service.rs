@@ -247,10 +247,7 @@ impl Pump {
         let snap = stats.link(LINK).unwrap_or_default();
         let mut out = Vec::new();
         if snap.up && !self.link_up {
-            info!(
-                connects = snap.connects,
-                "link to the trusted side up"
-            );
+            info!(connects = snap.connects, "link to the trusted side up");
         } else if !snap.up && self.link_up {
             warn!(
                 calls = self.calls.len(),
@@ -261,7 +258,10 @@ impl Pump {
             }));
         }
         if snap.connects != self.connects && !snap.up && snap.connects > self.connects {
-            info!(connects = snap.connects, "serial device open; waiting for the link handshake");
+            info!(
+                connects = snap.connects,
+                "serial device open; waiting for the link handshake"
+            );
         }
         self.connects = snap.connects;
         self.link_up = snap.up;

@@ -240,6 +240,7 @@ pub async fn init(
                 .to_owned(),
             ),
         },
+        transport_box: crate::config::TransportBox::default(),
     };
     std::fs::create_dir_all(&home.data_dir)
         .map_err(|e| Failure::error(format!("cannot create {}: {e}", home.data_dir.display())))?;
@@ -663,7 +664,10 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
     nc.transport = cfg
         .transport(&home)
         .map_err(|e| Failure::usage(format!("{e:#}")))?;
-    nc.transport_serial = g.transport_serial.clone();
+    nc.transport_serial = g
+        .transport_serial
+        .clone()
+        .or_else(|| cfg.transport_box.serial.clone());
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
     let mut front = Front::start(ep, node.clock)?;
@@ -830,6 +834,7 @@ async fn session(
     }
     let mut result: Option<Result<(), Failure>> = None;
     let mut store_lost = None;
+    let mut box_lost = None;
     loop {
         while let Some(ev) = front.event() {
             if let UiEvent::Error(
@@ -838,12 +843,18 @@ async fn session(
             {
                 store_lost = Some(e.to_string());
             }
+            if let UiEvent::Error(e @ UserError::TransportDisconnectedCallEnded) = &ev {
+                box_lost = Some(e.to_string());
+            }
             if let Some(r) = render(g, front.view(), &ev, called_at, node).await {
                 // A call that ended because the key store went away is a
                 // store failure, whatever the call's own reason says.
-                result = Some(match store_lost.take() {
-                    Some(msg) => Err(Failure::new(Code::Store, msg)),
-                    None => r,
+                // One that ended because the transport box went away
+                // ended abnormally (the ui hung up locally).
+                result = Some(match (store_lost.take(), box_lost.take()) {
+                    (Some(msg), _) => Err(Failure::new(Code::Store, msg)),
+                    (None, Some(msg)) => Err(Failure::new(Code::CallAborted, msg)),
+                    (None, None) => r,
                 });
             }
             match &ev {
@@ -1057,6 +1068,33 @@ async fn render(
                         &json!({"event": "quality", "rtt_ms": q.rtt_ms, "loss_permille": q.loss_permille, "late_permille": q.late_permille, "jitter_ms": q.jitter_ms, "paths": q.paths})
                             .to_string(),
                     );
+            }
+        }
+        UiEvent::Network => {
+            // A transport box's state, when there is one (its link came up
+            // or went down, or its network progressed).
+            if let Some(up) = v.network.transport_link {
+                let n = &v.network;
+                let address = address_text(&n.address);
+                out(
+                    g,
+                    json!({"event": "box", "connected": up, "bootstrap_percent": n.bootstrap_percent, "listening": n.listening, "published": n.onion_published, "address": address}),
+                    || {
+                        if up {
+                            format!(
+                                "Network box: connected; network {} %, {}, address {address}.",
+                                n.bootstrap_percent,
+                                if n.listening {
+                                    "listening"
+                                } else {
+                                    "not listening"
+                                }
+                            )
+                        } else {
+                            "Network box: disconnected.".to_owned()
+                        }
+                    },
+                );
             }
         }
         UiEvent::Error(e) => {

@@ -20,6 +20,9 @@
 //! bitrate = 16000       # Opus bit/s, wideband, constant: 32000 by default;
 //!                       # 16000 is the low-bandwidth setting (slow direct links)
 //!
+//! [box]                 # a transport box (susurro-box) instead of
+//! serial = "/dev/ttyACM0"  # transport in this process
+//!
 //! [tor]                 # only for a private Tor network (tests)
 //! authorities = ["<40 hex: v3 identity>"]
 //! fallbacks = [{ rsa = "<40 hex>", ed = "<64 hex>", or_port = "127.0.0.1:5000" }]
@@ -142,6 +145,31 @@ pub struct Config {
     /// A private Tor network instead of the public one (tests).
     #[serde(default, skip_serializing_if = "Tor::is_public")]
     pub tor: Tor,
+    /// `[box]`: a transport box (the network side on its own computer,
+    /// `susurro-box`) instead of transport in this process.
+    #[serde(
+        default,
+        rename = "box",
+        skip_serializing_if = "TransportBox::is_unset"
+    )]
+    pub transport_box: TransportBox,
+}
+
+/// `[box]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransportBox {
+    /// Serial device of the link to the box (e.g. /dev/ttyACM0); `None`:
+    /// transport runs in this process.
+    pub serial: Option<String>,
+}
+
+impl TransportBox {
+    /// True when no box is configured.
+    #[must_use]
+    pub fn is_unset(&self) -> bool {
+        self.serial.is_none()
+    }
 }
 
 /// How calls travel.
@@ -448,6 +476,19 @@ local_network = true
         assert_eq!(cfg.tor_settings().unwrap(), TorSettings::default());
         // The public network writes no [tor] section.
         assert!(!toml::to_string(&cfg).unwrap().contains("[tor]"));
+    }
+
+    #[test]
+    fn a_transport_box_is_kept_and_absent_by_default() {
+        let base = "name = \"bob\"\n[network]\nhost = \"h\"\nport = 1\n";
+        let cfg: Config = toml::from_str(base).unwrap();
+        assert!(cfg.transport_box.is_unset());
+        assert!(!toml::to_string(&cfg).unwrap().contains("[box]"));
+        let cfg: Config =
+            toml::from_str(&format!("{base}[box]\nserial = \"/dev/ttyACM0\"\n")).unwrap();
+        assert_eq!(cfg.transport_box.serial.as_deref(), Some("/dev/ttyACM0"));
+        let back: Config = toml::from_str(&toml::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
     }
 
     #[test]
