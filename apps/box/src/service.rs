@@ -15,7 +15,8 @@
 //! The link itself reopens the serial device when it comes back (the host's
 //! link task polls it, backing off from 20 ms to 2 s).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -72,12 +73,12 @@ pub async fn run(cfg: BoxConfig, mut stop: watch::Receiver<bool>) -> Result<()> 
         port: cfg.port,
         last_config: None,
         last_status: None,
-        calls: BTreeSet::new(),
+        calls: BTreeMap::new(),
         link_up: false,
         connects: 0,
+        stats: host.stats(),
     };
-    pump.run(ep, to_module, from_module, host.stats(), &mut stop)
-        .await;
+    pump.run(ep, to_module, from_module, &mut stop).await;
     // Dropping the module's input (inside `run`) stops it: its calls close.
     let _ = module.await;
     host.shutdown().await.context("module host")?;
@@ -98,10 +99,12 @@ struct Pump {
     port: Option<u16>,
     last_config: Option<NetworkConfig>,
     last_status: Option<NetworkStatus>,
-    /// Calls the module has open.
-    calls: BTreeSet<CallId>,
+    /// Calls the module has open, each with the serial stream it began
+    /// on (the link's count of opened streams then).
+    calls: BTreeMap<CallId, u64>,
     link_up: bool,
     connects: u64,
+    stats: Arc<HostStats>,
 }
 
 impl Pump {
@@ -110,7 +113,6 @@ impl Pump {
         mut ep: Endpoint,
         to_module: mpsc::UnboundedSender<Envelope>,
         mut from_module: mpsc::UnboundedReceiver<Envelope>,
-        stats: std::sync::Arc<HostStats>,
         stop: &mut watch::Receiver<bool>,
     ) {
         let mut tick = tokio::time::interval(LINK_POLL);
@@ -137,7 +139,7 @@ impl Pump {
                     None => return,
                 },
                 _ = tick.tick() => {
-                    for env in self.link_state(&stats) {
+                    for env in self.link_state() {
                         if to_module.send(env).is_err() {
                             return;
                         }
@@ -152,7 +154,7 @@ impl Pump {
     fn on_trusted(&mut self, env: Envelope, ep: &Endpoint) -> Vec<Envelope> {
         let Message::NetworkConfig(mut m) = env.msg else {
             if let Message::Dial(d) = &env.msg {
-                self.calls.insert(d.call);
+                self.track(d.call);
             }
             return vec![env];
         };
@@ -231,37 +233,54 @@ impl Pump {
                 info!(call = t.call, reason = ?t.reason, "call closed");
             }
             Message::SessionReady(s) => {
-                let first_path = self.calls.insert(s.call);
+                let first_path = self.track(s.call);
                 info!(call = s.call, first_path, "call connected");
             }
             Message::ObfuscationOpen(o) => {
-                self.calls.insert(o.call);
+                self.track(o.call);
             }
             _ => {}
         }
     }
 
-    /// Looks at the link: logs a change, and on a link that went down
-    /// closes every call (what to send the module).
-    fn link_state(&mut self, stats: &HostStats) -> Vec<Envelope> {
-        let snap = stats.link(LINK).unwrap_or_default();
+    /// Records a call on the current stream; true if it is new.
+    fn track(&mut self, call: CallId) -> bool {
+        let stream = self.stats.link(LINK).map_or(0, |l| l.connects);
+        match self.calls.entry(call) {
+            std::collections::btree_map::Entry::Occupied(_) => false,
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(stream);
+                true
+            }
+        }
+    }
+
+    /// Looks at the link: logs a change, and when the link went down (or
+    /// the stream was reopened since the last look, so it went down in
+    /// between) closes the calls that began on an earlier stream (what to
+    /// send the module). A call that began on the new stream stays.
+    fn link_state(&mut self) -> Vec<Envelope> {
+        let snap = self.stats.link(LINK).unwrap_or_default();
+        let reopened = self.connects != 0 && snap.connects != self.connects;
         let mut out = Vec::new();
-        if snap.up && !self.link_up {
-            info!(connects = snap.connects, "link to the trusted side up");
-        } else if !snap.up && self.link_up {
+        if (self.link_up && !snap.up) || reopened {
+            let stale: Vec<CallId> = self
+                .calls
+                .iter()
+                .filter(|&(_, &stream)| !snap.up || stream < snap.connects)
+                .map(|(&call, _)| call)
+                .collect();
             warn!(
-                calls = self.calls.len(),
+                calls = stale.len(),
                 "link to the trusted side down (device gone or peer silent); closing the calls in progress and waiting for it to come back"
             );
-            out.extend(self.calls.iter().map(|&call| {
+            out.extend(stale.into_iter().map(|call| {
                 Envelope::new(ModuleId::Cryptor, ModuleId::Transport, Terminate { call })
             }));
+            self.link_up = false;
         }
-        if snap.connects != self.connects && !snap.up && snap.connects > self.connects {
-            info!(
-                connects = snap.connects,
-                "serial device open; waiting for the link handshake"
-            );
+        if snap.up && !self.link_up {
+            info!(connects = snap.connects, "link to the trusted side up");
         }
         self.connects = snap.connects;
         self.link_up = snap.up;

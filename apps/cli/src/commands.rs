@@ -713,9 +713,10 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         if target.is_none() {
             let card = own_card(&mut front, &cfg).await?;
             let addr = address_text(&address);
+            let boxed = front.view().network.transport_link;
             out(
                 g,
-                json!({"event": "listening", "address": addr, "uri": card}),
+                json!({"event": "listening", "address": addr, "uri": card, "box": boxed}),
                 || {
                     format!(
                         "Listening for calls on your onion service {addr}.\nYour card: {card}\nCtrl-C to stop."
@@ -733,9 +734,14 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
             })
             .await?;
         let addr = address_text(&front.view().network.address);
-        out(g, json!({"event": "listening", "address": addr}), || {
-            format!("Listening for calls on {addr}. Ctrl-C to stop.")
-        });
+        // `box`: whether a transport box's link is up (null: transport in
+        // this process).
+        let boxed = front.view().network.transport_link;
+        out(
+            g,
+            json!({"event": "listening", "address": addr, "box": boxed}),
+            || format!("Listening for calls on {addr}. Ctrl-C to stop."),
+        );
     }
     let so = SessionOpts {
         auto_accept: opts.auto_accept,

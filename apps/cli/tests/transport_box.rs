@@ -1,0 +1,364 @@
+//! The transport box (`susurro-box`, apps/box) in whole calls: Bob's
+//! transport runs in the box binary across a `socat` pty pair, as on a
+//! Raspberry Pi; his storage, cryptor and ui are in `susurro-cli`
+//! processes. The box binary is the workspace's (built by `cargo test
+//! --workspace`, or `cargo build -p susurro-box` before `cargo test -p
+//! susurro-cli --test transport_box`); the tests fail if it is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Proc, call, free_port, pair};
+use susurro_host::testing::PtyPair;
+
+const SHORT: Duration = Duration::from_secs(20);
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("susurro-box-")
+        .tempdir()
+        .unwrap()
+}
+
+/// The box binary beside `susurro-cli`.
+fn box_exe() -> PathBuf {
+    let p = Path::new(common::EXE).with_file_name("susurro-box");
+    assert!(
+        p.exists(),
+        "{} is missing: build it first (cargo build -p susurro-box)",
+        p.display()
+    );
+    p
+}
+
+/// A running `susurro-box`, its log (stderr, debug level) in a file.
+struct BoxProc {
+    child: Child,
+    log: PathBuf,
+}
+
+impl BoxProc {
+    /// Writes a configuration for a direct-mode box on `device` and
+    /// starts the box.
+    fn start(dir: &Path, device: &Path, port: Option<u16>) -> Self {
+        let state = dir.join("box-state");
+        let conf = dir.join("box.toml");
+        let port_line = port.map_or_else(String::new, |p| format!("port = {p}\n"));
+        std::fs::write(
+            &conf,
+            format!(
+                "state_dir = \"{}\"\n[link]\ndevice = \"{}\"\nbaud = 115200\n[network]\nmode = \"direct\"\nlisten = \"127.0.0.1\"\n{port_line}",
+                state.display(),
+                device.display()
+            ),
+        )
+        .unwrap();
+        let log = dir.join("box.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let child = Command::new(box_exe())
+            .arg("--config")
+            .arg(&conf)
+            .env("SUSURRO_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log has a line containing `text`.
+    fn expect_log(&self, text: &str, within: Duration) {
+        self.expect_log_n(text, 1, within);
+    }
+
+    /// Waits until the log has `n` lines containing `text`.
+    fn expect_log_n(&self, text: &str, n: usize, within: Duration) {
+        let end = Instant::now() + within;
+        while self.log().matches(text).count() < n {
+            assert!(
+                Instant::now() < end,
+                "the box did not log {text:?} within {within:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn assert_running(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the box exited:\n{}",
+            self.log()
+        );
+    }
+
+    /// SIGTERM, then the exit code within 10 s.
+    fn stop(mut self) -> i32 {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < end, "the box ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for BoxProc {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("the box's log:\n{}", self.log());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bob's arguments for transport on the box at the pty's `b` end.
+fn bob_box_args(pty: &PtyPair) -> Vec<String> {
+    vec![
+        "--transport-serial".to_owned(),
+        pty.b().to_str().unwrap().to_owned(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Bob listens through the box; Alice calls; they talk, Bob hangs up. The
+/// box serves on its configured port, not the one Bob's front end asks
+/// for, and the front end sees the box connected.
+#[test]
+fn a_whole_call_through_the_box_binary() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let pty = PtyPair::lasting(&format!("box-call-{}", free_port())).unwrap();
+    let mut bx = BoxProc::start(dir.path(), pty.a(), Some(bob.port));
+    // Bob's front end asks for another port: the box's wins, so Alice
+    // reaches him at the port on his card.
+    let other = free_port().to_string();
+    let mut args = bob_box_args(&pty);
+    args.extend(["--port".to_owned(), other]);
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &strs(&args));
+    assert_eq!(ea["sas"], eb["sas"]);
+    let listening = b
+        .seen
+        .iter()
+        .find(|v| v["event"] == "listening")
+        .unwrap()
+        .clone();
+    assert_eq!(listening["box"], true, "{listening}");
+    assert_eq!(
+        listening["address"],
+        format!("tcp:127.0.0.1:{}", bob.port),
+        "{listening}"
+    );
+    b.send("hangup");
+    assert_eq!(a.expect("ended", SHORT)["reason"], "RemoteHangup");
+    assert_eq!(b.expect("ended", SHORT)["reason"], "LocalHangup");
+    assert_eq!(b.wait(SHORT), 0);
+    assert_eq!(a.wait(SHORT), 0);
+    bx.assert_running();
+    let log = bx.log();
+    for line in [
+        "link to the trusted side up",
+        "serving on the configured port instead of the one asked for",
+        "call connected",
+        "call closed",
+    ] {
+        assert!(log.contains(line), "no {line:?} in the box's log:\n{log}");
+    }
+    assert_eq!(bx.stop(), 0, "a clean stop on SIGTERM");
+}
+
+/// Pulls the serial link (the socat pair dies) while Bob's front end
+/// idles, and again in a call; each time it comes back at the same paths.
+/// The call ends at once on both sides, and the next call works.
+#[test]
+fn unplug_and_replug_while_idle_and_in_a_call() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let tag = format!("box-plug-{}", free_port());
+    let pty = PtyPair::lasting(&tag).unwrap();
+    let mut bx = BoxProc::start(dir.path(), pty.a(), None);
+    let args = bob_box_args(&pty);
+
+    // Idle: Bob listens, the cable goes and comes back.
+    let mut b = bob.spawn(&[&["listen", "--auto-accept", "--once"], &strs(&args)[..]].concat());
+    b.expect("listening", Duration::from_secs(30));
+    bx.expect_log("link to the trusted side up", SHORT);
+    drop(pty);
+    let gone = expect_box(&mut b, false, SHORT);
+    assert_eq!(gone["connected"], false);
+    bx.expect_log("link to the trusted side down", SHORT);
+    let pty = PtyPair::lasting(&tag).unwrap();
+    expect_box(&mut b, true, SHORT);
+    bx.expect_log_n("link to the trusted side up", 2, SHORT);
+    let mut a = alice.spawn(&["call", "bob"]);
+    a.expect("established", Duration::from_secs(60));
+    b.expect("established", SHORT);
+    a.expect_phase("InCall", Duration::from_secs(10));
+    b.expect_phase("InCall", Duration::from_secs(10));
+
+    // In a call: the cable goes; both sides end the call promptly.
+    let t = Instant::now();
+    drop(pty);
+    let end_b = b.expect("ended", Duration::from_secs(10));
+    let b_after = t.elapsed();
+    let end_a = a.expect("ended", Duration::from_secs(10));
+    let a_after = t.elapsed();
+    assert!(
+        b.seen.iter().any(|v| v["event"] == "error"
+            && v["message"].as_str().unwrap_or("").contains("network box")),
+        "no clear error for Bob: {:?}",
+        b.seen
+    );
+    assert_eq!(b.wait(SHORT), 6, "ended abnormally: {end_b}");
+    // The box closes the call's connection as a hang-up: without its
+    // trusted side the call cannot go on.
+    assert_eq!(end_a["reason"], "RemoteHangup", "{end_a}");
+    assert_eq!(a.wait(SHORT), 0);
+    // Bob at once; Alice as soon as the box closes the call (well inside
+    // her 4 s dead-peer timeout).
+    assert!(b_after < Duration::from_secs(2), "Bob after {b_after:?}");
+    assert!(a_after < Duration::from_secs(3), "Alice after {a_after:?}");
+    bx.expect_log("closing the calls in progress", SHORT);
+    eprintln!("call ended after the unplug: Bob {b_after:?}, Alice {a_after:?}");
+
+    // Back: the next call works.
+    let pty = PtyPair::lasting(&tag).unwrap();
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &strs(&bob_box_args(&pty)));
+    assert_eq!(ea["sas"], eb["sas"]);
+    a.send("hangup");
+    a.expect("ended", SHORT);
+    b.expect("ended", SHORT);
+    assert_eq!(b.wait(SHORT), 0);
+    bx.assert_running();
+}
+
+/// The next `box` event with `connected == up`.
+fn expect_box(p: &mut Proc, up: bool, within: Duration) -> serde_json::Value {
+    let end = Instant::now() + within;
+    loop {
+        let v = p.expect("box", end.saturating_duration_since(Instant::now()));
+        if v["connected"] == up {
+            return v;
+        }
+    }
+}
+
+/// Whatever a serial peer sends, the box keeps running and serves the
+/// next real call: random bytes, runs of frame delimiters, frames whose
+/// check fails, and an endless frame.
+#[test]
+fn garbage_on_the_serial_link_does_not_crash_the_box() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let pty = PtyPair::lasting(&format!("box-junk-{}", free_port())).unwrap();
+    let mut bx = BoxProc::start(dir.path(), pty.a(), None);
+    bx.expect_log("stream open", SHORT);
+    {
+        let mut peer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(pty.b())
+            .unwrap();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            // xorshift64: a fixed, reproducible stream of junk.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed.to_le_bytes()
+        };
+        for round in 0..64 {
+            let mut junk = Vec::with_capacity(4096);
+            for _ in 0..512 {
+                junk.extend_from_slice(&next());
+            }
+            match round % 4 {
+                // Frames cut short by delimiters everywhere.
+                1 => junk.iter_mut().step_by(7).for_each(|b| *b = 0),
+                // Nothing but delimiters.
+                2 => junk.iter_mut().for_each(|b| *b = 0),
+                // One frame far longer than any message (no delimiter).
+                3 => junk.iter_mut().for_each(|b| *b |= 1),
+                _ => {}
+            }
+            peer.write_all(&junk).unwrap();
+        }
+        peer.flush().unwrap();
+    }
+    bx.expect_log("damaged frame dropped", SHORT);
+    std::thread::sleep(Duration::from_millis(500));
+    bx.assert_running();
+    // The real trusted side now: a whole call.
+    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &strs(&bob_box_args(&pty)));
+    assert_eq!(ea["sas"], eb["sas"]);
+    b.send("hangup");
+    a.expect("ended", SHORT);
+    b.expect("ended", SHORT);
+    assert_eq!(b.wait(SHORT), 0);
+    bx.assert_running();
+}
+
+/// `--check` accepts a good file and each bad value is refused by name,
+/// with exit code 1 and nothing started.
+#[test]
+fn the_box_configuration_is_checked_with_clear_errors() {
+    let dir = tmp();
+    let conf = dir.path().join("box.toml");
+    let run = |text: &str| {
+        std::fs::write(&conf, text).unwrap();
+        let out = Command::new(box_exe())
+            .arg("--config")
+            .arg(&conf)
+            .arg("--check")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (code, text) = run("[link]\ndevice = \"/dev/ttyUSB0\"\n[network]\nmode = \"direct\"\n");
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("/dev/ttyUSB0") && text.contains("valid"),
+        "{text}"
+    );
+    for (bad, named) in [
+        ("[link]\nbaud = 1234\n", "[link] baud 1234"),
+        ("[network]\nmode = \"udp\"\n", "[network] mode"),
+        ("[network]\nport = 0\n", "[network] port"),
+        ("[network]\nlisten = \"here\"\n", "[network] listen"),
+        ("[link]\ndevice = \"ttyACM0\"\n", "[link] device"),
+    ] {
+        let (code, text) = run(bad);
+        assert_eq!(code, Some(1), "{bad:?}: {text}");
+        assert!(text.contains(named), "{bad:?}: {text}");
+    }
+    let help = Command::new(box_exe()).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for topic in ["/etc/susurro/box.toml", "state_dir", "journalctl", "never"] {
+        assert!(help.contains(topic), "--help does not mention {topic:?}");
+    }
+}
