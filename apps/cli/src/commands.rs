@@ -959,7 +959,15 @@ async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failur
                 ),
                 None => "no call".to_owned(),
             };
-            out(g, json!({"event": "status", "text": s}), || s.clone());
+            // Messages the router refused (a module, or a transport box,
+            // sending what it may not) and the box's link.
+            let refused = v.counters.route_refused;
+            let boxed = v.network.transport_link;
+            out(
+                g,
+                json!({"event": "status", "text": s, "route_refused": refused, "box": boxed}),
+                || format!("{s}; refused messages {refused}"),
+            );
             Ok(())
         }
         "help" => {

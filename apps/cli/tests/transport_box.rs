@@ -362,3 +362,149 @@ fn the_box_configuration_is_checked_with_clear_errors() {
         assert!(help.contains(topic), "--help does not mention {topic:?}");
     }
 }
+
+/// A hostile box: the test speaks the link protocol on Alice's transport
+/// link and, besides a plausible network status, forges what a
+/// compromised box might try: deleting her contacts (transport to
+/// storage, and the same claiming to come from the ui), and a call state
+/// shown to her (transport to the ui, and claiming to be the cryptor).
+/// None of it reaches storage or the ui: the router refuses each, her
+/// contacts are intact, and no call appears.
+#[test]
+fn a_hostile_box_reaches_neither_storage_nor_the_ui() {
+    use susurro_wire::link::{Link, LinkConfig, LinkEvent};
+    use susurro_wire::{
+        CallPhase, CallState, ContactDelete, Envelope, Message, ModuleId, NetworkStatus, PathKind,
+    };
+
+    let dir = tmp();
+    let (alice, _bob) = pair(dir.path());
+    let ids: Vec<u64> = alice.json(&["contacts", "list"])["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let pty = PtyPair::lasting(&format!("box-evil-{}", free_port())).unwrap();
+    let device = pty.b().to_str().unwrap().to_owned();
+    let mut a = alice.spawn(&["listen", "--transport-serial", &device]);
+
+    // The fake box on the other end.
+    let port = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(pty.a())
+        .unwrap();
+    let mut reader = port.try_clone().unwrap();
+    let mut writer = port;
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        use std::io::Read;
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let t0 = Instant::now();
+    let now = || susurro_wire::Instant::from_micros(t0.elapsed().as_micros() as u64);
+    let mut link = Link::new(LinkConfig::default(), 0x0bad_b0c5, now());
+    let mut frame = vec![0u8; susurro_wire::frame::MAX_ENCODED];
+    let contact = u32::try_from(ids[0]).unwrap();
+    let forged = [
+        Envelope::new(
+            ModuleId::Transport,
+            ModuleId::Storage,
+            ContactDelete { id: contact },
+        ),
+        Envelope::new(
+            ModuleId::Ui,
+            ModuleId::Storage,
+            ContactDelete { id: contact },
+        ),
+        Envelope::new(
+            ModuleId::Transport,
+            ModuleId::Ui,
+            CallState {
+                call: 7,
+                phase: CallPhase::InCall,
+                path: PathKind::Tcp,
+            },
+        ),
+        Envelope::new(
+            ModuleId::Cryptor,
+            ModuleId::Ui,
+            CallState {
+                call: 7,
+                phase: CallPhase::InCall,
+                path: PathKind::Tcp,
+            },
+        ),
+    ];
+    let mut sent_at = None;
+    let end = Instant::now() + SHORT;
+    while sent_at.is_none_or(|t: Instant| t.elapsed() < Duration::from_secs(2)) {
+        assert!(Instant::now() < end, "the link to Alice never came up");
+        let mut out = Vec::new();
+        while let Some(n) = link.poll_transmit(now(), &mut frame) {
+            out.extend_from_slice(&frame[..n]);
+        }
+        if !out.is_empty() {
+            out.push(0);
+            writer.write_all(&out).unwrap();
+        }
+        let mut events = Vec::new();
+        if let Ok(bytes) = rx.recv_timeout(Duration::from_millis(10)) {
+            link.handle_input(now(), &bytes, |e| events.push(e));
+        }
+        link.handle_timeout(now(), |e| events.push(e));
+        for e in events {
+            if let LinkEvent::Message(env) = e
+                && let Message::NetworkConfig(m) = env.msg
+            {
+                // Play the box: listening where asked.
+                let status = NetworkStatus {
+                    bootstrap_percent: 100,
+                    onion_published: false,
+                    listening: true,
+                    address: susurro_wire::Address::Tcp {
+                        host: susurro_wire::Text::new("127.0.0.1").unwrap(),
+                        port: m.port,
+                    },
+                };
+                let _ = link.send(&Envelope::new(
+                    ModuleId::Transport,
+                    ModuleId::Cryptor,
+                    status,
+                ));
+            }
+        }
+        if sent_at.is_none() && link.is_up() {
+            for env in &forged {
+                link.send(env).unwrap();
+            }
+            sent_at = Some(Instant::now());
+        }
+    }
+    a.expect("listening", SHORT);
+    a.send("status");
+    let st = a.expect("status", SHORT);
+    assert_eq!(st["text"], "no call", "{st}");
+    assert_eq!(st["box"], true, "{st}");
+    assert!(
+        st["route_refused"].as_u64().unwrap() >= 4,
+        "not every forged message was refused: {st}"
+    );
+    a.send("quit");
+    assert_eq!(a.wait(SHORT), 0);
+    assert!(
+        !a.seen
+            .iter()
+            .any(|v| v["event"] == "phase" || v["event"] == "incoming"),
+        "a forged call state reached the ui: {:?}",
+        a.seen
+    );
+    assert_eq!(alice.contact_names(), vec!["bob".to_owned()]);
+}
