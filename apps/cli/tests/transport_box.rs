@@ -25,15 +25,32 @@ fn tmp() -> tempfile::TempDir {
         .unwrap()
 }
 
-/// The box binary beside `susurro-cli`.
+/// The box binary: `$SUSURRO_BOX_EXE` (scripts/box-arm64-test.sh names
+/// the arm64 build there), else the one beside `susurro-cli`.
 fn box_exe() -> PathBuf {
-    let p = Path::new(common::EXE).with_file_name("susurro-box");
+    let p = std::env::var_os("SUSURRO_BOX_EXE").map_or_else(
+        || Path::new(common::EXE).with_file_name("susurro-box"),
+        PathBuf::from,
+    );
     assert!(
         p.exists(),
         "{} is missing: build it first (cargo build -p susurro-box)",
         p.display()
     );
     p
+}
+
+/// A command running the box: under `$SUSURRO_BOX_RUNNER` if set (e.g.
+/// `qemu-aarch64` for the arm64 build).
+fn box_command() -> Command {
+    match std::env::var_os("SUSURRO_BOX_RUNNER") {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(box_exe());
+            c
+        }
+        None => Command::new(box_exe()),
+    }
 }
 
 /// A running `susurro-box`, its log (stderr, debug level) in a file.
@@ -60,7 +77,7 @@ impl BoxProc {
         .unwrap();
         let log = dir.join("box.log");
         let f = std::fs::File::create(&log).unwrap();
-        let child = Command::new(box_exe())
+        let child = box_command()
             .arg("--config")
             .arg(&conf)
             .env("SUSURRO_LOG", "debug")
@@ -324,7 +341,7 @@ fn the_box_configuration_is_checked_with_clear_errors() {
     let conf = dir.path().join("box.toml");
     let run = |text: &str| {
         std::fs::write(&conf, text).unwrap();
-        let out = Command::new(box_exe())
+        let out = box_command()
             .arg("--config")
             .arg(&conf)
             .arg("--check")
@@ -356,7 +373,7 @@ fn the_box_configuration_is_checked_with_clear_errors() {
         assert_eq!(code, Some(1), "{bad:?}: {text}");
         assert!(text.contains(named), "{bad:?}: {text}");
     }
-    let help = Command::new(box_exe()).arg("--help").output().unwrap();
+    let help = box_command().arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
     for topic in ["/etc/susurro/box.toml", "state_dir", "journalctl", "never"] {
         assert!(help.contains(topic), "--help does not mention {topic:?}");
