@@ -306,3 +306,139 @@ fn onion(key: &[u8; 32], port: u16) -> String {
 fn onion(_key: &[u8; 32], port: u16) -> String {
     format!("<onion>:{port}")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    /// A pump on a host with a transport and a cryptor endpoint: the
+    /// cryptor's endpoint plays the trusted side.
+    fn setup(mode: NetMode, port: Option<u16>) -> (Pump, Endpoint, Endpoint, susurro_host::Host) {
+        let mut host = HostBuilder::new("t")
+            .endpoint(ModuleId::Transport)
+            .endpoint(ModuleId::Cryptor)
+            .start()
+            .unwrap();
+        let transport = host.endpoint(ModuleId::Transport).unwrap();
+        let cryptor = host.endpoint(ModuleId::Cryptor).unwrap();
+        let pump = Pump {
+            mode,
+            port,
+            last_config: None,
+            last_status: None,
+            calls: BTreeMap::new(),
+            link_up: false,
+            connects: 0,
+            stats: host.stats(),
+        };
+        (pump, transport, cryptor, host)
+    }
+
+    fn config(mode: NetMode, port: u16) -> Envelope {
+        Envelope::new(
+            ModuleId::Cryptor,
+            ModuleId::Transport,
+            NetworkConfig {
+                mode,
+                listen: true,
+                port,
+            },
+        )
+    }
+
+    async fn next(ep: &mut Endpoint) -> Message {
+        tokio::time::timeout(Duration::from_secs(5), ep.recv())
+            .await
+            .expect("a message for the trusted side")
+            .expect("the host runs")
+            .msg
+    }
+
+    #[tokio::test]
+    async fn the_other_mode_is_refused_and_never_reaches_the_module() {
+        let (mut pump, transport, mut cryptor, _host) = setup(NetMode::Tor, None);
+        let passed = pump.on_trusted(config(NetMode::Direct, 4000), &transport);
+        assert!(passed.is_empty(), "a Tor box opened a direct listener");
+        assert!(matches!(
+            next(&mut cryptor).await,
+            Message::ErrorReport(ErrorReport {
+                call: 0,
+                code: ErrorCode::TransportDown
+            })
+        ));
+        let Message::NetworkStatus(st) = next(&mut cryptor).await else {
+            panic!("no status")
+        };
+        assert!(!st.listening);
+    }
+
+    #[tokio::test]
+    async fn the_configured_port_wins() {
+        let (mut pump, transport, _cryptor, _host) = setup(NetMode::Direct, Some(5000));
+        let passed = pump.on_trusted(config(NetMode::Direct, 4000), &transport);
+        let [env] = passed.as_slice() else {
+            panic!("{passed:?}")
+        };
+        let Message::NetworkConfig(m) = &env.msg else {
+            panic!("{env:?}")
+        };
+        assert_eq!(m.port, 5000);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_tor_configuration_gets_the_latest_status() {
+        let (mut pump, transport, mut cryptor, _host) = setup(NetMode::Tor, None);
+        assert_eq!(
+            pump.on_trusted(config(NetMode::Tor, 80), &transport).len(),
+            1
+        );
+        let published = NetworkStatus {
+            bootstrap_percent: 100,
+            onion_published: true,
+            listening: true,
+            address: Address::Onion {
+                key: [7; 32],
+                port: 80,
+            },
+        };
+        pump.on_transport(&Envelope::new(
+            ModuleId::Transport,
+            ModuleId::Cryptor,
+            published.clone(),
+        ));
+        // A front end reconnects and asks again: the module would say
+        // nothing; the pump repeats the status.
+        assert_eq!(
+            pump.on_trusted(config(NetMode::Tor, 80), &transport).len(),
+            1
+        );
+        assert_eq!(next(&mut cryptor).await, Message::NetworkStatus(published));
+    }
+
+    #[tokio::test]
+    async fn a_dropped_link_closes_the_calls_begun_before_it() {
+        let (mut pump, transport, _cryptor, _host) = setup(NetMode::Direct, None);
+        let dial = Envelope::new(
+            ModuleId::Cryptor,
+            ModuleId::Transport,
+            susurro_wire::Dial {
+                call: 3,
+                address: Address::None,
+            },
+        );
+        assert_eq!(pump.on_trusted(dial, &transport).len(), 1);
+        // The host has no link named LINK: it reads as down; the pump saw
+        // it up before.
+        pump.link_up = true;
+        let out = pump.link_state();
+        assert_eq!(
+            out,
+            vec![Envelope::new(
+                ModuleId::Cryptor,
+                ModuleId::Transport,
+                Terminate { call: 3 }
+            )]
+        );
+    }
+}
