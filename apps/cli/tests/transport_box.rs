@@ -63,6 +63,12 @@ impl BoxProc {
     /// Writes a configuration for a direct-mode box on `device` and
     /// starts the box.
     fn start(dir: &Path, device: &Path, port: Option<u16>) -> Self {
+        Self::start_logging(dir, device, port, "debug")
+    }
+
+    /// As [`BoxProc::start`], logging at `level` (the service's default
+    /// is `info`; `debug` logs every routed message's kind).
+    fn start_logging(dir: &Path, device: &Path, port: Option<u16>, level: &str) -> Self {
         let state = dir.join("box-state");
         let conf = dir.join("box.toml");
         let port_line = port.map_or_else(String::new, |p| format!("port = {p}\n"));
@@ -80,7 +86,7 @@ impl BoxProc {
         let child = box_command()
             .arg("--config")
             .arg(&conf)
-            .env("SUSURRO_LOG", "debug")
+            .env("SUSURRO_LOG", level)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(f)
@@ -600,7 +606,8 @@ fn the_box_in_a_call_stays_within_its_memory_goal() {
     let heard_b = dir.path().join("b-heard.wav");
 
     let pty = PtyPair::lasting(&format!("box-rss-{}", free_port())).unwrap();
-    let mut bx = BoxProc::start(dir.path(), pty.a(), None);
+    // As the service runs: logging at its default level.
+    let mut bx = BoxProc::start_logging(dir.path(), pty.a(), None, "info");
     let pid = bx.child.id();
     let mut b_args = bob_box_args(&pty);
     b_args.extend([
