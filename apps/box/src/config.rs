@@ -5,6 +5,7 @@
 //! ```toml
 //! state_dir = "/var/lib/susurro-box"  # Tor's state and the onion key
 //!                                     # (top-level keys before [sections])
+//! # [tor]: a private Tor network (tests), as in config.toml
 //!
 //! [link]
 //! device = "/dev/susurro-link"   # the serial device to the trusted side
@@ -22,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+use susurro_transport::tor::TorSettings;
+use susurro_transport::tor::section::Tor;
 use susurro_wire::NetMode;
 
 /// Where the service reads its configuration unless `--config` says.
@@ -50,6 +53,9 @@ struct File {
     #[serde(default)]
     network: NetworkSection,
     state_dir: Option<PathBuf>,
+    /// A private Tor network (tests), as in the front ends' config.toml.
+    #[serde(default)]
+    tor: Tor,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -82,6 +88,9 @@ pub struct BoxConfig {
     pub port: Option<u16>,
     /// Tor's state and cache, and the onion service's key.
     pub state_dir: PathBuf,
+    /// The Tor client's settings (the public network unless `[tor]`
+    /// names a private one).
+    pub tor: TorSettings,
 }
 
 impl BoxConfig {
@@ -156,6 +165,12 @@ impl BoxConfig {
                 state_dir.display().to_string()
             );
         }
+        let tor = f.tor.settings()?;
+        if mode == NetMode::Direct && !f.tor.is_public() {
+            bail!(
+                "[tor] describes a Tor network, but [network] mode is \"direct\": remove [tor] or set mode = \"tor\""
+            );
+        }
         Ok(Self {
             device,
             baud,
@@ -163,6 +178,7 @@ impl BoxConfig {
             listen,
             port,
             state_dir,
+            tor,
         })
     }
 
@@ -177,8 +193,7 @@ impl BoxConfig {
             ..susurro_transport::ModuleConfig::default()
         };
         if self.mode == NetMode::Tor {
-            // The public Tor network with arti's defaults.
-            t.use_tor(susurro_transport::tor::TorSettings::default());
+            t.use_tor(self.tor.clone());
         }
         t
     }
@@ -244,6 +259,11 @@ mod tests {
             ("state_dir = \"var/lib/x\"\n", "state_dir"),
             ("[link]\nspeed = 9600\n", "unknown field `speed`"),
             ("[network\n", "TOML"),
+            ("[tor]\nauthorities = [\"zz\"]\n", "[tor] authorities"),
+            (
+                "[network]\nmode = \"direct\"\n[tor]\nlocal_network = true\n",
+                "mode is \"direct\"",
+            ),
         ];
         for (text, needle) in cases {
             let e = err(text);
