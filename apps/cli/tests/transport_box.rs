@@ -9,11 +9,10 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Proc, call, free_port, pair};
+use common::{BoxProc, Proc, box_command, call, free_port, pair};
 use susurro_host::testing::PtyPair;
 
 const SHORT: Duration = Duration::from_secs(20);
@@ -23,132 +22,6 @@ fn tmp() -> tempfile::TempDir {
         .prefix("susurro-box-")
         .tempdir()
         .unwrap()
-}
-
-/// The box binary: `$SUSURRO_BOX_EXE` (scripts/box-arm64-test.sh names
-/// the arm64 build there), else the one beside `susurro-cli`.
-fn box_exe() -> PathBuf {
-    let p = std::env::var_os("SUSURRO_BOX_EXE").map_or_else(
-        || Path::new(common::EXE).with_file_name("susurro-box"),
-        PathBuf::from,
-    );
-    assert!(
-        p.exists(),
-        "{} is missing: build it first (cargo build -p susurro-box)",
-        p.display()
-    );
-    p
-}
-
-/// A command running the box: under `$SUSURRO_BOX_RUNNER` if set (e.g.
-/// `qemu-aarch64` for the arm64 build).
-fn box_command() -> Command {
-    match std::env::var_os("SUSURRO_BOX_RUNNER") {
-        Some(runner) => {
-            let mut c = Command::new(runner);
-            c.arg(box_exe());
-            c
-        }
-        None => Command::new(box_exe()),
-    }
-}
-
-/// A running `susurro-box`, its log (stderr, debug level) in a file.
-struct BoxProc {
-    child: Child,
-    log: PathBuf,
-}
-
-impl BoxProc {
-    /// Writes a configuration for a direct-mode box on `device` and
-    /// starts the box.
-    fn start(dir: &Path, device: &Path, port: Option<u16>) -> Self {
-        Self::start_logging(dir, device, port, "debug")
-    }
-
-    /// As [`BoxProc::start`], logging at `level` (the service's default
-    /// is `info`; `debug` logs every routed message's kind).
-    fn start_logging(dir: &Path, device: &Path, port: Option<u16>, level: &str) -> Self {
-        let state = dir.join("box-state");
-        let conf = dir.join("box.toml");
-        let port_line = port.map_or_else(String::new, |p| format!("port = {p}\n"));
-        std::fs::write(
-            &conf,
-            format!(
-                "state_dir = \"{}\"\n[link]\ndevice = \"{}\"\nbaud = 115200\n[network]\nmode = \"direct\"\nlisten = \"127.0.0.1\"\n{port_line}",
-                state.display(),
-                device.display()
-            ),
-        )
-        .unwrap();
-        let log = dir.join("box.log");
-        let f = std::fs::File::create(&log).unwrap();
-        let child = box_command()
-            .arg("--config")
-            .arg(&conf)
-            .env("SUSURRO_LOG", level)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(f)
-            .spawn()
-            .unwrap();
-        Self { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the log has a line containing `text`.
-    fn expect_log(&self, text: &str, within: Duration) {
-        self.expect_log_n(text, 1, within);
-    }
-
-    /// Waits until the log has `n` lines containing `text`.
-    fn expect_log_n(&self, text: &str, n: usize, within: Duration) {
-        let end = Instant::now() + within;
-        while self.log().matches(text).count() < n {
-            assert!(
-                Instant::now() < end,
-                "the box did not log {text:?} within {within:?}:\n{}",
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn assert_running(&mut self) {
-        assert!(
-            self.child.try_wait().unwrap().is_none(),
-            "the box exited:\n{}",
-            self.log()
-        );
-    }
-
-    /// SIGTERM, then the exit code within 10 s.
-    fn stop(mut self) -> i32 {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let end = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                return st.code().unwrap_or(-1);
-            }
-            assert!(Instant::now() < end, "the box ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for BoxProc {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("the box's log:\n{}", self.log());
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Bob's arguments for transport on the box at the pty's `b` end.
