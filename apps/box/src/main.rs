@@ -38,8 +38,8 @@ pub const TOR: bool = cfg!(feature = "tor");
 ///   port = 47000                   # serve on this port, whatever is asked
 ///
 /// The box serves only its configured mode: a Tor box refuses to open a
-/// direct listener (which would reveal its address), a direct box never
-/// starts Tor. When the serial device disappears (cable pulled), calls in
+/// direct listener or dial TCP (either would reveal its address), a direct
+/// box never starts Tor. When the serial device disappears (cable pulled), calls in
 /// progress end and the box waits for the device to come back, trying
 /// again every 20 ms to 2 s.
 ///

@@ -22,8 +22,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use susurro_host::{Endpoint, HostBuilder, HostStats, LinkSpec, SerialConnector};
 use susurro_wire::{
-    Address, CallId, Envelope, ErrorCode, ErrorReport, Message, ModuleId, NetMode, NetworkConfig,
-    NetworkStatus, Terminate,
+    Address, CallId, EndReason, Envelope, ErrorCode, ErrorReport, Message, ModuleId, NetMode,
+    NetworkConfig, NetworkStatus, Terminate, Terminated,
 };
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
@@ -153,6 +153,38 @@ impl Pump {
     /// A message from the trusted side: what to pass to the module.
     fn on_trusted(&mut self, env: Envelope, ep: &Endpoint) -> Vec<Envelope> {
         let Message::NetworkConfig(mut m) = env.msg else {
+            let direct_target = match &env.msg {
+                Message::Dial(d) => Some((d.call, &d.address)),
+                Message::DoublePath(d) => Some((d.call, &d.address)),
+                _ => None,
+            };
+            if let Some((call, Address::Tcp { .. })) = direct_target
+                && self.mode == NetMode::Tor
+            {
+                // A Tor box never connects directly: the peer would learn
+                // its address.
+                warn!(
+                    call,
+                    "refused a direct TCP connection: this box serves Tor only"
+                );
+                let _ = ep.send(
+                    ModuleId::Cryptor,
+                    ErrorReport {
+                        call,
+                        code: ErrorCode::BadAddress,
+                    },
+                );
+                if matches!(env.msg, Message::Dial(_)) {
+                    let _ = ep.send(
+                        ModuleId::Cryptor,
+                        Terminated {
+                            call,
+                            reason: EndReason::Unreachable,
+                        },
+                    );
+                }
+                return Vec::new();
+            }
             if let Message::Dial(d) = &env.msg {
                 self.track(d.call);
             }
@@ -371,6 +403,37 @@ mod tests {
             panic!("no status")
         };
         assert!(!st.listening);
+    }
+
+    #[tokio::test]
+    async fn a_tor_box_refuses_to_dial_directly() {
+        let (mut pump, transport, mut cryptor, _host) = setup(NetMode::Tor, None);
+        let dial = Envelope::new(
+            ModuleId::Cryptor,
+            ModuleId::Transport,
+            susurro_wire::Dial {
+                call: 9,
+                address: Address::Tcp {
+                    host: susurro_wire::Text::new("192.0.2.1").unwrap(),
+                    port: 4000,
+                },
+            },
+        );
+        assert!(pump.on_trusted(dial, &transport).is_empty());
+        assert!(matches!(
+            next(&mut cryptor).await,
+            Message::ErrorReport(ErrorReport {
+                call: 9,
+                code: ErrorCode::BadAddress
+            })
+        ));
+        assert!(matches!(
+            next(&mut cryptor).await,
+            Message::Terminated(Terminated {
+                call: 9,
+                reason: EndReason::Unreachable
+            })
+        ));
     }
 
     #[tokio::test]
