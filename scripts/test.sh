@@ -18,6 +18,9 @@ SUDO=""
 
 step "system packages"
 packages=(socat pkg-config)
+# The transport box's package test: dpkg (and dpkg-deb) to unpack it into a
+# fresh root, systemd's systemd-analyze to verify and rate its unit.
+packages+=(dpkg-dev systemd)
 # A private Tor network for the onion-service tests (started by the tests,
 # on 127.0.0.1 only; the package starts no daemon without an init system).
 packages+=(tor)
@@ -50,6 +53,8 @@ else
 fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
+# The box's Debian package (apps/box; its test packs the test build).
+command -v cargo-deb >/dev/null || cargo install cargo-deb --locked --version 3.8.0
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

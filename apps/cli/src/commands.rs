@@ -240,6 +240,7 @@ pub async fn init(
                 .to_owned(),
             ),
         },
+        transport_box: crate::config::TransportBox::default(),
     };
     std::fs::create_dir_all(&home.data_dir)
         .map_err(|e| Failure::error(format!("cannot create {}: {e}", home.data_dir.display())))?;
@@ -663,7 +664,10 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
     nc.transport = cfg
         .transport(&home)
         .map_err(|e| Failure::usage(format!("{e:#}")))?;
-    nc.transport_serial = g.transport_serial.clone();
+    nc.transport_serial = g
+        .transport_serial
+        .clone()
+        .or_else(|| cfg.transport_box.serial.clone());
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
     let mut front = Front::start(ep, node.clock)?;
@@ -709,9 +713,10 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         if target.is_none() {
             let card = own_card(&mut front, &cfg).await?;
             let addr = address_text(&address);
+            let boxed = front.view().network.transport_link;
             out(
                 g,
-                json!({"event": "listening", "address": addr, "uri": card}),
+                json!({"event": "listening", "address": addr, "uri": card, "box": boxed}),
                 || {
                     format!(
                         "Listening for calls on your onion service {addr}.\nYour card: {card}\nCtrl-C to stop."
@@ -729,9 +734,14 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
             })
             .await?;
         let addr = address_text(&front.view().network.address);
-        out(g, json!({"event": "listening", "address": addr}), || {
-            format!("Listening for calls on {addr}. Ctrl-C to stop.")
-        });
+        // `box`: whether a transport box's link is up (null: transport in
+        // this process).
+        let boxed = front.view().network.transport_link;
+        out(
+            g,
+            json!({"event": "listening", "address": addr, "box": boxed}),
+            || format!("Listening for calls on {addr}. Ctrl-C to stop."),
+        );
     }
     let so = SessionOpts {
         auto_accept: opts.auto_accept,
@@ -830,6 +840,7 @@ async fn session(
     }
     let mut result: Option<Result<(), Failure>> = None;
     let mut store_lost = None;
+    let mut box_lost = None;
     loop {
         while let Some(ev) = front.event() {
             if let UiEvent::Error(
@@ -838,12 +849,18 @@ async fn session(
             {
                 store_lost = Some(e.to_string());
             }
+            if let UiEvent::Error(e @ UserError::TransportDisconnectedCallEnded) = &ev {
+                box_lost = Some(e.to_string());
+            }
             if let Some(r) = render(g, front.view(), &ev, called_at, node).await {
                 // A call that ended because the key store went away is a
                 // store failure, whatever the call's own reason says.
-                result = Some(match store_lost.take() {
-                    Some(msg) => Err(Failure::new(Code::Store, msg)),
-                    None => r,
+                // One that ended because the transport box went away
+                // ended abnormally (the ui hung up locally).
+                result = Some(match (store_lost.take(), box_lost.take()) {
+                    (Some(msg), _) => Err(Failure::new(Code::Store, msg)),
+                    (None, Some(msg)) => Err(Failure::new(Code::CallAborted, msg)),
+                    (None, None) => r,
                 });
             }
             match &ev {
@@ -942,7 +959,15 @@ async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failur
                 ),
                 None => "no call".to_owned(),
             };
-            out(g, json!({"event": "status", "text": s}), || s.clone());
+            // Messages the router refused (a module, or a transport box,
+            // sending what it may not) and the box's link.
+            let refused = v.counters.route_refused;
+            let boxed = v.network.transport_link;
+            out(
+                g,
+                json!({"event": "status", "text": s, "route_refused": refused, "box": boxed}),
+                || format!("{s}; refused messages {refused}"),
+            );
             Ok(())
         }
         "help" => {
@@ -1057,6 +1082,33 @@ async fn render(
                         &json!({"event": "quality", "rtt_ms": q.rtt_ms, "loss_permille": q.loss_permille, "late_permille": q.late_permille, "jitter_ms": q.jitter_ms, "paths": q.paths})
                             .to_string(),
                     );
+            }
+        }
+        UiEvent::Network => {
+            // A transport box's state, when there is one (its link came up
+            // or went down, or its network progressed).
+            if let Some(up) = v.network.transport_link {
+                let n = &v.network;
+                let address = address_text(&n.address);
+                out(
+                    g,
+                    json!({"event": "box", "connected": up, "bootstrap_percent": n.bootstrap_percent, "listening": n.listening, "published": n.onion_published, "address": address}),
+                    || {
+                        if up {
+                            format!(
+                                "Network box: connected; network {} %, {}, address {address}.",
+                                n.bootstrap_percent,
+                                if n.listening {
+                                    "listening"
+                                } else {
+                                    "not listening"
+                                }
+                            )
+                        } else {
+                            "Network box: disconnected.".to_owned()
+                        }
+                    },
+                );
             }
         }
         UiEvent::Error(e) => {

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-pub use susurro_node::config::{Audio, Config, DEFAULT_PORT, Home, Mode, Network, Storage, Tor};
+pub use susurro_node::config::{
+    Audio, Config, DEFAULT_PORT, Home, Mode, Network, Storage, Tor, TransportBox,
+};
 
 use crate::exit::{Code, Failure};
 

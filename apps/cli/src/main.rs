@@ -61,9 +61,9 @@ pub struct Global {
     /// instead of the store file in the data directory.
     #[arg(long, global = true, value_name = "DEVICE")]
     pub storage_serial: Option<String>,
-    /// Use the transport module on this serial device (a network box
-    /// running `susurro-cli module transport --serial …`) instead of
-    /// running it in this process.
+    /// Use the transport module on this serial device (a transport box
+    /// running `susurro-box`, docs/box.md) instead of running it in this
+    /// process. Default: `[box] serial` in config.toml, if set.
     #[arg(long, global = true, value_name = "DEVICE")]
     pub transport_serial: Option<String>,
     /// Read the password from this file (first line) instead of
@@ -121,8 +121,9 @@ enum Command {
         /// Backup file to read.
         file: PathBuf,
     },
-    /// Host a single module on a serial link or stdio (e.g. the Raspberry
-    /// Pi network box runs `module transport --serial /dev/ttyAMA0`).
+    /// Host a single module on a serial link or stdio (for tests and
+    /// experiments; the packaged Raspberry Pi transport box is the
+    /// `susurro-box` service).
     Module(module_cmd::ModuleArgs),
     /// A whole call on this machine with no setup: two identities, each
     /// with its storage in its own process over a pty, a TCP loopback call

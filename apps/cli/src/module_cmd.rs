@@ -93,10 +93,21 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
             let ep = host
                 .endpoint(ModuleId::Transport)
                 .ok_or_else(|| Failure::error("no transport endpoint"))?;
-            let cfg = susurro_transport::ModuleConfig {
-                listen_host: a.listen.clone(),
-                ..susurro_transport::ModuleConfig::default()
+            // The configured transport (Tor's tuning and the state under
+            // the data directory) when this home has a configuration, as
+            // the front ends and the packaged box (`susurro-box`) use it.
+            let home = crate::config::locate(g.home.as_deref())?;
+            let mut cfg = match home.load() {
+                Ok(Some(c)) => c
+                    .transport(&home)
+                    .map_err(|e| Failure::usage(format!("{e:#}")))?,
+                Ok(None) => susurro_transport::ModuleConfig {
+                    state_dir: Some(home.transport_dir()),
+                    ..susurro_transport::ModuleConfig::default()
+                },
+                Err(e) => return Err(Failure::usage(format!("{e:#}"))),
             };
+            cfg.listen_host.clone_from(&a.listen);
             let tasks = susurro_node::spawn_transport(ep, cfg, stop_rx);
             wait_signal().await;
             stop_tx.send_replace(true);

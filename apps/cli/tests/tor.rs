@@ -370,6 +370,72 @@ fn two_clis_call_each_other_over_onion_services() {
     );
     l.send("quit");
     assert_eq!(l.wait(Duration::from_secs(30)), 0);
+
+    // Bob's transport moves to a transport box (`susurro-box`, Tor mode)
+    // across a pty pair, with his transport directory as its state: the
+    // same onion key, so Alice's card for him still holds. The box
+    // reports Tor's progress and the onion address over the link.
+    box_call(dir.path(), &alice, &bob, &cards[1]);
     eprintln!("total {:.0} s", t0.elapsed().as_secs_f64());
     drop(net);
+}
+
+/// Bob listens through a Tor-mode box; Alice calls him at his card.
+fn box_call(dir: &Path, alice: &Party, bob: &Party, bob_card: &str) {
+    let config = std::fs::read_to_string(bob.home.join("config.toml")).unwrap();
+    // The [tor] section (and its sub-tables) ends the file.
+    let tor = &config[config.find("\n[tor").unwrap() + 1..];
+    let pty = susurro_host::testing::PtyPair::lasting(&format!("tor-box-{}", common::free_port()))
+        .unwrap();
+    let body = format!(
+        "state_dir = \"{}\"\n[link]\ndevice = \"{}\"\n[network]\nmode = \"tor\"\n{tor}",
+        Home::locate(Some(&bob.home))
+            .unwrap()
+            .transport_dir()
+            .display(),
+        pty.a().display()
+    );
+    let box_dir = dir.join("box");
+    std::fs::create_dir_all(&box_dir).unwrap();
+    let mut bx = common::BoxProc::with_config(&box_dir, &body, "info");
+    let device = pty.b().to_str().unwrap().to_owned();
+    let t = Instant::now();
+    let (mut b, uri, _, _) = listen(
+        bob,
+        &["--auto-accept", "--once", "--transport-serial", &device],
+    );
+    assert_eq!(uri, bob_card, "the box serves Bob's onion address");
+    let progress: Vec<u64> = b
+        .seen
+        .iter()
+        .filter(|v| v["event"] == "tor")
+        .filter_map(|v| v["bootstrap_percent"].as_u64())
+        .collect();
+    assert!(
+        progress.last() == Some(&100),
+        "no Tor progress from the box: {:?}",
+        b.seen
+    );
+    let listening = b.seen.iter().find(|v| v["event"] == "listening").unwrap();
+    assert_eq!(listening["box"], true, "{listening}");
+    eprintln!(
+        "bob's box: onion service up {:.1} s after listen (progress {progress:?})",
+        t.elapsed().as_secs_f64()
+    );
+    let (mut a, ea, _) = call_with_retries(alice, "bob", &["--hangup-after", "5"]);
+    let eb = b.expect("established", Duration::from_secs(60));
+    assert_eq!(ea["sas"], eb["sas"]);
+    assert_eq!(ea["authenticated"], true, "{ea}");
+    a.expect("ended", Duration::from_secs(60));
+    b.expect("ended", Duration::from_secs(60));
+    assert_eq!(a.wait(Duration::from_secs(30)), 0);
+    assert_eq!(b.wait(Duration::from_secs(30)), 0);
+    bx.assert_running();
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", bx.child.id()))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_owned()))
+        .unwrap();
+    eprintln!("bob's box in Tor mode: call made through it; peak RSS {peak}");
+    assert_eq!(bx.stop(), 0);
 }

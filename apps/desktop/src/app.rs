@@ -75,7 +75,7 @@ pub struct App {
     onboarding_network: bool,
     renaming: Option<(ContactId, String)>,
     confirm_delete: Option<ContactId>,
-    draft: Option<(Config, Desktop, String)>,
+    draft: Option<(Config, Desktop, String, String)>,
     send_choice: ContactId,
     qr: Option<Qr>,
     zoom: f32,

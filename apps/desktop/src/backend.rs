@@ -269,6 +269,7 @@ impl Handle {
                 node: None,
                 network_sent: false,
                 auto_unlock_done: false,
+                box_in_use: false,
             };
             f.run(crx).await;
         });
@@ -320,6 +321,9 @@ struct Front {
     node: Option<Node>,
     network_sent: bool,
     auto_unlock_done: bool,
+    /// The running node reaches transport on a box across a serial link
+    /// (so transport cannot be restarted from here).
+    box_in_use: bool,
 }
 
 async fn sleep_opt(deadline: Option<Instant>) {
@@ -374,7 +378,9 @@ impl Front {
                 ProcessingConfig::default()
             },
             transport,
-            transport_serial: None,
+            // A transport box across a serial link (Settings, "Transport
+            // box"), or transport in this process.
+            transport_serial: cfg.transport_box.serial.clone(),
         })
     }
 
@@ -388,6 +394,7 @@ impl Front {
         }
         match self.node_config().and_then(Node::start) {
             Ok(node) => {
+                self.box_in_use = self.snap.config.transport_box.serial.is_some();
                 self.core = UiCore::default();
                 self.out = Outbox::new(ModuleId::Ui);
                 self.network_sent = false;
@@ -762,6 +769,7 @@ impl Front {
         let devices_changed = config.audio.input_device != self.snap.config.audio.input_device
             || config.audio.output_device != self.snap.config.audio.output_device;
         let bitrate_changed = config.audio.bitrate != self.snap.config.audio.bitrate;
+        let box_changed = config.transport_box != self.snap.config.transport_box;
         // The next call opens the devices chosen now.
         if let Some(node) = &self.node {
             node.set_audio_devices(
@@ -776,6 +784,7 @@ impl Front {
         let mut text = "Settings saved.".to_owned();
         if let Some(transport) = transport
             && self.node.is_some()
+            && !self.box_in_use
         {
             // Tor or direct, the listen address or Tor's own settings: the
             // transport module starts again with them (its Tor client, Tor's
@@ -808,6 +817,9 @@ impl Front {
         }
         if bitrate_changed {
             text.push_str(" The new voice bitrate is used from the next start.");
+        }
+        if box_changed {
+            text.push_str(" The transport box setting is used from the next start.");
         }
         self.snap.notice = Some(Notice::info(text));
     }

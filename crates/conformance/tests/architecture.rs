@@ -143,6 +143,10 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         "susurro-vectors" => &["susurro-crypto"],
         // The front ends may assemble anything but the test suite.
         "susurro-cli" | "susurro" => LIBS_BUT_CONFORMANCE,
+        // The transport box runs on the untrusted side: transport and the
+        // host that links it to the trusted side, never storage, cryptor,
+        // ui or audio (nor node, which assembles them).
+        "susurro-box" => &["susurro-wire", "susurro-host", "susurro-transport"],
         // Firmware workspace: the no_std storage side and its own crates.
         "susurro-fw" => &["susurro-wire", "susurro-crypto", "susurro-storage"],
         "susurro-token" | "susurro-emu" => &[

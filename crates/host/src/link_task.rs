@@ -85,6 +85,11 @@ impl LinkTask {
                         // The link layer learns of it at the next hello.
                         self.status(LinkPhase::Down, &link);
                     }
+                    // Not up until the next handshake, whenever the stream
+                    // comes back: say so now to whoever watches the stats
+                    // (a transport box ends its calls on it).
+                    link.reset_transport(self.clock.now());
+                    self.publish(&link, connects);
                 }
             }
         }

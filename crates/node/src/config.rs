@@ -20,6 +20,9 @@
 //! bitrate = 16000       # Opus bit/s, wideband, constant: 32000 by default;
 //!                       # 16000 is the low-bandwidth setting (slow direct links)
 //!
+//! [box]                 # a transport box (susurro-box) instead of
+//! serial = "/dev/ttyACM0"  # transport in this process
+//!
 //! [tor]                 # only for a private Tor network (tests)
 //! authorities = ["<40 hex: v3 identity>"]
 //! fallbacks = [{ rsa = "<40 hex>", ed = "<64 hex>", or_port = "127.0.0.1:5000" }]
@@ -27,14 +30,11 @@
 //! local_network = true
 //! ```
 
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use serde::{Deserialize, Serialize};
-use susurro_transport::tor::{TorFallback, TorSettings};
+use susurro_transport::tor::TorSettings;
 use susurro_wire::NetMode;
 
 /// Default port: direct TCP calls and the onion service's virtual port.
@@ -142,6 +142,31 @@ pub struct Config {
     /// A private Tor network instead of the public one (tests).
     #[serde(default, skip_serializing_if = "Tor::is_public")]
     pub tor: Tor,
+    /// `[box]`: a transport box (the network side on its own computer,
+    /// `susurro-box`) instead of transport in this process.
+    #[serde(
+        default,
+        rename = "box",
+        skip_serializing_if = "TransportBox::is_unset"
+    )]
+    pub transport_box: TransportBox,
+}
+
+/// `[box]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransportBox {
+    /// Serial device of the link to the box (e.g. /dev/ttyACM0); `None`:
+    /// transport runs in this process.
+    pub serial: Option<String>,
+}
+
+impl TransportBox {
+    /// True when no box is configured.
+    #[must_use]
+    pub fn is_unset(&self) -> bool {
+        self.serial.is_none()
+    }
 }
 
 /// How calls travel.
@@ -234,108 +259,16 @@ pub struct Storage {
     pub profile: Option<String>,
 }
 
-/// `[tor]`: a private Tor network. Empty: the public Tor network.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tor {
-    /// The directory authorities' v3 identities, 40 hex digits each.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub authorities: Vec<String>,
-    /// Directory caches to contact first (needed with `authorities`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fallbacks: Vec<Fallback>,
-    /// Consensus parameters to override, e.g. `hsdir_interval`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub net_params: BTreeMap<String, i32>,
-    /// Relays on 127.0.0.1: every address counts as distinct, local
-    /// addresses are allowed, permission checks are off.
-    #[serde(default)]
-    pub local_network: bool,
-}
-
-/// A fallback directory cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fallback {
-    /// RSA identity (relay fingerprint), 40 hex digits.
-    pub rsa: String,
-    /// Ed25519 identity, 64 hex digits.
-    pub ed: String,
-    /// `ORPort`.
-    pub or_port: SocketAddr,
-}
-
-impl Tor {
-    /// True for the public Tor network (nothing set).
-    #[must_use]
-    pub fn is_public(&self) -> bool {
-        self == &Self::default()
-    }
-
-    /// The section describing `s` (a private network's settings).
-    #[must_use]
-    pub fn from_settings(s: &TorSettings) -> Self {
-        Self {
-            authorities: s.authorities.iter().map(hex::encode).collect(),
-            fallbacks: s
-                .fallbacks
-                .iter()
-                .map(|f| Fallback {
-                    rsa: hex::encode(f.rsa_identity),
-                    ed: hex::encode(f.ed_identity),
-                    or_port: f.or_port,
-                })
-                .collect(),
-            net_params: s.net_params.iter().cloned().collect(),
-            local_network: s.allow_local_addrs,
-        }
-    }
-}
-
-fn hex_array<const N: usize>(what: &str, s: &str) -> Result<[u8; N]> {
-    let mut out = [0u8; N];
-    hex::decode_to_slice(s.trim(), &mut out)
-        .map_err(|_| anyhow!("[tor] {what} must be {} hex digits: {s:?}", 2 * N))?;
-    Ok(out)
-}
+pub use susurro_transport::tor::section::{Fallback, Tor};
 
 impl Config {
-    /// The Tor client's settings.
+    /// The Tor client's settings (from `[tor]`).
     ///
     /// # Errors
     /// An identity in `[tor]` is malformed, or authorities are given
     /// without fallbacks.
     pub fn tor_settings(&self) -> Result<TorSettings> {
-        let t = &self.tor;
-        let mut s = if t.local_network {
-            TorSettings::test_network()
-        } else {
-            TorSettings::default()
-        };
-        for a in &t.authorities {
-            s.authorities.push(hex_array("authorities", a)?);
-        }
-        for f in &t.fallbacks {
-            s.fallbacks.push(TorFallback {
-                rsa_identity: hex_array("fallbacks.rsa", &f.rsa)?,
-                ed_identity: hex_array("fallbacks.ed", &f.ed)?,
-                or_port: f.or_port,
-            });
-        }
-        if !s.authorities.is_empty() && s.fallbacks.is_empty() {
-            bail!("[tor] authorities need fallbacks (directory caches to reach first)");
-        }
-        if s.authorities.is_empty() && !s.fallbacks.is_empty() {
-            bail!(
-                "[tor] fallbacks without authorities: give both, or neither for the public Tor network"
-            );
-        }
-        s.net_params = t.net_params.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        if t.local_network {
-            // A private network is fast: give up on a connection sooner.
-            s.connect_timeout = Duration::from_secs(60);
-        }
-        Ok(s)
+        self.tor.settings().map_err(|e| anyhow!("{e}"))
     }
 
     /// The transport module's settings for this configuration, with its
@@ -350,13 +283,8 @@ impl Config {
             ..susurro_transport::ModuleConfig::default()
         };
         if self.network.mode == Mode::Tor {
-            t.tor = Some(self.tor_settings()?);
-            // Tor's delay varies far more than a LAN's: start deeper
-            // (transport's `jitter::tunables` has the values and why).
-            t.set_jitter_profile(susurro_transport::JitterProfile::Tor);
-            t.driver.connect_timeout = Duration::from_secs(120);
-            t.driver.handshake_timeout = Duration::from_secs(60);
-            t.step_timeout = Duration::from_secs(30);
+            // The same tuning as the transport box's (`susurro-box`).
+            t.use_tor(self.tor_settings()?);
         }
         Ok(t)
     }
@@ -453,6 +381,19 @@ local_network = true
         assert_eq!(cfg.tor_settings().unwrap(), TorSettings::default());
         // The public network writes no [tor] section.
         assert!(!toml::to_string(&cfg).unwrap().contains("[tor]"));
+    }
+
+    #[test]
+    fn a_transport_box_is_kept_and_absent_by_default() {
+        let base = "name = \"bob\"\n[network]\nhost = \"h\"\nport = 1\n";
+        let cfg: Config = toml::from_str(base).unwrap();
+        assert!(cfg.transport_box.is_unset());
+        assert!(!toml::to_string(&cfg).unwrap().contains("[box]"));
+        let cfg: Config =
+            toml::from_str(&format!("{base}[box]\nserial = \"/dev/ttyACM0\"\n")).unwrap();
+        assert_eq!(cfg.transport_box.serial.as_deref(), Some("/dev/ttyACM0"));
+        let back: Config = toml::from_str(&toml::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
     }
 
     #[test]

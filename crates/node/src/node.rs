@@ -52,7 +52,7 @@ pub struct NodeConfig {
     /// Transport, when it runs in this process.
     pub transport: susurro_transport::ModuleConfig,
     /// Run transport elsewhere instead (a network box such as a Raspberry
-    /// Pi running `susurro-cli module transport`), across this serial
+    /// Pi running `susurro-box`), across this serial
     /// device: the untrusted side then never shares a machine with keys.
     pub transport_serial: Option<String>,
 }

@@ -225,6 +225,20 @@ impl ModuleConfig {
         self.jitter = profile.config();
         self.jitter_adapt = profile.adapt();
     }
+
+    /// Tunes the module for calls over Tor with `settings`, as every front
+    /// end and the transport box do in Tor mode: the Tor jitter profile
+    /// (Tor's delay varies far more than a LAN's, so the buffer starts
+    /// deeper; [`crate::jitter::tunables`] has the values and why), and the
+    /// longer timeouts an onion-service connection needs (120 s to
+    /// connect, 60 s for the handshake, 30 s per cryptor answer).
+    pub fn use_tor(&mut self, settings: TorSettings) {
+        self.tor = Some(settings);
+        self.set_jitter_profile(JitterProfile::Tor);
+        self.driver.connect_timeout = Duration::from_secs(120);
+        self.driver.handshake_timeout = Duration::from_secs(60);
+        self.step_timeout = Duration::from_secs(30);
+    }
 }
 
 /// A session-2 connection (a path) established for a call.

@@ -7,6 +7,9 @@
 //! `ModuleConfig::state_dir`, and publishes one v3 onion service named
 //! [`TorSettings::nickname`]: the same onion address across restarts.
 
+#[cfg(feature = "config")]
+pub mod section;
+
 use core::time::Duration;
 use std::net::SocketAddr;
 

@@ -43,8 +43,12 @@ pub enum UserError {
     StorageDisconnectedCallEnded,
     /// The link to the cryptor went down.
     CryptorDisconnected,
-    /// The link to the network part went down.
+    /// The link to the network part (a transport box) went down while no
+    /// call was active.
     TransportDisconnected,
+    /// The link to the transport box went down during a call; the ui hung
+    /// up.
+    TransportDisconnectedCallEnded,
     /// A module speaks another protocol version.
     VersionMismatch(ModuleId),
 }
@@ -78,7 +82,12 @@ impl UserError {
             Self::CryptorDisconnected => {
                 "The secure part of the phone was disconnected; the call has ended."
             }
-            Self::TransportDisconnected => "The network box was disconnected.",
+            Self::TransportDisconnected => {
+                "The network box was disconnected. Plug it back in to make or take calls."
+            }
+            Self::TransportDisconnectedCallEnded => {
+                "The network box was disconnected; the call has ended."
+            }
             Self::VersionMismatch(_) => {
                 "A part of the phone runs an incompatible version. Update all parts."
             }

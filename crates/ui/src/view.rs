@@ -58,6 +58,10 @@ pub struct NetworkView {
     pub listening: bool,
     /// Our own address (what a contact card carries).
     pub address: Address,
+    /// The link to a transport box across a serial link: `None` while no
+    /// link to transport was ever reported (transport runs in this
+    /// process), else whether it is up now.
+    pub transport_link: Option<bool>,
 }
 
 /// One page of the address book.

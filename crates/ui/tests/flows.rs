@@ -1103,6 +1103,47 @@ fn key_mismatch_is_reported_in_words() {
 }
 
 #[test]
+fn transport_box_link_down_mid_call_hangs_up_and_up_again_is_shown() {
+    let mut h = H::in_call();
+    assert_eq!(h.ui.view().network.transport_link, None, "in process");
+    let link = |phase| LinkStatus {
+        peer: ModuleId::Transport,
+        phase,
+        bad_frames: 0,
+        bad_messages: 0,
+    };
+    let sent = h.recv(ModuleId::Host, link(LinkPhase::Down));
+    assert_eq!(sent, vec![to(ModuleId::Cryptor, Hangup { call: CALL })]);
+    let v = h.ui.view();
+    assert_eq!(v.network.transport_link, Some(false));
+    assert_eq!(
+        v.last_error,
+        Some(UserError::TransportDisconnectedCallEnded)
+    );
+    assert_eq!(
+        v.last_error.unwrap().message(),
+        "The network box was disconnected; the call has ended."
+    );
+    assert!(h.events().contains(&UiEvent::Network));
+    // A second report of the same outage changes nothing.
+    assert!(h.recv(ModuleId::Host, link(LinkPhase::Down)).is_empty());
+    h.cryptor(CallEnded {
+        call: CALL,
+        reason: EndReason::LocalHangup,
+    });
+    // The box is back: shown, and no call to end.
+    assert!(h.recv(ModuleId::Host, link(LinkPhase::Up)).is_empty());
+    assert_eq!(h.ui.view().network.transport_link, Some(true));
+    assert!(h.events().contains(&UiEvent::Network));
+    // Idle: the outage is only reported.
+    assert!(h.recv(ModuleId::Host, link(LinkPhase::Down)).is_empty());
+    assert_eq!(
+        h.ui.view().last_error,
+        Some(UserError::TransportDisconnected)
+    );
+}
+
+#[test]
 fn storage_link_down_mid_call_hangs_up() {
     let mut h = H::in_call();
     let sent = h.recv(

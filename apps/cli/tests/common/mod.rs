@@ -387,3 +387,131 @@ pub fn pair(dir: &Path) -> (Party, Party) {
     assert!(out.status.success(), "import: {}", text(&out));
     (alice, bob)
 }
+
+/// The box binary: `$SUSURRO_BOX_EXE` (scripts/box-arm64-test.sh names
+/// the arm64 build there), else the one beside `susurro-cli`.
+pub fn box_exe() -> PathBuf {
+    let p = std::env::var_os("SUSURRO_BOX_EXE").map_or_else(
+        || Path::new(EXE).with_file_name("susurro-box"),
+        PathBuf::from,
+    );
+    assert!(
+        p.exists(),
+        "{} is missing: build it first (cargo build -p susurro-box)",
+        p.display()
+    );
+    p
+}
+
+/// A command running the box: under `$SUSURRO_BOX_RUNNER` if set (e.g.
+/// `qemu-aarch64` for the arm64 build).
+pub fn box_command() -> Command {
+    match std::env::var_os("SUSURRO_BOX_RUNNER") {
+        Some(runner) => {
+            let mut c = Command::new(runner);
+            c.arg(box_exe());
+            c
+        }
+        None => Command::new(box_exe()),
+    }
+}
+
+/// A running `susurro-box`, its log (stderr, debug level) in a file.
+pub struct BoxProc {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl BoxProc {
+    /// Writes a configuration for a direct-mode box on `device` and
+    /// starts the box.
+    pub fn start(dir: &Path, device: &Path, port: Option<u16>) -> Self {
+        Self::start_logging(dir, device, port, "debug")
+    }
+
+    /// As [`BoxProc::start`], logging at `level` (the service's default
+    /// is `info`; `debug` logs every routed message's kind).
+    pub fn start_logging(dir: &Path, device: &Path, port: Option<u16>, level: &str) -> Self {
+        let port_line = port.map_or_else(String::new, |p| format!("port = {p}\n"));
+        let body = format!(
+            "state_dir = \"{}\"\n[link]\ndevice = \"{}\"\nbaud = 115200\n[network]\nmode = \"direct\"\nlisten = \"127.0.0.1\"\n{port_line}",
+            dir.join("box-state").display(),
+            device.display()
+        );
+        Self::with_config(dir, &body, level)
+    }
+
+    /// Starts the box on the configuration `body` (written to
+    /// `dir/box.toml`), logging at `level`.
+    pub fn with_config(dir: &Path, body: &str, level: &str) -> Self {
+        let conf = dir.join("box.toml");
+        std::fs::write(&conf, body).unwrap();
+        let log = dir.join("box.log");
+        let f = std::fs::File::create(&log).unwrap();
+        let child = box_command()
+            .arg("--config")
+            .arg(&conf)
+            .env("SUSURRO_LOG", level)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(f)
+            .spawn()
+            .unwrap();
+        Self { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the log has a line containing `text`.
+    pub fn expect_log(&self, text: &str, within: Duration) {
+        self.expect_log_n(text, 1, within);
+    }
+
+    /// Waits until the log has `n` lines containing `text`.
+    pub fn expect_log_n(&self, text: &str, n: usize, within: Duration) {
+        let end = Instant::now() + within;
+        while self.log().matches(text).count() < n {
+            assert!(
+                Instant::now() < end,
+                "the box did not log {text:?} within {within:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn assert_running(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "the box exited:\n{}",
+            self.log()
+        );
+    }
+
+    /// SIGTERM, then the exit code within 10 s.
+    pub fn stop(mut self) -> i32 {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let end = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < end, "the box ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for BoxProc {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("the box's log:\n{}", self.log());
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

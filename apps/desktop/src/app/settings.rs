@@ -1,4 +1,5 @@
-//! The *Settings* tab: network (Tor or direct, ports, host), sound
+//! The *Settings* tab: network (Tor or direct, ports, host), the
+//! transport box's serial device and its state, sound
 //! devices, display size, and writing a backup. Edits stay in a draft
 //! until *Save settings*.
 
@@ -19,6 +20,12 @@ impl App {
                 self.snap.config.clone(),
                 self.snap.desktop.clone(),
                 self.snap.config.network.port.to_string(),
+                self.snap
+                    .config
+                    .transport_box
+                    .serial
+                    .clone()
+                    .unwrap_or_default(),
             ));
         }
         let inputs = self.snap.inputs.clone();
@@ -26,7 +33,7 @@ impl App {
         let network = self.snap.view.network.clone();
         let mut save = false;
         let mut problem = None;
-        if let Some((cfg, desk, port)) = &mut self.draft {
+        if let Some((cfg, desk, port, box_device)) = &mut self.draft {
             ui.heading("Network");
             ui.horizontal(|ui| {
                 ui.add_enabled_ui(susurro_node::TOR || cfg.network.mode == Mode::Tor, |ui| {
@@ -51,6 +58,25 @@ impl App {
                 field(ui, "Host name on my card", &mut cfg.network.host, false);
                 field(ui, "Listen on address", &mut cfg.network.listen, false);
             }
+            ui.heading("Transport box");
+            ui.label(
+                RichText::new(
+                    "A network box (susurro-box on a Raspberry Pi) can run Tor and the \
+                     sockets for this computer; your keys and voice stay here. \
+                     Leave empty to run them in this app.",
+                )
+                .weak(),
+            );
+            field(ui, "Box serial device", box_device, false);
+            match network.transport_link {
+                Some(true) => {
+                    ui.label("Box: connected.");
+                }
+                Some(false) => {
+                    ui.label(RichText::new("Box: disconnected.").strong());
+                }
+                None => {}
+            }
             ui.heading("Sound");
             device_combo(ui, "Microphone", &mut cfg.audio.input_device, &inputs);
             device_combo(ui, "Speaker", &mut cfg.audio.output_device, &outputs);
@@ -62,16 +88,24 @@ impl App {
                 }
             });
             if ui.button("Save settings").clicked() {
+                let device = box_device.trim();
                 match port.trim().parse::<u16>() {
+                    Ok(_) if !device.is_empty() && !device.starts_with('/') => {
+                        problem = Some(
+                            "The box serial device must be a path such as /dev/ttyACM0, or empty."
+                                .to_owned(),
+                        );
+                    }
                     Ok(p) if p > 0 => {
                         cfg.network.port = p;
+                        cfg.transport_box.serial = (!device.is_empty()).then(|| device.to_owned());
                         save = true;
                     }
                     _ => problem = Some("The port must be a number from 1 to 65535.".to_owned()),
                 }
             }
         }
-        if save && let Some((cfg, desk, _)) = self.draft.clone() {
+        if save && let Some((cfg, desk, _, _)) = self.draft.clone() {
             self.handle.send(Request::Settings {
                 config: cfg,
                 desktop: desk,

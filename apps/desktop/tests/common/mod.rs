@@ -74,6 +74,7 @@ pub fn person_with(rt: &tokio::runtime::Runtime, tor: Tor, mode: Mode) -> Person
             profile: Some("test-only-insecure".to_owned()),
         },
         tor,
+        transport_box: Default::default(),
     })
     .unwrap();
     let launch = Launch {

@@ -587,7 +587,26 @@ impl UiCore {
                 }
                 self.error(UserError::CryptorDisconnected);
             }
-            (ModuleId::Transport, LinkPhase::Down) => self.error(UserError::TransportDisconnected),
+            (ModuleId::Transport, LinkPhase::Down) => {
+                if self.view.network.transport_link == Some(false) {
+                    return;
+                }
+                self.view.network.transport_link = Some(false);
+                self.event(UiEvent::Network);
+                // Without the box a call cannot go on: end it here rather
+                // than wait for the peer's dead-peer timeout.
+                if self.hang_up_locally(out) {
+                    self.error(UserError::TransportDisconnectedCallEnded);
+                } else {
+                    self.error(UserError::TransportDisconnected);
+                }
+            }
+            (ModuleId::Transport, LinkPhase::Up)
+                if self.view.network.transport_link != Some(true) =>
+            {
+                self.view.network.transport_link = Some(true);
+                self.event(UiEvent::Network);
+            }
             _ => {}
         }
     }
