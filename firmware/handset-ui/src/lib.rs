@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod entry;
+mod frame;
 mod hit;
 mod layout;
 mod paint;
@@ -20,6 +21,7 @@ use crate::entry::Entry;
 use crate::hit::{HitTest, Listing};
 use crate::paint::Painter;
 
+pub use crate::frame::{Frame, PIXELS};
 pub use crate::hit::{Controls, MAX_CONTROLS};
 pub use crate::layout::{Control, Screen};
 

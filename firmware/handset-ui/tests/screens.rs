@@ -8,25 +8,20 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use embedded_graphics::framebuffer::{Framebuffer, buffer_size};
-use embedded_graphics::iterator::raw::RawDataSlice;
-use embedded_graphics::pixelcolor::raw::{LittleEndian, RawU16};
+use embedded_graphics::pixelcolor::raw::RawU16;
 use embedded_graphics::pixelcolor::{Rgb565, Rgb888};
 use embedded_graphics::prelude::*;
-use susurro_handset_ui::{Control, HEIGHT, HandsetUi, Screen, Touch, WIDTH};
+use susurro_handset_ui::{Control, Frame, HEIGHT, HandsetUi, PIXELS, Screen, Touch, WIDTH};
 use susurro_ui::View;
 
-const W: usize = WIDTH as usize;
-const H: usize = HEIGHT as usize;
-type Frame = Framebuffer<Rgb565, RawU16, LittleEndian, W, H, { buffer_size::<Rgb565>(W, H) }>;
-
 fn render(ui: &HandsetUi, view: &View) -> Vec<u8> {
-    let mut frame = Box::new(Frame::new());
-    ui.draw(view, common::now(), frame.as_mut()).unwrap();
-    let raw: RawDataSlice<'_, RawU16, LittleEndian> = RawDataSlice::new(frame.data());
-    raw.into_iter()
-        .flat_map(|r| {
-            let c = Rgb888::from(Rgb565::from(r));
+    let mut pixels = vec![0u16; PIXELS];
+    let mut frame = Frame::new(&mut pixels).unwrap();
+    ui.draw(view, common::now(), &mut frame).unwrap();
+    pixels
+        .iter()
+        .flat_map(|&raw| {
+            let c = Rgb888::from(Rgb565::from(RawU16::new(raw)));
             [c.r(), c.g(), c.b()]
         })
         .collect()
