@@ -11,7 +11,7 @@ use defmt_rtt as _;
 use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
 use embassy_stm32::bind_interrupts;
-use embassy_stm32::flash::{Bank1Region3, Blocking, Flash};
+use embassy_stm32::flash::{Bank1Region1, Blocking, Flash};
 use embassy_stm32::peripherals::{RNG, USART6};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::time::Hertz;
@@ -40,13 +40,13 @@ bind_interrupts!(struct Irqs {
     RNG => rng::InterruptHandler<RNG>;
 });
 
-/// Boot-seed log: sector 1 (offset in flash region 1, sectors 0-3).
+/// Boot-seed log: sector 1 (offsets in flash region 1, sectors 0-3 of
+/// 32 KiB; see memory.x).
 const SEED_OFFSET: u32 = 0x8000;
 const SEED_LEN: usize = 32 * 1024;
-/// The store: sectors 6 and 7, one slot each (offset in flash region 3,
-/// sectors 5-7).
-const STORE_OFFSET: u32 = 0x4_0000;
-const STORE_LEN: usize = 512 * 1024;
+/// The store: sectors 2 and 3, one slot each.
+const STORE_OFFSET: u32 = 0x1_0000;
+const STORE_LEN: usize = 64 * 1024;
 /// The transport box's UART: USART6 on the Arduino header (D1 = PC6 TX,
 /// D0 = PC7 RX), 8N1. 921 600 baud carries 32 kbit/s voice both ways with
 /// room for control (a Raspberry Pi's PL011 does this rate).
@@ -60,7 +60,7 @@ static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
 static UART_TX: ConstStaticCell<[u8; UART_BUF]> = ConstStaticCell::new([0; UART_BUF]);
 static UART_RX: ConstStaticCell<[u8; UART_BUF]> = ConstStaticCell::new([0; UART_BUF]);
 
-type Storage = TokenCore<FlashStore<NorRegion<Bank1Region3<'static, Blocking>>>>;
+type Storage = TokenCore<FlashStore<NorRegion<Bank1Region1<'static, Blocking>>>>;
 // Each large part in its own static, built in place (see the token).
 static STORAGE: StaticCell<Storage> = StaticCell::new();
 static CRYPTOR: StaticCell<CryptorCore> = StaticCell::new();
@@ -176,8 +176,11 @@ async fn main(_spawner: Spawner) {
     for b in &mut boot_noise {
         *b = noise.sample() ^ (noise.extra() as u8);
     }
-    let layout = Flash::new_blocking(p.FLASH).into_blocking_regions();
-    let Some(seed_region) = NorRegion::new(layout.bank1_region1, SEED_OFFSET, SEED_LEN) else {
+    let mut small_sectors = Flash::new_blocking(p.FLASH)
+        .into_blocking_regions()
+        .bank1_region1;
+    // The seed log borrows the sectors for the boot; the store keeps them.
+    let Some(seed_region) = NorRegion::new(&mut small_sectors, SEED_OFFSET, SEED_LEN) else {
         defmt::panic!("seed region misaligned");
     };
     let (secret, saved) = SeedLog::new(seed_region).boot(&boot_noise);
@@ -187,7 +190,7 @@ async fn main(_spawner: Spawner) {
     let mut pool = EntropyPool::new(noise, secret);
 
     // The cores, each built in its own static.
-    let Some(store_region) = NorRegion::new(layout.bank1_region3, STORE_OFFSET, STORE_LEN) else {
+    let Some(store_region) = NorRegion::new(small_sectors, STORE_OFFSET, STORE_LEN) else {
         defmt::panic!("store region misaligned");
     };
     let kdf = SliceMemory(KDF_MEMORY.take());
