@@ -44,7 +44,8 @@ enum Panel {
 /// What a touch did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Touch<R> {
-    /// No control there: nothing changed.
+    /// No control there, or a key that changed nothing (the entry is
+    /// full, or empty for delete).
     Missed,
     /// Only the handset's own state changed (a key typed, a panel opened,
     /// the list scrolled): redraw.

@@ -16,7 +16,7 @@ use embassy_stm32::peripherals::{RNG, USART6};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::time::Hertz;
 use embassy_stm32::usart::{self, BufferedUart};
-use embassy_time::{Instant as EmbassyInstant, Timer};
+use embassy_time::{Duration, Instant as EmbassyInstant, Timer};
 use embedded_io_async::{Read, Write};
 use panic_probe as _;
 use static_cell::{ConstStaticCell, StaticCell};
@@ -226,8 +226,17 @@ async fn main(_spawner: Spawner) {
     let screens = HandsetUi::new();
     let mut rx = [0u8; 256];
     let mut tx = [0u8; TX_BUF];
-    redraw(&screens, &mut cores, &mut frame);
+    // During a call the bar shows its duration: redraw every second.
+    let mut next_tick = EmbassyInstant::MAX;
+    let mut dirty = true;
     loop {
+        if dirty {
+            redraw(&screens, &mut cores, &mut frame);
+            next_tick = match cores.ui.view().active_call() {
+                Some(_) => EmbassyInstant::now() + Duration::from_secs(1),
+                None => EmbassyInstant::MAX,
+            };
+        }
         while let Some(n) = hub.poll_transmit(&mut tx) {
             if uart.write_all(&tx[..n]).await.is_err() {
                 defmt::warn!("uart write failed");
@@ -235,16 +244,17 @@ async fn main(_spawner: Spawner) {
         }
         let wake = hub
             .poll_timeout(&mut cores)
-            .map_or(EmbassyInstant::MAX, to_embassy);
+            .map_or(EmbassyInstant::MAX, to_embassy)
+            .min(next_tick);
         match select(uart.read(&mut rx), Timer::at(wake)).await {
             Either::First(Ok(n)) => hub.on_bytes(&mut cores, &rx[..n]),
             Either::First(Err(_)) => defmt::warn!("uart read error (framing/overrun)"),
             Either::Second(()) => hub.on_timeout(&mut cores),
         }
         // The ui core queues an event for every change of its view.
-        if cores.ui.poll_event().is_some() {
-            while cores.ui.poll_event().is_some() {}
-            redraw(&screens, &mut cores, &mut frame);
+        dirty = EmbassyInstant::now() >= next_tick;
+        while cores.ui.poll_event().is_some() {
+            dirty = true;
         }
     }
 }
