@@ -12,11 +12,13 @@ use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
 use embassy_stm32::bind_interrupts;
 use embassy_stm32::flash::{Bank1Region1, Blocking, Flash};
-use embassy_stm32::peripherals::{RNG, USART6};
+use embassy_stm32::gpio::{Flex, Level, Output, Speed};
+use embassy_stm32::ltdc;
+use embassy_stm32::peripherals::{LTDC, RNG, USART6};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::time::Hertz;
 use embassy_stm32::usart::{self, BufferedUart};
-use embassy_time::{Duration, Instant as EmbassyInstant, Timer};
+use embassy_time::{Duration, Instant as EmbassyInstant, Timer, with_timeout};
 use embedded_io_async::{Read, Write};
 use panic_probe as _;
 use static_cell::{ConstStaticCell, StaticCell};
@@ -38,6 +40,7 @@ use susurro_wire::{Instant, ModuleId};
 bind_interrupts!(struct Irqs {
     USART6 => usart::BufferedInterruptHandler<USART6>;
     RNG => rng::InterruptHandler<RNG>;
+    LTDC => ltdc::InterruptHandler<LTDC>;
 });
 
 /// Boot-seed log: sector 1 (offsets in flash region 1, sectors 0-3 of
@@ -129,7 +132,8 @@ impl NoiseSource for TrngNoise {
 }
 
 /// 25 MHz crystal; PLL /25 ×432: P /2 = 216 MHz system clock, Q /9 =
-/// 48 MHz for the RNG (and USB later). embassy turns over-drive on.
+/// 48 MHz for the RNG (and USB later). PLLSAI (same /25 input) for the
+/// LCD's pixel clock (`display`). embassy turns over-drive on.
 fn clocks() -> embassy_stm32::Config {
     use embassy_stm32::rcc::*;
     let mut config = embassy_stm32::Config::default();
@@ -144,6 +148,16 @@ fn clocks() -> embassy_stm32::Config {
         divp: Some(PllPDiv::DIV2),
         divq: Some(PllQDiv::DIV9),
         divr: None,
+    });
+    // The LCD's pixel clock: 1 MHz ×108, R /6 = 18 MHz, halved by the
+    // LTDC driver's fixed PLLSAIDIVR /2: 9 MHz, the panel's typical clock
+    // (RK043FN48H: 5-12 MHz).
+    config.rcc.pllsai = Some(Pll {
+        prediv: PllPreDiv::DIV25,
+        mul: PllMul::MUL108,
+        divp: None,
+        divq: None,
+        divr: Some(PllRDiv::DIV6),
     });
     config.rcc.ahb_pre = AHBPrescaler::DIV1;
     config.rcc.apb1_pre = APBPrescaler::DIV4;
@@ -162,11 +176,30 @@ async fn main(_spawner: Spawner) {
     }
     defmt::info!("susurro handset: boot");
 
-    // Frame buffer in the SDRAM.
+    // Frame buffer in the SDRAM, scanned out by the LTDC.
     let frame = sdram::frame_buffer(sdram::sdram!(p));
+    let frame_addr = frame.as_ptr().cast::<()>();
     let Some(mut frame) = Frame::new(frame) else {
         defmt::panic!("frame buffer size");
     };
+    let mut lcd = display::lcd_controller!(p, Irqs);
+    let mut de = Flex::new(p.PK7);
+    let mut display_on = Output::new(p.PI12, Level::Low, Speed::Low);
+    let mut backlight = Output::new(p.PK3, Level::Low, Speed::Low);
+    let shown = with_timeout(
+        Duration::from_millis(500),
+        display::start(
+            &mut lcd,
+            frame_addr,
+            &mut de,
+            &mut display_on,
+            &mut backlight,
+        ),
+    )
+    .await;
+    if !matches!(shown, Ok(Ok(()))) {
+        defmt::warn!("lcd: the layer did not reload (the screen may stay dark)");
+    }
 
     // Entropy: the TRNG, the boot seed, the pool.
     let mut noise = TrngNoise {
@@ -259,8 +292,7 @@ async fn main(_spawner: Spawner) {
     }
 }
 
-/// Draws the ui core's view into the frame buffer (not yet scanned out:
-/// see `display`).
+/// Draws the ui core's view into the frame buffer (the LTDC shows it).
 fn redraw(screens: &HandsetUi, cores: &mut Trusted, frame: &mut Frame<'_>) {
     let now = TickClock.now();
     let Ok(()) = screens.draw(cores.ui.view(), now, frame);
