@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The storage token firmware (firmware/, its own Cargo workspace): format,
-# clippy (thumbv7em, warnings are errors), host tests of the shared
-# library, release builds of both images (STM32F446RE token, QEMU
-# mps2-an386 emulator), their sizes, then the emulator image under QEMU
+# The firmware (firmware/, its own Cargo workspace): format, clippy
+# (thumbv7em, warnings are errors), host tests of the shared library and
+# of the handset's screens (PNG snapshots, touches), release builds of the
+# three images (STM32F446RE token, QEMU mps2-an386 emulator,
+# STM32F746G-DISCO handset), their sizes, then the emulator image under QEMU
 # against the storage conformance suite (crates/conformance/tests/
 # qemu_token.rs) and as Alice's storage in a whole call (apps/cli/tests/
 # token_call.rs). Both run only with SUSURRO_FW_EMU set, and then a QEMU
@@ -55,22 +56,23 @@ step "firmware: cargo fmt --check"
 # cortex-m-rt's features (embassy-stm32 turns on `device`, which the
 # emulator image, having no PAC, cannot link).
 step "firmware: clippy -D warnings (thumbv7em-none-eabihf)"
-for p in susurro-fw susurro-emu susurro-token; do
+for p in susurro-fw susurro-handset-ui susurro-emu susurro-token susurro-handset; do
     (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo clippy --release -p "$p" -- -D warnings)
 done
 (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
-    cargo clippy -p susurro-fw --all-targets --target "$HOST_TRIPLE" -- -D warnings)
+    cargo clippy -p susurro-fw -p susurro-handset-ui --all-targets --target "$HOST_TRIPLE" -- -D warnings)
 
-step "firmware: host tests of the shared library"
-(cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo test -p susurro-fw --target "$HOST_TRIPLE")
+step "firmware: host tests (shared library, the hub; handset screens against snapshots)"
+(cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
+    cargo test -p susurro-fw -p susurro-handset-ui --target "$HOST_TRIPLE")
 
 step "firmware: release builds"
-for p in susurro-token susurro-emu; do
+for p in susurro-token susurro-emu susurro-handset; do
     (cd firmware && RUSTFLAGS="-D warnings" CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo build --release -p "$p")
 done
 OUT="$FW_TARGET_DIR/thumbv7em-none-eabihf/release"
 if command -v llvm-size >/dev/null; then
-    llvm-size "$OUT/susurro-token" "$OUT/susurro-emu"
+    llvm-size "$OUT/susurro-token" "$OUT/susurro-emu" "$OUT/susurro-handset"
 fi
 
 if [ "$IMAGES_ONLY" = 1 ]; then

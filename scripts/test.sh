@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Susurro's whole test suite, from a fresh Debian machine that has only
 # rustup's toolchain. Installs what it needs, then runs: formatting, clippy
-# (all targets, warnings are errors), the storage token firmware's checks
-# and images, every workspace test (the firmware's QEMU tests among them),
+# (all targets, warnings are errors), the firmware's checks, host tests
+# (the handset's screen snapshots among them) and images (token, emulator,
+# handset), every workspace test (the firmware's QEMU tests among them),
 # the Cortex-M4 (thumbv7em-none-eabihf) build of every no_std crate, and
 # each fuzz target for FUZZ_SECONDS (default 30).
 #
@@ -66,7 +67,7 @@ cargo deny check licenses
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "storage token firmware: checks and images (scripts/firmware-test.sh --images)"
+step "firmware: checks, host tests and images (scripts/firmware-test.sh --images)"
 bash scripts/firmware-test.sh --images
 FW_EMU="$PWD/firmware/target/thumbv7em-none-eabihf/release/susurro-emu"
 

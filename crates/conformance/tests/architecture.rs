@@ -155,6 +155,20 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
             "susurro-storage",
             "susurro-fw",
         ],
+        // The handset's screens: the ui core's view and the wire's types.
+        "susurro-handset-ui" => &["susurro-wire", "susurro-ui"],
+        // The handset image: the three trusted cores side by side (like
+        // susurro-node on a host), the token's board-independent parts and
+        // the screens.
+        "susurro-handset" => &[
+            "susurro-wire",
+            "susurro-crypto",
+            "susurro-storage",
+            "susurro-cryptor",
+            "susurro-ui",
+            "susurro-fw",
+            "susurro-handset-ui",
+        ],
         _ => return None,
     })
 }

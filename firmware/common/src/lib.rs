@@ -10,6 +10,7 @@ extern crate std;
 mod fmt;
 
 pub mod entropy;
+pub mod hub;
 pub mod nor;
 pub mod runner;
 pub mod seed;
@@ -17,6 +18,7 @@ pub mod seed;
 use susurro_storage::{Profile, SliceMemory, StorageCore};
 
 pub use crate::entropy::{EntropyError, EntropyPool, EntropySource, NoiseSource};
+pub use crate::hub::{Cores, Hub, HubStats, Queues};
 pub use crate::nor::NorRegion;
 pub use crate::runner::{Clock, Runner, new_link};
 pub use crate::seed::SeedLog;
