@@ -286,6 +286,9 @@ fn status(view: &View, screen: Screen, now: Instant) -> Line<96> {
     if !view.store.connected {
         return line!("Key store offline");
     }
+    if n.transport_link == Some(false) {
+        return line!("Box offline");
+    }
     match n.mode {
         None => line!(""),
         Some(NetMode::Tor) if !n.known => line!("Tor: starting"),

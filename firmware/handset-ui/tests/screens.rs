@@ -176,6 +176,7 @@ fn each_screen_is_the_one_named() {
         ("locked_out", Screen::LockedOut),
         ("damaged", Screen::Damaged),
         ("contacts", Screen::Contacts),
+        ("contacts_box_offline", Screen::Contacts),
         ("calling", Screen::Calling),
         ("incoming_securing", Screen::Incoming),
         ("incoming", Screen::Incoming),

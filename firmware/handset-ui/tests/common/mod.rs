@@ -35,6 +35,7 @@ pub(crate) fn store(state: StoreState, tries_left: u8) -> View {
             onion_published: true,
             listening: true,
             address: Address::None,
+            transport_link: Some(true),
         },
         contacts: ContactsView::default(),
         call: None,
@@ -165,6 +166,11 @@ pub(crate) fn screens() -> Vec<(&'static str, View)> {
     out.push(("damaged", store(StoreState::Damaged, 0)));
     out.push(("contacts", contacts(7, false)));
     out.push(("contacts_empty", contacts(0, true)));
+    out.push(("contacts_box_offline", {
+        let mut v = contacts(7, false);
+        v.network.transport_link = Some(false);
+        v
+    }));
     out.push((
         "calling",
         call(Direction::Outgoing, Phase::Calling(SetupStage::Obfuscating)),
