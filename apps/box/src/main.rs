@@ -109,7 +109,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         let (stop_tx, stop_rx) = watch::channel(false);
         let service = tokio::spawn(service::run(cfg, stop_rx));
-        wait_signal().await;
+        susurro_host::stop_signal().await;
         tracing::info!("stopping");
         stop_tx.send_replace(true);
         service.await
@@ -146,17 +146,4 @@ fn init_logs(verbose: u8) {
     } else {
         fmt.try_init()
     };
-}
-
-async fn wait_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
-    }
 }

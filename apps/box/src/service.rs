@@ -68,16 +68,7 @@ pub async fn run(cfg: BoxConfig, mut stop: watch::Receiver<bool>) -> Result<()> 
         module_rx,
         module_tx,
     ));
-    let mut pump = Pump {
-        mode: cfg.mode,
-        port: cfg.port,
-        last_config: None,
-        last_status: None,
-        calls: BTreeMap::new(),
-        link_up: false,
-        connects: 0,
-        stats: host.stats(),
-    };
+    let mut pump = Pump::new(cfg.mode, cfg.port, host.stats());
     pump.run(ep, to_module, from_module, &mut stop).await;
     // Dropping the module's input (inside `run`) stops it: its calls close.
     let _ = module.await;
@@ -108,6 +99,21 @@ struct Pump {
 }
 
 impl Pump {
+    /// A pump for a box in `mode` whose configured port (if any) wins, with
+    /// no link up yet and no call.
+    fn new(mode: NetMode, port: Option<u16>, stats: Arc<HostStats>) -> Self {
+        Self {
+            mode,
+            port,
+            last_config: None,
+            last_status: None,
+            calls: BTreeMap::new(),
+            link_up: false,
+            connects: 0,
+            stats,
+        }
+    }
+
     async fn run(
         &mut self,
         mut ep: Endpoint,
@@ -354,16 +360,7 @@ mod tests {
             .unwrap();
         let transport = host.endpoint(ModuleId::Transport).unwrap();
         let cryptor = host.endpoint(ModuleId::Cryptor).unwrap();
-        let pump = Pump {
-            mode,
-            port,
-            last_config: None,
-            last_status: None,
-            calls: BTreeMap::new(),
-            link_up: false,
-            connects: 0,
-            stats: host.stats(),
-        };
+        let pump = Pump::new(mode, port, host.stats());
         (pump, transport, cryptor, host)
     }
 

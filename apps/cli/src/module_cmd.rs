@@ -79,7 +79,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
                 .link(link(&[ModuleId::Cryptor, ModuleId::Ui]))
                 .start()
                 .map_err(|e| Failure::error(format!("cannot start: {e}")))?;
-            wait_signal().await;
+            susurro_host::stop_signal().await;
             host.shutdown()
                 .await
                 .map_err(|e| Failure::error(format!("{e}")))
@@ -109,7 +109,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
             };
             cfg.listen_host.clone_from(&a.listen);
             let tasks = susurro_node::spawn_transport(ep, cfg, stop_rx);
-            wait_signal().await;
+            susurro_host::stop_signal().await;
             stop_tx.send_replace(true);
             for t in tasks {
                 let _ = t.await;
@@ -142,7 +142,7 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
                 log: susurro_node::AudioLog::default(),
             };
             let t = tokio::spawn(task.run(stop_rx));
-            wait_signal().await;
+            susurro_host::stop_signal().await;
             stop_tx.send_replace(true);
             let _ = t.await;
             host.shutdown()
@@ -153,18 +153,5 @@ pub async fn run(g: &Global, a: ModuleArgs) -> Result<(), Failure> {
             let spec = link(&[ModuleId::Storage, ModuleId::Cryptor]);
             crate::commands::remote_ui(g, spec).await
         }
-    }
-}
-
-async fn wait_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
     }
 }

@@ -6,6 +6,7 @@ mod connector;
 mod fault;
 mod host;
 mod link_task;
+mod signal;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -16,3 +17,4 @@ pub use crate::connector::{
 };
 pub use crate::fault::{FaultConfig, FaultControl, FaultPlan, FaultyConnector};
 pub use crate::host::{Endpoint, Host, HostBuilder, HostError, HostStats, LinkSpec};
+pub use crate::signal::stop_signal;
