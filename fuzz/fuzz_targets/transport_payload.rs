@@ -1,4 +1,4 @@
-//! Session-2 payloads as the transport module reads them (ping/pong
+//! Session-2 payloads as the transport module reads them (ping/pong/retire
 //! control payloads and the wire messages allowed to cross): never panics;
 //! whatever is accepted re-encodes to the same payload.
 #![no_main]
