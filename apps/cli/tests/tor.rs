@@ -60,6 +60,17 @@ fn log_of(p: &Party) -> PathBuf {
     p.home.join("cli.log")
 }
 
+/// The last 40 lines of a party's log, without the path selector's
+/// once-a-second complaint that no more guards exist.
+fn log_tail(path: &Path) -> String {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.contains("tor_netdir: Requested"))
+        .collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 /// Seconds at which the process printed `v`.
 fn at(v: &Value) -> f64 {
     v["_t"].as_f64().unwrap()
@@ -124,16 +135,7 @@ fn call_with_retries(caller: &Party, callee_name: &str, extra: &[&str]) -> (Proc
         }
         std::thread::sleep(Duration::from_secs(5));
     }
-    // Both logs (the callee's home is beside the caller's), without the
-    // path selector's once-a-second complaint that no more guards exist.
-    let tail = |path: PathBuf| {
-        let log = std::fs::read_to_string(path).unwrap_or_default();
-        let lines: Vec<&str> = log
-            .lines()
-            .filter(|l| !l.contains("tor_netdir: Requested"))
-            .collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    };
+    // Both logs (the callee's home is beside the caller's).
     let callee_log = caller
         .home
         .parent()
@@ -142,8 +144,8 @@ fn call_with_retries(caller: &Party, callee_name: &str, extra: &[&str]) -> (Proc
     panic!(
         "{} could not reach {callee_name}; its log ends:\n{}\n\n{callee_name}'s log ends:\n{}",
         caller.name,
-        tail(log_of(caller)),
-        tail(callee_log)
+        log_tail(&log_of(caller)),
+        log_tail(&callee_log)
     );
 }
 
@@ -313,11 +315,14 @@ fn two_clis_call_each_other_over_onion_services() {
     let (most, last) = (max_paths(&a).max(max_paths(&b)), last_paths(&a));
     assert!(
         last >= 2,
-        "the caller ended on {last} path(s) (at most {most})"
+        "the caller ended on {last} path(s) (at most {most}); alice's log ends:\n{}\n\nbob's log ends:\n{}",
+        log_tail(&log_of(&alice)),
+        log_tail(&log_of(&bob))
     );
     assert!(
         last_paths(&b) >= 2,
-        "the callee ended on fewer than 2 paths"
+        "the callee ended on fewer than 2 paths; bob's log ends:\n{}",
+        log_tail(&log_of(&bob))
     );
     let in0 = ended_a["audio"]["input_started_us"].as_u64().unwrap();
     let out0 = ended_b["audio"]["output_started_us"].as_u64().unwrap();
