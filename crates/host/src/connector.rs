@@ -50,10 +50,18 @@ impl Connector for Box<dyn Connector> {
 
 /// A serial port (USB CDC ACM, UART, a pty), opened with the `serialport`
 /// crate and bridged to tokio by two threads. Reconnecting reopens the port.
+///
+/// On Linux, where `serialport` sets the line with the termios2 ioctls, a
+/// system that does not implement them (`ENOSYS` or `ENOTTY`: QEMU's
+/// user-mode emulator, which runs the box's arm64 build in tests, is one)
+/// gets the port opened with the POSIX termios calls instead, at the
+/// standard rates; [`SerialConnector::posix_termios`] asks for that path
+/// always.
 #[derive(Debug, Clone)]
 pub struct SerialConnector {
     path: String,
     baud: u32,
+    posix_termios: bool,
 }
 
 impl SerialConnector {
@@ -62,7 +70,56 @@ impl SerialConnector {
         Self {
             path: path.into(),
             baud,
+            posix_termios: false,
         }
+    }
+
+    /// Opens the port with the POSIX termios calls (`tcsetattr`) rather
+    /// than `serialport`'s termios2 ioctls: standard rates only. Linux only
+    /// (elsewhere `serialport` already uses them).
+    #[cfg(target_os = "linux")]
+    pub fn posix_termios(mut self) -> Self {
+        self.posix_termios = true;
+        self
+    }
+}
+
+/// The two halves of an open serial port.
+type SerialHalves = (Box<dyn Read + Send>, Box<dyn Write + Send>);
+
+fn open_serial(path: &str, baud: u32, posix_termios: bool) -> io::Result<SerialHalves> {
+    let named = |e: &dyn std::fmt::Display| io::Error::other(format!("{path}: {e}"));
+    #[cfg(target_os = "linux")]
+    let posix = |why: &str| -> io::Result<SerialHalves> {
+        let file = crate::serial_posix::open(path, baud)
+            .map_err(|e| io::Error::new(e.kind(), format!("{path}: {e}{why}")))?;
+        let reader = file.try_clone().map_err(|e| named(&e))?;
+        Ok((Box::new(reader), Box::new(file)))
+    };
+    #[cfg(target_os = "linux")]
+    if posix_termios {
+        return posix("");
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = posix_termios;
+    match serialport::new(path, baud)
+        .timeout(Duration::from_millis(20))
+        .open()
+    {
+        Ok(port) => {
+            let reader = port.try_clone().map_err(|e| named(&e))?;
+            Ok((Box::new(reader), Box::new(port)))
+        }
+        #[cfg(target_os = "linux")]
+        Err(e) if crate::serial_posix::is_termios2_unsupported(&e) => {
+            tracing::info!(
+                path,
+                error = %e,
+                "the termios2 ioctls are not available; opening with the POSIX termios calls"
+            );
+            posix(" (after the termios2 ioctls failed)")
+        }
+        Err(e) => Err(named(&e)),
     }
 }
 
@@ -70,16 +127,12 @@ impl Connector for SerialConnector {
     fn connect(&mut self) -> ConnectFuture<'_> {
         Box::pin(async move {
             let path = self.path.clone();
-            let baud = self.baud;
-            let port = tokio::task::spawn_blocking(move || {
-                serialport::new(&path, baud)
-                    .timeout(Duration::from_millis(20))
-                    .open()
-                    .map_err(|e| io::Error::other(format!("{path}: {e}")))
-            })
-            .await
-            .map_err(io::Error::other)??;
-            bridge_serial(port)
+            let (baud, posix) = (self.baud, self.posix_termios);
+            let (reader, writer) =
+                tokio::task::spawn_blocking(move || open_serial(&path, baud, posix))
+                    .await
+                    .map_err(io::Error::other)??;
+            bridge_serial(reader, writer)
         })
     }
 
@@ -88,11 +141,10 @@ impl Connector for SerialConnector {
     }
 }
 
-fn bridge_serial(port: Box<dyn serialport::SerialPort>) -> io::Result<BoxIo> {
-    let mut reader = port
-        .try_clone()
-        .map_err(|e| io::Error::other(e.to_string()))?;
-    let mut writer = port;
+fn bridge_serial(
+    mut reader: Box<dyn Read + Send>,
+    mut writer: Box<dyn Write + Send>,
+) -> io::Result<BoxIo> {
     // Small buffers: a byte queue below the link would delay acks and
     // defeat newest-wins voice; the link keeps the queue itself.
     let (ours, theirs) = tokio::io::duplex(STREAM_BUFFER);

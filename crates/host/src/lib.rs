@@ -6,6 +6,8 @@ mod connector;
 mod fault;
 mod host;
 mod link_task;
+#[cfg(target_os = "linux")]
+mod serial_posix;
 mod signal;
 #[cfg(feature = "testing")]
 pub mod testing;
