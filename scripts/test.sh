@@ -88,19 +88,31 @@ for crate in susurro-wire susurro-crypto susurro-cryptor susurro-storage susurro
     cargo build --release -p "$crate" --target thumbv7em-none-eabihf
 done
 
-step "fuzz targets, ${FUZZ_SECONDS}s each"
+step "fuzz targets, ${FUZZ_SECONDS}s each, two at a time (libFuzzer runs on one core)"
 targets=$(cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz list)
 (cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz build)
-for t in $targets; do
-    echo "  $t"
+fuzz_logs=$(mktemp -d)
+fuzz_one() {
+    local t=$1
     mkdir -p "fuzz/corpus/$t"
     (cd fuzz && cargo "${FUZZ_TOOLCHAIN[@]}" fuzz run "$t" -- \
-        -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 2>&1 \
-        | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)' || true)
+        -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -print_final_stats=1 \
+        >"$fuzz_logs/$t.log" 2>&1) || true
+}
+export -f fuzz_one
+export FUZZ_SECONDS fuzz_logs
+export FUZZ_TOOLCHAIN_ARG="${FUZZ_TOOLCHAIN[*]:-}"
+# shellcheck disable=SC2016
+printf '%s\n' $targets | xargs -P 2 -I{} bash -c 'FUZZ_TOOLCHAIN=($FUZZ_TOOLCHAIN_ARG); fuzz_one "$1"' _ {}
+for t in $targets; do
+    echo "  $t"
+    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)' "$fuzz_logs/$t.log" || true
     if ls "fuzz/artifacts/$t"/crash-* >/dev/null 2>&1; then
         echo "fuzz target $t found a crash: fuzz/artifacts/$t" >&2
+        tail -40 "$fuzz_logs/$t.log" >&2
         exit 1
     fi
 done
+rm -rf "$fuzz_logs"
 
 step "all checks passed"
