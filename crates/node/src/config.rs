@@ -111,18 +111,46 @@ impl Home {
     ///
     /// # Errors
     /// A directory or the file cannot be written.
+    ///
+    /// Directories it creates are its owner's only (0700 on Unix) and so
+    /// is the file (0600): they name contacts' addresses and hold the key
+    /// store and the onion service's keys.
     pub fn save(&self, cfg: &Config) -> Result<()> {
-        std::fs::create_dir_all(&self.config_dir)
-            .with_context(|| format!("cannot create {}", self.config_dir.display()))?;
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        create_private_dir(&self.config_dir)?;
+        create_private_dir(&self.data_dir)?;
         let text = toml::to_string(cfg).context("cannot write the configuration")?;
         let path = self.config_file();
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text)
+        write_private(&tmp, text.as_bytes())
             .and_then(|()| std::fs::rename(&tmp, &path))
             .with_context(|| format!("cannot write {}", path.display()))
     }
+}
+
+/// Creates `dir` and its missing parents, those it creates 0700 on Unix
+/// (an existing directory keeps its mode: it may be the user's own).
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Writes `path` anew, readable by its owner only (0600 on Unix).
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    let mut f = o.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(bytes)?;
+    f.sync_all()
 }
 
 /// `config.toml`.
@@ -408,5 +436,29 @@ local_network = true
         let t = cfg.transport(&home).unwrap();
         assert_eq!(t.tor, Some(TorSettings::default()));
         assert_eq!(t.jitter.target_depth, 5);
+    }
+
+    /// `save` makes what it creates its owner's only: the folders 0700,
+    /// the configuration 0600 (it was 0644 in a 0755 folder).
+    #[cfg(unix)]
+    #[test]
+    fn saved_files_and_created_folders_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home {
+            config_dir: dir.path().join("conf/susurro"),
+            data_dir: dir.path().join("data/susurro"),
+        };
+        home.save(&Config::default()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home.config_file()), 0o600);
+        for d in [&home.config_dir, &home.data_dir, &dir.path().join("conf")] {
+            assert_eq!(mode(d), 0o700, "{}", d.display());
+        }
+        // Saving again over a world-readable file tightens it.
+        std::fs::set_permissions(home.config_file(), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        home.save(&Config::default()).unwrap();
+        assert_eq!(mode(&home.config_file()), 0o600);
     }
 }

@@ -91,6 +91,14 @@ impl Persist for FileStore {
             .truncate(true)
             .open(&self.tmp)
             .map_err(|_| IoError::Failed)?;
+        // Readable and writable by its owner only, whatever the umask and
+        // whatever an earlier leftover of the temporary file allowed.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|_| IoError::Failed)?;
+        }
         self.writer = Some((BufWriter::with_capacity(64 * 1024, f), len, 0));
         Ok(())
     }

@@ -567,3 +567,28 @@ fn docs_hex_example() {
     let flat = susurro_vectors::hex_block(doc, "## Hex example");
     assert_eq!(flat, hex, "docs/storage.md hex example is stale");
 }
+
+/// The store file is its owner's only (0600), even under a permissive
+/// umask and over a leftover temporary file that allowed more.
+#[cfg(unix)]
+#[test]
+fn the_store_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    // A leftover temporary file from an interrupted write, world-readable.
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, b"old").unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let mut s: Store<FileStore, HeapMemory, 8192> = Store::new(
+        FileStore::new(&path),
+        HeapMemory::new(8),
+        Profile::TEST_ONLY_INSECURE,
+    );
+    seeded(&mut s, 3);
+    s.open(Instant::ZERO).unwrap();
+    s.create(PW).unwrap();
+    add(&mut s, 1).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "store file mode {mode:o}");
+}
