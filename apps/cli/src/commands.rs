@@ -642,11 +642,42 @@ pub async fn remote_ui(g: &Global, link: LinkSpec) -> Result<(), Failure> {
 /// (the public network usually needs well under a minute).
 const TOR_WAIT: Duration = Duration::from_secs(300);
 
+/// Refuses, before any call, an `--input` that is not a readable mono WAV
+/// file and an `--output` whose folder does not exist: found in the
+/// middle of a call they would mean a call with no voice, or a recording
+/// lost at its end.
+fn check_audio_files(opts: &CallOpts) -> Result<(), Failure> {
+    if let Some(input) = &opts.input {
+        susurro_audio::read_wav_mono(input, None)
+            .map_err(|e| Failure::usage(format!("--input: {e}")))?;
+    }
+    if let Some(output) = &opts.output {
+        if output.is_dir() {
+            return Err(Failure::usage(format!(
+                "--output: {} is a folder; name the WAV file to write",
+                output.display()
+            )));
+        }
+        let folder = match output.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(Failure::usage(format!(
+                "--output: the folder {} does not exist",
+                folder.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `listen` (target `None`) and `call`.
 pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<(), Failure> {
     let home = config::locate(g.home.as_deref())?;
     let mut cfg = config::load(&home)?;
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
+    check_audio_files(&opts)?;
     let mut nc = node_config(spec, true);
     nc.audio = AudioSpec {
         input: opts.input.clone(),

@@ -151,3 +151,43 @@ fn transport_on_its_own_box_across_a_serial_link() {
     boxed.kill().unwrap();
     boxed.wait().unwrap();
 }
+
+#[test]
+fn a_missing_input_or_output_folder_is_refused_before_the_call() {
+    let dir = tmp();
+    let alice = Party::new(dir.path(), "alice");
+    let missing = dir.path().join("no-such.wav");
+    let not_wav = dir.path().join("notes.wav");
+    std::fs::write(&not_wav, b"these are not samples").unwrap();
+    let no_folder = dir.path().join("no-such-folder/heard.wav");
+    for (args, names) in [
+        (
+            vec!["--input".to_owned(), missing.display().to_string()],
+            missing.display().to_string(),
+        ),
+        (
+            vec!["--input".to_owned(), not_wav.display().to_string()],
+            "not a valid WAV file".to_owned(),
+        ),
+        (
+            vec!["--output".to_owned(), no_folder.display().to_string()],
+            dir.path().join("no-such-folder").display().to_string(),
+        ),
+    ] {
+        let mut c = alice.cmd();
+        c.arg("call").arg("bob").args(&args);
+        let t = Instant::now();
+        let out = run_bounded(c, SHORT);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let msg = common::last_json(&out)["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(msg.contains(&names), "{args:?}: {msg}");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{args:?}: refused only after {:?}",
+            t.elapsed()
+        );
+    }
+}

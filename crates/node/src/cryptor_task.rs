@@ -71,6 +71,14 @@ pub struct CallAudio {
 /// its reason live with the other jitter tunables.
 const MAX_INSERTED: u64 = susurro_transport::jitter::tunables::MAX_INSERTED;
 
+/// The talking call's audio, and the last call whose audio could not
+/// start (not tried again: it would fail the same way every frame).
+#[derive(Default)]
+struct LiveSlot {
+    live: Option<Live>,
+    failed: Option<CallId>,
+}
+
 /// Shared record of every call's audio.
 pub type AudioLog = Arc<Mutex<Vec<CallAudio>>>;
 
@@ -109,7 +117,7 @@ impl CryptorTask {
         let frame = self.codec.frame.millis();
         let mut tick = interval(Duration::from_millis(u64::from(frame)));
         tick.set_missed_tick_behavior(MissedTickBehavior::Burst);
-        let mut live: Option<Live> = None;
+        let mut live = LiveSlot::default();
         let mut muted = false;
         // Files mean headless: the side without a file is silence or nowhere.
         let headless = {
@@ -143,7 +151,7 @@ impl CryptorTask {
         loop {
             if let Some(i) = input.take() {
                 self.core.handle(self.clock.now(), i, &mut out);
-                if let Some(l) = live.as_mut() {
+                if let Some(l) = live.live.as_mut() {
                     self.play_arrived(l);
                 }
             }
@@ -156,7 +164,7 @@ impl CryptorTask {
                     Some(env) => {
                         if let Message::Mute(m) = &env.msg {
                             muted = m.on;
-                            if let Some(l) = live.as_mut() {
+                            if let Some(l) = live.live.as_mut() {
                                 l.capture.set_muted(muted);
                             }
                         }
@@ -171,7 +179,7 @@ impl CryptorTask {
                 _ = shutdown.changed() => break,
             }
         }
-        if let Some(l) = live.take() {
+        if let Some(l) = live.live.take() {
             self.finish(l);
         }
     }
@@ -199,21 +207,29 @@ impl CryptorTask {
 
     fn audio_tick(
         &mut self,
-        live: &mut Option<Live>,
+        live_failed: &mut LiveSlot,
         muted: bool,
         host: Option<&AudioHost>,
         input: Option<&Arc<Vec<f32>>>,
         out: &mut Outbox,
     ) {
         let talking = self.core.calls().find(|c| self.core.is_talking(*c));
+        let live = &mut live_failed.live;
         if live.as_ref().map(|l| l.call) != talking {
             if let Some(l) = live.take() {
                 self.finish(l);
             }
-            if let Some(call) = talking {
+            if let Some(call) = talking
+                && live_failed.failed != Some(call)
+            {
                 match self.start(call, muted, host, input) {
                     Ok(l) => *live = Some(l),
-                    Err(e) => warn!(error = %format!("{e:#}"), "cannot start the call's audio"),
+                    Err(e) => {
+                        // Once per call: trying again every frame would
+                        // fail the same way and flood the log.
+                        warn!(error = %format!("{e:#}"), "cannot start the call's audio: the call goes on without it");
+                        live_failed.failed = Some(call);
+                    }
                 }
             }
         }
