@@ -15,6 +15,10 @@
 //! apt-get install -y tor
 //! cargo test -p susurro-cli --test tor -- --nocapture
 //! ```
+//!
+//! To look into a failure afterwards, `SUSURRO_TEST_KEEP=1` keeps the
+//! test's directory (both parties' homes and logs, the Tor network's data)
+//! and prints its path; `SUSURRO_LOG` sets the parties' log filter.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
@@ -213,6 +217,35 @@ fn max_paths(p: &Proc) -> u64 {
         .unwrap_or(0)
 }
 
+/// With `SUSURRO_TEST_KEEP` set, copies the test's directory aside when
+/// the test ends (a panic included) and says where.
+struct Keep(Option<PathBuf>);
+
+impl Keep {
+    fn new(dir: &tempfile::TempDir) -> Self {
+        Self(std::env::var_os("SUSURRO_TEST_KEEP").map(|_| dir.path().to_owned()))
+    }
+}
+
+impl Drop for Keep {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.0 {
+            let kept = dir.with_extension("kept");
+            match std::process::Command::new("cp")
+                .arg("-a")
+                .arg(dir)
+                .arg(&kept)
+                .status()
+            {
+                Ok(s) if s.success() => {
+                    eprintln!("the test's directory is kept at {}", kept.display())
+                }
+                other => eprintln!("could not keep {}: {other:?}", dir.display()),
+            }
+        }
+    }
+}
+
 #[test]
 fn two_clis_call_each_other_over_onion_services() {
     let t0 = Instant::now();
@@ -220,6 +253,7 @@ fn two_clis_call_each_other_over_onion_services() {
         .prefix("susurro-tor-cli-")
         .tempdir()
         .unwrap();
+    let _keep = Keep::new(&dir);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
