@@ -469,28 +469,122 @@ pub async fn contacts_show(g: &Global, name: &str) -> Result<(), Failure> {
 }
 
 /// `contacts import` / `contacts add`.
-pub async fn contacts_import(g: &Global, text: &str, name: Option<&str>) -> Result<(), Failure> {
+///
+/// Nothing is stored, with its own exit code, when the card's key is
+/// already in the book (7, under whatever name) or the name belongs to a
+/// contact with another key (8) unless `replace` confirms the new key; an
+/// all-zero key is no one's key (2). A replacement never loses the old
+/// contact: it is renamed aside, the new one added, and only then deleted
+/// (put back if the add fails).
+pub async fn contacts_import(
+    g: &Global,
+    text: &str,
+    name: Option<&str>,
+    replace: bool,
+) -> Result<(), Failure> {
     let card = uri::decode(text.trim())
         .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
+    if card.key == [0u8; 32] {
+        return Err(Failure::usage(
+            "not a valid contact card: its key is all zeros, which is no one's key",
+        ));
+    }
     let (node, mut front, _, _) = open(g).await?;
     let name = name.unwrap_or(card.name.as_str()).to_owned();
-    front.act(Action::AddContact {
+    // The whole book (this also lets the listing begun at unlock finish, so
+    // the next change seen below is this command's).
+    let all = all_contacts(&mut front).await?;
+    if let Some(c) = all.iter().find(|c| c.key == card.key) {
+        close(node, front).await?;
+        return Err(Failure::new(
+            Code::AlreadyKnown,
+            format!(
+                "this key is already in your contacts as {:?}: nothing was added (`contacts rename` changes the name)",
+                c.name.as_str()
+            ),
+        ));
+    }
+    let old = all.iter().find(|c| c.name.as_str() == name).cloned();
+    if let Some(old) = &old
+        && !replace
+    {
+        close(node, front).await?;
+        return Err(Failure::new(
+            Code::KeyChanged,
+            format!(
+                "{name:?} is already in your contacts with a different key (theirs: {}, this card's: {}). \
+                 A new key means a new device, a restored identity, or someone else. Check with {name} \
+                 another way, then run the command again with --replace. Nothing was changed.",
+                short_key(&old.key),
+                short_key(&card.key)
+            ),
+        ));
+    }
+    let aside = match &old {
+        Some(old) => {
+            let aside = (1u32..)
+                .map(|i| format!("~replaced {i}"))
+                .find(|n| !all.iter().any(|c| c.name.as_str() == n))
+                .unwrap_or_default();
+            front.act(Action::RenameContact {
+                id: old.id,
+                name: &aside,
+            })?;
+            wait_changed(&mut front).await?;
+            Some((old.clone(), aside))
+        }
+        None => None,
+    };
+    let note = old.as_ref().map_or("", |o| o.note.as_str()).to_owned();
+    let added = match front.act(Action::AddContact {
         name: &name,
         key: card.key,
         address: card.address.clone(),
-        note: "",
-    })?;
-    front
-        .wait_for(STORE_WAIT, "the new contact", |_, ev| match ev {
-            Some(UiEvent::ContactsChanged) => Some(Ok(())),
-            Some(UiEvent::Error(e)) => Some(Err(Failure::usage(e.to_string()))),
-            _ => None,
-        })
-        .await?;
-    out(g, json!({"event": "contact_added", "name": name}), || {
-        format!("Added {name}.")
+        note: &note,
+    }) {
+        Ok(()) => wait_changed(&mut front).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = added {
+        if let Some((old, _)) = &aside {
+            // Put the old contact back under its name.
+            if front
+                .act(Action::RenameContact {
+                    id: old.id,
+                    name: &name,
+                })
+                .is_ok()
+            {
+                let _ = wait_changed(&mut front).await;
+            }
+        }
+        close(node, front).await?;
+        return Err(e);
+    }
+    if let Some((old, _)) = &aside {
+        front.act(Action::DeleteContact { id: old.id })?;
+        wait_changed(&mut front).await?;
+    }
+    let event = if aside.is_some() {
+        "contact_replaced"
+    } else {
+        "contact_added"
+    };
+    out(g, json!({"event": event, "name": name}), || {
+        if aside.is_some() {
+            format!(
+                "Replaced {name}'s key. The new key is not verified: compare the SAS in your next call."
+            )
+        } else {
+            format!("Added {name}.")
+        }
     });
     close(node, front).await
+}
+
+/// The first 8 hex digits of a key, for messages.
+fn short_key(k: &[u8; 32]) -> String {
+    format!("{}…", susurro_crypto::hex::Lower(&k[..4]))
 }
 
 /// `contacts rename`.

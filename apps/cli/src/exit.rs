@@ -17,6 +17,11 @@ pub enum Code {
     Store = 5,
     /// 6: the call ended abnormally.
     CallAborted = 6,
+    /// 7: `contacts import`: the card's key is already in the address book.
+    AlreadyKnown = 7,
+    /// 8: `contacts import`: the name is a contact's with a different key
+    /// (run again with `--replace` to confirm the new key).
+    KeyChanged = 8,
 }
 
 /// A failure to report.

@@ -36,7 +36,9 @@ use crate::exit::Failure;
 /// Exit codes: 0 success; 1 error; 2 bad usage; 3 wrong password or store
 /// locked out; 4 the call could not be made or was refused; 5 the key store
 /// is missing, damaged or disconnected; 6 the call ended abnormally (key
-/// check failed, network lost, timeout).
+/// check failed, network lost, timeout); 7 `contacts import`: that key is
+/// already a contact; 8 `contacts import`: that name is a contact with a
+/// different key (confirm with --replace).
 #[derive(Debug, Parser)]
 #[command(name = "susurro-cli", version, verbatim_doc_comment)]
 struct Cli {
@@ -176,6 +178,12 @@ enum ContactsCmd {
         /// Save under this name instead of the card's.
         #[arg(long)]
         name: Option<String>,
+        /// The name is a contact with a different key, and you have
+        /// checked with them that the new key is theirs: replace it (the
+        /// contact is no longer verified). Without this, nothing changes
+        /// and the exit code is 8.
+        #[arg(long)]
+        replace: bool,
     },
     /// Import a contact from its `susurro:` card.
     Import {
@@ -184,6 +192,12 @@ enum ContactsCmd {
         /// Save under this name instead of the card's.
         #[arg(long)]
         name: Option<String>,
+        /// The name is a contact with a different key, and you have
+        /// checked with them that the new key is theirs: replace it (the
+        /// contact is no longer verified). Without this, nothing changes
+        /// and the exit code is 8.
+        #[arg(long)]
+        replace: bool,
     },
     /// Rename a contact.
     Rename {
@@ -280,8 +294,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Contacts(c) => match c {
             ContactsCmd::List => commands::contacts_list(&g).await,
             ContactsCmd::Show { name } => commands::contacts_show(&g, &name).await,
-            ContactsCmd::Add { uri, name } | ContactsCmd::Import { uri, name } => {
-                commands::contacts_import(&g, &uri, name.as_deref()).await
+            ContactsCmd::Add { uri, name, replace }
+            | ContactsCmd::Import { uri, name, replace } => {
+                commands::contacts_import(&g, &uri, name.as_deref(), replace).await
             }
             ContactsCmd::Rename { name, new_name } => {
                 commands::contacts_rename(&g, &name, &new_name).await

@@ -191,3 +191,75 @@ fn a_missing_input_or_output_folder_is_refused_before_the_call() {
         );
     }
 }
+
+/// `contacts import` of a card whose key is already in the book (under
+/// another name), of a known name with a new key, and of an all-zero key:
+/// none of them may say "Added"; each says what happened, with its own
+/// exit code. A changed key is stored only when confirmed (`--replace`).
+#[test]
+fn an_import_that_stores_nothing_says_why() {
+    use susurro_ui::uri::{ContactCard, decode, encode};
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let bob_card = bob.card();
+    let card_with = |name: &str, key: [u8; 32]| {
+        let c = decode(&bob_card).unwrap();
+        let card = ContactCard {
+            name: susurro_wire::Name::new(name).unwrap(),
+            key,
+            address: c.address,
+        };
+        let mut s = heapless::String::<{ susurro_ui::uri::MAX_URI }>::new();
+        encode(&card, &mut s).unwrap();
+        s.to_string()
+    };
+    let bob_key = decode(&bob_card).unwrap().key;
+    let import = |args: &[&str]| {
+        let mut a = vec!["contacts", "import"];
+        a.extend_from_slice(args);
+        let out = alice.run(&a);
+        let v = common::last_json(&out);
+        (out.status.code(), v)
+    };
+
+    // The same key under another name: already there, as "bob".
+    let (code, v) = import(&[&card_with("robert", bob_key)]);
+    assert_eq!(code, Some(7), "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(msg.contains("already") && msg.contains("bob"), "{msg}");
+
+    // "bob" with another key: a warning, nothing stored without --replace.
+    let other = {
+        let mut k = bob_key;
+        k[0] ^= 0x40;
+        k
+    };
+    let (code, v) = import(&[&card_with("bob", other)]);
+    assert_eq!(code, Some(8), "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.contains("different key") && msg.contains("--replace"),
+        "{msg}"
+    );
+    let shown = alice.json(&["contacts", "show", "bob"]);
+    assert_eq!(
+        shown["contact"]["key"].as_str().unwrap(),
+        susurro_crypto::hex::Lower(&bob_key).to_string(),
+        "the old key stays until confirmed"
+    );
+    // Confirmed: the contact now has the new key.
+    let (code, v) = import(&[&card_with("bob", other), "--replace"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["event"], "contact_replaced", "{v}");
+    let shown = alice.json(&["contacts", "show", "bob"]);
+    assert_eq!(
+        shown["contact"]["key"].as_str().unwrap(),
+        susurro_crypto::hex::Lower(&other).to_string()
+    );
+
+    // An all-zero key is not a key.
+    let (code, v) = import(&[&card_with("zero", [0; 32])]);
+    assert_eq!(code, Some(2), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("key"), "{v}");
+    assert_eq!(alice.contact_names(), vec!["bob".to_owned()]);
+}
