@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use crate::config::{self, Config, Home, Mode, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
-use crate::{CallOpts, Global, ProfileArg};
+use crate::{CallOpts, Global, NetworkArg, ProfileArg, Setup};
 use susurro_node::AudioSpec;
 use susurro_node::{Node, NodeConfig, StorageSpec};
 
@@ -197,34 +197,24 @@ async fn lock(front: &mut Front) {
     }
 }
 
-/// `init`.
-pub async fn init(
-    g: &Global,
-    name: String,
-    mode: Mode,
-    host: String,
-    port: u16,
-    profile: ProfileArg,
-) -> Result<(), Failure> {
+/// The configuration of a new home (`init`, `restore` into an empty
+/// home), checked, and the key-derivation profile chosen.
+fn new_config(name: String, setup: &Setup) -> Result<(Config, ProfileArg), Failure> {
+    let mode = setup
+        .network
+        .map_or_else(config::Mode::preferred, NetworkArg::mode);
     if mode == Mode::Tor && !susurro_node::TOR {
         return Err(Failure::usage(
             "this susurro-cli was built without Tor: use --network direct, or build with `--features tor`",
         ));
-    }
-    let home = config::locate(g.home.as_deref())?;
-    if home.config_file().exists() {
-        return Err(Failure::usage(format!(
-            "an identity already exists in {} (remove it or use --home)",
-            home.config_dir.display()
-        )));
     }
     Name::new(&name).map_err(|_| Failure::usage("the name must be 1 to 64 bytes"))?;
     let cfg = Config {
         name,
         network: Network {
             mode,
-            host,
-            port,
+            host: setup.host.clone(),
+            port: setup.port,
             listen: "127.0.0.1".to_owned(),
             onion: None,
         },
@@ -233,7 +223,7 @@ pub async fn init(
         storage: crate::config::Storage {
             serial: None,
             profile: Some(
-                match profile {
+                match setup.profile {
                     ProfileArg::Host => "host",
                     ProfileArg::TestOnlyInsecure => "test-only-insecure",
                 }
@@ -242,8 +232,22 @@ pub async fn init(
         },
         transport_box: crate::config::TransportBox::default(),
     };
-    std::fs::create_dir_all(&home.data_dir)
-        .map_err(|e| Failure::error(format!("cannot create {}: {e}", home.data_dir.display())))?;
+    Ok((cfg, setup.profile))
+}
+
+/// `init`.
+pub async fn init(g: &Global, name: String, setup: Setup) -> Result<(), Failure> {
+    let home = config::locate(g.home.as_deref())?;
+    if home.config_file().exists() {
+        return Err(Failure::usage(format!(
+            "an identity already exists in {} (remove it or use --home)",
+            home.config_dir.display()
+        )));
+    }
+    let (cfg, profile) = new_config(name, &setup)?;
+    let mode = cfg.network.mode;
+    home.create_dirs()
+        .map_err(|e| Failure::error(format!("{e:#}")))?;
     let spec = storage_spec(g, &home, None, profile.profile());
     let mut node = Node::start(node_config(spec, false))?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
@@ -661,19 +665,29 @@ pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
             file.display()
         )));
     }
-    let mut core = susurro_node::storage_core(home.store_file(), profile_of(&cfg));
+    let store_file = home.store_file();
+    let mut core = susurro_node::storage_core(store_file.clone(), profile_of(&cfg));
     let store = core.store();
     let now = susurro_wire::Instant::ZERO;
     store
         .open(now)
-        .map_err(|e| Failure::new(Code::Store, format!("cannot open the store: {e:?}")))?;
+        .map_err(|e| store_failure(&e, &store_file, "cannot open the key store"))?;
     let pw = crate::password::read(g.password_file.as_deref(), false)?;
     store
         .unlock(now, pw.as_bytes())
-        .map_err(|e| Failure::new(Code::Password, format!("cannot unlock: {e:?}")))?;
+        .map_err(|e| store_failure(&e, &store_file, "cannot unlock the key store"))?;
     store
         .export_backup(&mut FileStore::new(file))
-        .map_err(|e| Failure::error(format!("cannot write the backup: {e:?}")))?;
+        .map_err(|e| {
+            Failure::error(format!(
+                "cannot write the backup to {}: {}",
+                file.display(),
+                match &e {
+                    susurro_storage::StoreError::Io(io) => io_words(io),
+                    other => other.to_string(),
+                }
+            ))
+        })?;
     store.lock();
     out(g, json!({"event": "backup", "file": file}), || {
         format!(
@@ -684,17 +698,53 @@ pub async fn backup(g: &Global, file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `restore`.
-pub async fn restore(g: &Global, file: &Path) -> Result<(), Failure> {
+/// `restore`: into a home whose store holds no identity; an empty home
+/// (no config.toml) is set up from `name` and `setup` as `init` does.
+pub async fn restore(
+    g: &Global,
+    file: &Path,
+    name: Option<String>,
+    setup: Setup,
+) -> Result<(), Failure> {
     let home = config::locate(g.home.as_deref())?;
-    let cfg = config::load(&home)?;
-    if !file.exists() {
-        return Err(Failure::usage(format!("{} does not exist", file.display())));
+    if !file.is_file() {
+        return Err(Failure::usage(format!(
+            "{} does not exist or is not a file",
+            file.display()
+        )));
     }
-    let mut core = susurro_node::storage_core(home.store_file(), profile_of(&cfg));
+    let (cfg, new_home) = if home.config_file().exists() {
+        if name.is_some() {
+            return Err(Failure::usage(format!(
+                "{} is already set up: --name is only for restoring into an empty home",
+                home.config_dir.display()
+            )));
+        }
+        (config::load(&home)?, false)
+    } else {
+        let Some(name) = name else {
+            return Err(Failure::usage(format!(
+                "{} has no identity yet: give --name <you> (and --network, --port as for `init`) to restore into it",
+                home.config_dir.display()
+            )));
+        };
+        (new_config(name, &setup)?.0, true)
+    };
+    if g.storage_serial.is_some() || cfg.storage.serial.is_some() {
+        return Err(Failure::usage(
+            "restore writes the store file of this computer; a storage token is restored on the token",
+        ));
+    }
+    home.create_dirs()
+        .map_err(|e| Failure::error(format!("{e:#}")))?;
+    let store_file = home.store_file();
+    let mut core = susurro_node::storage_core(store_file.clone(), profile_of(&cfg));
     let store = core.store();
     let now = susurro_wire::Instant::ZERO;
-    let _ = store.open(now);
+    match store.open(now) {
+        Ok(_) | Err(susurro_storage::StoreError::NoIdentity) => {}
+        Err(e) => return Err(store_failure(&e, &store_file, "cannot open the key store")),
+    }
     let pw = crate::password::read(g.password_file.as_deref(), false)?;
     store
         .restore(&mut FileStore::new(file), pw.as_bytes())
@@ -702,16 +752,70 @@ pub async fn restore(g: &Global, file: &Path) -> Result<(), Failure> {
             susurro_storage::StoreError::WrongPassword { .. } => {
                 Failure::new(Code::Password, "wrong password for this backup")
             }
-            susurro_storage::StoreError::AlreadyExists => {
-                Failure::usage("this store already holds an identity: restore into an empty --home")
+            susurro_storage::StoreError::AlreadyExists => Failure::usage(format!(
+                "the key store {} already holds an identity: restore into an empty home (--home <new folder>)",
+                store_file.display()
+            )),
+            susurro_storage::StoreError::Format(_) | susurro_storage::StoreError::Damaged => {
+                Failure::new(
+                    Code::Store,
+                    format!(
+                        "{} is not a Susurro backup, or it is damaged ({e})",
+                        file.display()
+                    ),
+                )
             }
-            e => Failure::new(Code::Store, format!("cannot restore: {e:?}")),
+            susurro_storage::StoreError::Io(io) => Failure::error(format!(
+                "cannot read {} or write {}: {}",
+                file.display(),
+                store_file.display(),
+                io_words(&io)
+            )),
+            e => Failure::new(Code::Store, format!("cannot restore: {e}")),
         })?;
     store.lock();
-    out(g, json!({"event": "restored", "file": file}), || {
-        "Identity and contacts restored.".to_owned()
-    });
+    if new_home {
+        config::save(&home, &cfg)?;
+    }
+    out(
+        g,
+        json!({"event": "restored", "file": file, "home": home.config_dir}),
+        || "Identity and contacts restored.".to_owned(),
+    );
     Ok(())
+}
+
+/// A store error in words, with the exit code it deserves: a wrong
+/// password or a lock-out is the password's code; a disk that refuses to
+/// be written (read-only, full) is not.
+fn store_failure(e: &susurro_storage::StoreError, store: &Path, what: &str) -> Failure {
+    use susurro_storage::StoreError as E;
+    match e {
+        E::WrongPassword { .. } | E::LockedOut { .. } | E::BadPassword | E::Wiped => {
+            Failure::new(Code::Password, format!("{what}: {e}"))
+        }
+        E::Io(io) => Failure::new(
+            Code::Store,
+            format!("{what} ({}): {}", store.display(), io_words(io)),
+        ),
+        E::NoIdentity => Failure::new(
+            Code::Store,
+            format!("{what}: there is no identity in {}", store.display()),
+        ),
+        _ => Failure::new(Code::Store, format!("{what} ({}): {e}", store.display())),
+    }
+}
+
+/// What a storage I/O error means to the person at the keyboard.
+fn io_words(e: &susurro_storage::IoError) -> String {
+    match e {
+        susurro_storage::IoError::Failed => {
+            "the file could not be read or written (is the disk read-only, or the folder not yours?)"
+                .to_owned()
+        }
+        susurro_storage::IoError::NoSpace => "the disk is full".to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// `module ui`: the interactive front end with every other module remote.

@@ -84,20 +84,8 @@ enum Command {
         /// Your name as it appears on your contact card.
         #[arg(long)]
         name: String,
-        /// How your calls travel: `tor` (onion services; the default when
-        /// this build has Tor) or `direct` (TCP to --host:--port).
-        #[arg(long, value_enum)]
-        network: Option<NetworkArg>,
-        /// Direct: TCP port to listen on. Tor: your onion service's port.
-        #[arg(long, default_value_t = config::DEFAULT_PORT)]
-        port: u16,
-        /// Direct: host name or IP address others use to reach you.
-        #[arg(long, default_value = "127.0.0.1")]
-        host: String,
-        /// Key-derivation strength for the password (test-only-insecure is
-        /// for automated tests: never for a real identity).
-        #[arg(long, value_enum, default_value_t = ProfileArg::Host)]
-        profile: ProfileArg,
+        #[command(flatten)]
+        setup: Setup,
     },
     /// Show the key store's state, your fingerprint and your card.
     Status,
@@ -118,10 +106,18 @@ enum Command {
         /// Backup file to write.
         file: PathBuf,
     },
-    /// Restore an identity from a backup (the store must be empty).
+    /// Restore an identity and its contacts from a backup, into a home
+    /// with no identity yet. An empty home (no config.toml) is set up as
+    /// `init` would: give --name, and --network/--port/--host/--profile if
+    /// the defaults do not suit you. The password is the backup's.
     Restore {
         /// Backup file to read.
         file: PathBuf,
+        /// An empty home only: your name on your contact card.
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        setup: Setup,
     },
     /// Host a single module on a serial link or stdio (for tests and
     /// experiments; the packaged Raspberry Pi transport box is the
@@ -131,6 +127,25 @@ enum Command {
     /// with its storage in its own process over a pty, a TCP loopback call
     /// with speech, a contact exchange, a secret compare, and a report.
     Demo(demo::DemoArgs),
+}
+
+/// How a new home is set up (`init`, and `restore` into an empty home).
+#[derive(Debug, Clone, Args)]
+pub struct Setup {
+    /// How your calls travel: `tor` (onion services; the default when
+    /// this build has Tor) or `direct` (TCP to --host:--port).
+    #[arg(long, value_enum)]
+    pub network: Option<NetworkArg>,
+    /// Direct: TCP port to listen on. Tor: your onion service's port.
+    #[arg(long, default_value_t = config::DEFAULT_PORT)]
+    pub port: u16,
+    /// Direct: host name or IP address others use to reach you.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Key-derivation strength for the password (test-only-insecure is
+    /// for automated tests: never for a real identity).
+    #[arg(long, value_enum, default_value_t = ProfileArg::Host)]
+    pub profile: ProfileArg,
 }
 
 /// Options of `listen` and `call`.
@@ -280,16 +295,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Failure> {
     let g = cli.global;
     match cli.command {
-        Command::Init {
-            name,
-            network,
-            port,
-            host,
-            profile,
-        } => {
-            let mode = network.map_or_else(config::Mode::preferred, NetworkArg::mode);
-            commands::init(&g, name, mode, host, port, profile).await
-        }
+        Command::Init { name, setup } => commands::init(&g, name, setup).await,
         Command::Status => commands::status(&g).await,
         Command::Contacts(c) => match c {
             ContactsCmd::List => commands::contacts_list(&g).await,
@@ -307,7 +313,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Listen(opts) => commands::call(&g, None, opts).await,
         Command::Call { target, opts } => commands::call(&g, Some(target), opts).await,
         Command::Backup { file } => commands::backup(&g, &file).await,
-        Command::Restore { file } => commands::restore(&g, &file).await,
+        Command::Restore { file, name, setup } => commands::restore(&g, &file, name, setup).await,
         Command::Module(m) => module_cmd::run(&g, m).await,
         Command::Demo(d) => demo::run(&g, d).await,
     }

@@ -263,3 +263,118 @@ fn an_import_that_stores_nothing_says_why() {
     assert!(v["message"].as_str().unwrap().contains("key"), "{v}");
     assert_eq!(alice.contact_names(), vec!["bob".to_owned()]);
 }
+
+/// `susurro-cli --home <home> --json …` with the store file in the home
+/// (no storage process) and `password`.
+fn local(home: &std::path::Path, password: &str, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(common::EXE);
+    c.arg("--home")
+        .arg(home)
+        .arg("--json")
+        .args(args)
+        .env("SUSURRO_PASSWORD", password)
+        .env_remove("SUSURRO_HOME")
+        .stdin(std::process::Stdio::null());
+    run_bounded(c, SHORT)
+}
+
+/// Backup and restore as their messages tell a person to use them:
+/// restore into an empty home (set up like `init`), words for a damaged
+/// or foreign file and a taken store, the backup's password checked, and a
+/// store that cannot be written is not reported as a wrong password.
+#[test]
+fn backup_and_restore_follow_their_own_messages() {
+    let dir = tmp();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let pw = common::PASSWORD;
+    let init = [
+        "init",
+        "--name",
+        "carol",
+        "--network",
+        "direct",
+        "--profile",
+        "test-only-insecure",
+    ];
+    assert!(local(&a, pw, &init).status.success());
+    let fp = |home: &std::path::Path| {
+        let out = local(home, pw, &["status"]);
+        assert!(out.status.success(), "status: {}", text(&out));
+        common::last_json(&out)["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let backup = dir.path().join("carol.backup");
+    let out = local(&a, pw, &["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "backup: {}", text(&out));
+
+    // Into an empty home: without --name it says what to give.
+    let restore =
+        |home: &std::path::Path, password: &str, extra: &[&str], file: &std::path::Path| {
+            let mut args = vec!["restore", file.to_str().unwrap()];
+            args.extend_from_slice(extra);
+            let out = local(home, password, &args);
+            (out.status.code(), common::last_json(&out))
+        };
+    let (code, v) = restore(&b, pw, &[], &backup);
+    assert_eq!(code, Some(2), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("--name"), "{v}");
+    // The wrong password: the password's code, nothing written.
+    let new_home = [
+        "--name",
+        "carol",
+        "--network",
+        "direct",
+        "--profile",
+        "test-only-insecure",
+    ];
+    let (code, v) = restore(&b, "not it", &new_home, &backup);
+    assert_eq!(code, Some(3), "{v}");
+    assert!(
+        !b.join("config.toml").exists(),
+        "a failed restore set the home up"
+    );
+    // A file that is no backup: words, not a Debug dump.
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, [0x42u8; 300]).unwrap();
+    let (code, v) = restore(&b, pw, &new_home, &junk);
+    assert_eq!(code, Some(5), "{v}");
+    let msg = v["message"].as_str().unwrap();
+    assert!(
+        msg.contains("not a Susurro backup") && !msg.contains("Format("),
+        "{msg}"
+    );
+    // Done right: the same identity in the new home.
+    let (code, v) = restore(&b, pw, &new_home, &backup);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(fp(&b), fp(&a));
+    // Again: the store is taken, and it says so in words.
+    let (code, v) = restore(&b, pw, &[], &backup);
+    assert_eq!(code, Some(2), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("already holds an identity"),
+        "{v}"
+    );
+
+    // A store that cannot be written (its temporary file's name taken by
+    // a folder; root ignores read-only modes): not "wrong password".
+    std::fs::create_dir(a.join("store.tmp")).unwrap();
+    let out = local(
+        &a,
+        pw,
+        &["backup", dir.path().join("second").to_str().unwrap()],
+    );
+    let v = common::last_json(&out);
+    assert_eq!(out.status.code(), Some(5), "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read or written"),
+        "{v}"
+    );
+}

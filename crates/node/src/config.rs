@@ -116,14 +116,25 @@ impl Home {
     /// is the file (0600): they name contacts' addresses and hold the key
     /// store and the onion service's keys.
     pub fn save(&self, cfg: &Config) -> Result<()> {
-        create_private_dir(&self.config_dir)?;
-        create_private_dir(&self.data_dir)?;
+        self.create_dirs()?;
         let text = toml::to_string(cfg).context("cannot write the configuration")?;
         let path = self.config_file();
         let tmp = path.with_extension("toml.tmp");
         write_private(&tmp, text.as_bytes())
             .and_then(|()| std::fs::rename(&tmp, &path))
             .with_context(|| format!("cannot write {}", path.display()))
+    }
+}
+
+impl Home {
+    /// Creates the configuration and data directories if missing, those
+    /// it creates its owner's only (0700 on Unix).
+    ///
+    /// # Errors
+    /// A directory cannot be created.
+    pub fn create_dirs(&self) -> Result<()> {
+        create_private_dir(&self.config_dir)?;
+        create_private_dir(&self.data_dir)
     }
 }
 
