@@ -75,6 +75,11 @@ fn log_tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
+/// The last six events a process printed.
+fn last_events(p: &Proc) -> &[Value] {
+    &p.seen[p.seen.len().saturating_sub(6)..]
+}
+
 /// Seconds at which the process printed `v`.
 fn at(v: &Value) -> f64 {
     v["_t"].as_f64().unwrap()
@@ -467,8 +472,16 @@ fn box_call(dir: &Path, alice: &Party, bob: &Party, bob_card: &str) {
     assert_eq!(ea["authenticated"], true, "{ea}");
     a.expect("ended", Duration::from_secs(60));
     b.expect("ended", Duration::from_secs(60));
-    assert_eq!(a.wait(Duration::from_secs(30)), 0);
-    assert_eq!(b.wait(Duration::from_secs(30)), 0);
+    let code = a.wait(Duration::from_secs(30));
+    assert_eq!(code, 0, "alice's last events: {:?}", last_events(&a));
+    let code = b.wait(Duration::from_secs(30));
+    assert_eq!(
+        code,
+        0,
+        "bob's last events: {:?}\nbox log:\n{}",
+        last_events(&b),
+        log_tail(&dir.join("box").join("box.log"))
+    );
     bx.assert_running();
     let peak = std::fs::read_to_string(format!("/proc/{}/status", bx.child.id()))
         .unwrap()
