@@ -92,16 +92,7 @@ async fn unlock(g: &Global, front: &mut Front) -> Result<(), Failure> {
                 "the key store holds no identity: run `susurro-cli init --name <you>`",
             ));
         }
-        StoreState::LockedOut => {
-            let v = front.view();
-            return Err(Failure::new(
-                Code::Password,
-                format!(
-                    "too many wrong passwords: try again in {} s",
-                    v.store.retry_after_s
-                ),
-            ));
-        }
+        StoreState::LockedOut => return Err(locked_out(front.view().store.retry_after_s)),
         StoreState::Wiped => {
             return Err(Failure::new(
                 Code::Store,
@@ -119,6 +110,21 @@ async fn unlock(g: &Global, front: &mut Front) -> Result<(), Failure> {
     front.act(Action::Unlock { password: &pw })?;
     drop(pw);
     wait_unlocked(front, "unlocking").await
+}
+
+/// The refusal while a lockout runs. The wait counts down across runs of
+/// the program (from the store file's last write), so "try again in" is
+/// true whether this process stays or not.
+fn locked_out(secs: u32) -> Failure {
+    let wait = match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min {} s", secs / 60, secs % 60),
+        _ => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+    };
+    Failure::new(
+        Code::Password,
+        format!("too many wrong passwords: try again in {wait}"),
+    )
 }
 
 async fn wait_unlocked(front: &mut Front, what: &str) -> Result<(), Failure> {
@@ -144,13 +150,7 @@ async fn wait_unlocked(front: &mut Front, what: &str) -> Result<(), Failure> {
             }
             match v.store.state {
                 Some(StoreState::Unlocked) if !v.store.busy => Some(Ok(())),
-                Some(StoreState::LockedOut) => Some(Err(Failure::new(
-                    Code::Password,
-                    format!(
-                        "too many wrong passwords: try again in {} s",
-                        v.store.retry_after_s
-                    ),
-                ))),
+                Some(StoreState::LockedOut) => Some(Err(locked_out(v.store.retry_after_s))),
                 _ => None,
             }
         })

@@ -378,3 +378,54 @@ fn backup_and_restore_follow_their_own_messages() {
         "{v}"
     );
 }
+
+/// After ten wrong passwords each run of the CLI used to start the 60 s
+/// wait again and exit at once, so it never ended. The wait now counts
+/// from the last failure as the store file records it.
+#[test]
+fn the_lockout_wait_ends_across_runs() {
+    let dir = tmp();
+    let home = dir.path().join("h");
+    let pw = common::PASSWORD;
+    let init = [
+        "init",
+        "--name",
+        "dana",
+        "--network",
+        "direct",
+        "--profile",
+        "test-only-insecure",
+    ];
+    assert!(local(&home, pw, &init).status.success());
+    for _ in 0..10 {
+        let out = local(&home, "wrong", &["contacts", "list"]);
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    }
+    let wait_of = |out: &std::process::Output| {
+        let msg = common::last_json(out)["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(msg.contains("try again in"), "{msg}");
+        msg
+    };
+    let first = wait_of(&local(&home, pw, &["contacts", "list"]));
+    assert!(first.contains("1 min") || first.contains("59 s"), "{first}");
+    // 55 s later (the store file dated back): about 5 s are left.
+    let f = std::fs::File::options()
+        .write(true)
+        .open(home.join("store"))
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now() - Duration::from_secs(55))
+        .unwrap();
+    let later = wait_of(&local(&home, pw, &["contacts", "list"]));
+    assert!(
+        ["4 s", "5 s", "6 s"].iter().any(|w| later.ends_with(w)),
+        "{later}"
+    );
+    // Past the minute: the right password works.
+    f.set_modified(std::time::SystemTime::now() - Duration::from_secs(61))
+        .unwrap();
+    let out = local(&home, pw, &["contacts", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+}

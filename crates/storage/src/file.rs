@@ -51,6 +51,15 @@ impl FileStore {
 }
 
 impl Persist for FileStore {
+    fn committed_age(&mut self) -> Option<core::time::Duration> {
+        let written = fs::metadata(&self.path).and_then(|m| m.modified()).ok()?;
+        Some(
+            std::time::SystemTime::now()
+                .duration_since(written)
+                .unwrap_or_default(),
+        )
+    }
+
     fn committed_len(&mut self) -> Result<Option<u32>, IoError> {
         match fs::metadata(&self.path) {
             Ok(m) => u32::try_from(m.len())

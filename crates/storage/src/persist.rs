@@ -82,6 +82,16 @@ pub trait Persist {
     /// # Errors
     /// [`IoError::Failed`].
     fn erase_all(&mut self) -> Result<(), IoError>;
+
+    /// How long ago the committed image was written, if the medium keeps a
+    /// wall-clock time for it (a file's modification time); `None` if it
+    /// does not (flash on a token without a clock). A write time in the
+    /// future is an age of zero. The lockout delay counts from this write
+    /// (the one that counted the last wrong password) rather than from the
+    /// opening, so it does not start again with every new process.
+    fn committed_age(&mut self) -> Option<core::time::Duration> {
+        None
+    }
 }
 
 /// A read-only image in memory (a backup file read into RAM).
@@ -137,6 +147,9 @@ impl<P: Persist + ?Sized> Persist for &mut P {
     }
     fn erase_all(&mut self) -> Result<(), IoError> {
         (**self).erase_all()
+    }
+    fn committed_age(&mut self) -> Option<core::time::Duration> {
+        (**self).committed_age()
     }
 }
 

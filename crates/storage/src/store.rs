@@ -198,7 +198,9 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
     /// Reads the persisted image (checks structure and damage, not the
     /// password). Sets the state; a damaged image gives [`State::Damaged`]
     /// and the error. A store locked out by a previous run stays locked out
-    /// for its full delay counted from `now`.
+    /// for what is left of its delay, counted from the write that recorded
+    /// the last wrong attempt ([`Persist::committed_age`]) or, on a medium
+    /// that keeps no time, in full from `now`.
     ///
     /// # Errors
     /// The reason the image is unreadable.
@@ -212,8 +214,15 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
                     self.state = State::Damaged;
                     return Err(StoreError::KdfMemory);
                 }
+                self.lockout_until = None;
                 if h.failed >= h.max_attempts && h.flags & FLAG_WIPE == 0 {
-                    self.lockout_until = Some(now + delay(&h));
+                    // Counted from the write of the last wrong attempt where
+                    // the medium dates it, else from now.
+                    let age = self.persist.committed_age().unwrap_or_default();
+                    let left = delay(&h).saturating_sub(age);
+                    if !left.is_zero() {
+                        self.lockout_until = Some(now + left);
+                    }
                 }
                 self.header = Some(h);
                 self.state = State::Locked;

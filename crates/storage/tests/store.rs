@@ -592,3 +592,73 @@ fn the_store_file_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "store file mode {mode:o}");
 }
+
+/// The lockout delay counts from the write that recorded the last wrong
+/// password (the file's modification time), not from each opening: a
+/// program that is run again does not start the wait over, and one run
+/// after the wait can try again.
+#[test]
+fn a_lockout_counts_from_the_last_failure_not_from_each_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    let open = |seed| {
+        let mut s: Store<FileStore, HeapMemory, 8192> = Store::new(
+            FileStore::new(&path),
+            HeapMemory::new(8),
+            test_profile(Lockout::Delay { base_s: 60 }, 3),
+        );
+        seeded(&mut s, seed);
+        s
+    };
+    let mut s = open(1);
+    s.open(Instant::ZERO).unwrap();
+    s.create(PW).unwrap();
+    s.lock();
+    for _ in 0..3 {
+        assert!(s.unlock(Instant::ZERO, b"wrong").is_err());
+    }
+    assert!(s.is_locked_out(Instant::ZERO));
+    drop(s);
+    let backdate = |secs: u64| {
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(secs))
+            .unwrap();
+    };
+
+    // Run again at once: the whole minute is left (give or take a second).
+    let mut s = open(2);
+    s.open(Instant::ZERO).unwrap();
+    let (_, wait) = s.attempts(Instant::ZERO);
+    assert!((59..=61).contains(&wait), "{wait}");
+    drop(s);
+    // 50 s after the failure: 10 s left, however many times it reopens.
+    backdate(50);
+    for seed in 3..5 {
+        let mut s = open(seed);
+        s.open(Instant::ZERO).unwrap();
+        let (_, wait) = s.attempts(Instant::ZERO);
+        assert!((9..=11).contains(&wait), "{wait}");
+        assert!(matches!(
+            s.unlock(Instant::ZERO, PW),
+            Err(StoreError::LockedOut { .. })
+        ));
+    }
+    // 70 s after it: the wait is over; a further wrong password doubles it.
+    backdate(70);
+    let mut s = open(5);
+    s.open(Instant::ZERO).unwrap();
+    assert!(!s.is_locked_out(Instant::ZERO));
+    assert!(matches!(
+        s.unlock(Instant::ZERO, b"wrong"),
+        Err(StoreError::WrongPassword {
+            attempts_left: 0,
+            retry_after_s: 120..=121,
+        })
+    ));
+    drop(s);
+    // And the right one, once that wait is over too.
+    backdate(121);
+    let mut s = open(6);
+    s.open(Instant::ZERO).unwrap();
+    s.unlock(Instant::ZERO, PW).unwrap();
+}
