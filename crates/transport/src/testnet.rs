@@ -458,6 +458,51 @@ impl TestNet {
         pid
     }
 
+    /// Has every authority reject relay `i` (0-based, not counting
+    /// authorities), so that the next consensus, within one voting interval
+    /// (20 s), no longer lists it. A relay that dies on the public network
+    /// stays listed until the authorities' reachability tests notice (up to
+    /// about an hour); here `AssumeReachable` keeps a dead relay listed for
+    /// ever, and in a network of seven relays clients keep choosing it
+    /// (as an onion service's introduction point or a circuit's second hop)
+    /// and fail. Writes `!reject <fingerprint>` into each authority's
+    /// `approved-routers` and sends it SIGHUP to re-read it.
+    ///
+    /// # Errors
+    /// No such relay, or a file or signal failed.
+    pub fn delist_relay(&mut self, i: usize) -> Result<(), TestNetError> {
+        let n = self
+            .nodes
+            .iter()
+            .filter(|n| !n.authority)
+            .nth(i)
+            .ok_or_else(|| TestNetError::Failed(format!("no relay {i}")))?;
+        let line = format!("!reject {}\n", hex(&n.rsa_identity));
+        for a in self.nodes.iter().filter(|n| n.authority) {
+            let path = a.dir.join("approved-routers");
+            let mut f = fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            std::io::Write::write_all(&mut f, line.as_bytes())?;
+            let pid = a
+                .pid()
+                .ok_or_else(|| TestNetError::Failed(format!("{} is not running", a.nickname)))?;
+            let ok = Command::new("kill")
+                .args(["-HUP", &pid.to_string()])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if !ok {
+                return Err(TestNetError::Failed(format!(
+                    "could not signal {} to re-read approved-routers",
+                    a.nickname
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Kills the relay with this RSA identity by its PID (e.g. one seen in a
     /// circuit). Returns the PID it had.
     pub fn kill_relay_with_identity(&mut self, rsa: &[u8; 20]) -> Option<u32> {
