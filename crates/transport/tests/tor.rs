@@ -334,6 +334,10 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
     // ends with NetworkLost and is dialled again.
     let pid = net.kill_relay(0);
     eprintln!("killed relay0 (pid {pid:?})");
+    // The authorities drop it from the next consensus, as the public
+    // network's do once they notice (`TestNet::delist_relay` says why a
+    // listed dead relay breaks onion services in a network this small).
+    net.delist_relay(0).unwrap();
     b.log.clear();
     match stream_voice(&mut a, &mut b, ca, cb, 500, 500).await {
         Ok((got, delay, q)) => {
@@ -357,6 +361,7 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
                 matches!(m, Message::Terminated(_)).then_some(())
             })
             .await;
+            wait_delisted(&net).await;
             let t = Instant::now();
             let (ca, cb, _) = dial_with_retries(&mut a, &mut b, 50, &addr_b).await;
             rekey(&mut a, &mut b, ca, cb, 0x78).await;
@@ -374,7 +379,8 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
         }
     }
 
-    // B calls A (the other direction).
+    // B calls A (the other direction), on a consensus without relay0.
+    wait_delisted(&net).await;
     let (cb2, ca2, setup2) = dial_with_retries(&mut b, &mut a, 100, &addr_a).await;
     eprintln!("B → A: set-up {setup2:?}");
     b.send(peer_data(cb2, 9));
@@ -391,6 +397,20 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
     // Let the arti clients store their state before the directory goes.
     tokio::time::sleep(Duration::from_secs(2)).await;
     drop(net);
+}
+
+/// Waits (90 s at most) until the consensus no longer lists the killed
+/// relay (seven relays before).
+async fn wait_delisted(net: &TestNet) {
+    let t = Instant::now();
+    while net.relays_in_consensus() > 6 && t.elapsed() < Duration::from_secs(90) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    eprintln!(
+        "relay0 delisted after {:?} ({} relays listed)",
+        t.elapsed(),
+        net.relays_in_consensus()
+    );
 }
 
 fn start_tracing() {
