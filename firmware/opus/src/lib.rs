@@ -134,6 +134,15 @@ impl<'a> Encoder<'a> {
         self.state.set(ffi::EncoderSetting::PacketLossPercent(p))
     }
 
+    /// Sets the encoder's complexity, 0..=10 (above 10 counts as 10;
+    /// [`COMPLEXITY`] after [`Encoder::new`]). Lower costs less CPU and
+    /// some quality; the packets stay the same size and any decoder reads
+    /// them (the decoder does not depend on it).
+    pub fn set_complexity(&mut self, complexity: u8) -> Result<(), Error> {
+        let c = i32::from(complexity.min(10));
+        self.state.set(ffi::EncoderSetting::Complexity(c))
+    }
+
     /// The encoder's lookahead in samples at [`RATE`]: how far the decoded
     /// signal lags the input, the decoder's delay included.
     pub fn lookahead(&mut self) -> Result<usize, Error> {

@@ -267,3 +267,32 @@ fn garbage_and_misfit_packets_are_errors() {
         "opus: corrupted or unsupported packet"
     );
 }
+
+/// The first 50 packets the MCU build made of the speech sample under
+/// QEMU (`scripts/opus-bench.sh`, `VECTOR=1`); the desktop's test
+/// `mcu_opus` decodes the same file.
+const MCU_PACKETS_HEX: &str = include_str!("../../../crates/audio/testdata/mcu-opus-packets.hex");
+
+fn unhex(line: &str) -> Vec<u8> {
+    (0..line.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&line[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_host_build_codes_byte_for_byte_what_the_mcu_codes() {
+    // libopus' fixed-point coding is exact integer arithmetic, and its one
+    // float part (the encoder's tonality analysis) agrees too: the x86_64
+    // build of these tests and the Cortex-M7 build under QEMU make the same
+    // bytes (all 402 packets of the sample when this was written). So these
+    // host tests test the MCU's codec, and a change of libopus, of its
+    // build options or of the settings shows here.
+    let want: Vec<Vec<u8>> = MCU_PACKETS_HEX.lines().map(unhex).collect();
+    assert_eq!(want.len(), 50);
+    let x = speech();
+    let (packets, _, _) = code(&x[..want.len() * FRAME]);
+    for (i, (got, want)) in packets.iter().zip(&want).enumerate() {
+        assert_eq!(got, want, "packet {i}");
+    }
+}
