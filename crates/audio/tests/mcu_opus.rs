@@ -10,7 +10,9 @@
 //!
 //! The ignored test scores the whole sample with PESQ-WB three ways (MCU
 //! encoder and decoder, MCU encoder and desktop decoder, desktop encoder
-//! and decoder) from the output of `scripts/opus-bench.sh`:
+//! and decoder) from the output of `scripts/opus-bench.sh`, and writes the
+//! desktop's first 50 packets for the firmware's test of the other
+//! direction (`firmware/opus/testdata/desktop-opus-packets.hex`):
 //! `SUSURRO_MCU_OPUS_DIR=/tmp/susurro-opus-bench cargo test -p
 //! susurro-audio --test mcu_opus -- --ignored --nocapture`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -110,13 +112,22 @@ fn mcu_and_desktop_pesq() {
     for p in &packets {
         mcu_desk.extend(dec.decode(p).unwrap());
     }
-    // Desktop encoder and decoder (float libopus, the same settings).
+    // Desktop encoder and decoder (float libopus, the same settings). Its
+    // first 50 packets go to desktop-packets.hex: the firmware's vector of
+    // the other direction (firmware/opus/tests/codec.rs).
     let mut enc = VoiceEncoder::new(&cfg).unwrap();
     let mut dec = VoiceDecoder::new(&cfg).unwrap();
     let mut desk = Vec::new();
-    for f in x.chunks_exact(n) {
-        desk.extend(dec.decode(&enc.encode(f).unwrap()).unwrap());
+    let mut hex = String::new();
+    for (i, f) in x.chunks_exact(n).enumerate() {
+        let p = enc.encode(f).unwrap();
+        if i < 50 {
+            hex.extend(p.iter().map(|b| format!("{b:02x}")));
+            hex.push('\n');
+        }
+        desk.extend(dec.decode(&p).unwrap());
     }
+    std::fs::write(dir.join("desktop-packets.hex"), hex).unwrap();
     let lookahead = enc.lookahead_samples().unwrap() as usize;
     assert_eq!(lookahead, LOOKAHEAD);
     let aligned = |y: &[f32]| {
