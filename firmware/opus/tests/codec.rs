@@ -325,3 +325,12 @@ fn desktop_packets_decode_here() {
     assert!(corr > 0.92, "correlation {corr}");
     assert!(snr > 7.0, "SNR {snr} dB");
 }
+
+#[test]
+fn coders_can_move_to_another_task() {
+    fn send<T: Send>(_: &T) {}
+    let mut es = EncoderState::new();
+    let mut ds = DecoderState::new();
+    send(&Encoder::new(&mut es).unwrap());
+    send(&Decoder::new(&mut ds).unwrap());
+}
