@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The firmware (firmware/, its own Cargo workspace): format, clippy
-# (thumbv7em, warnings are errors), host tests of the shared library and
-# of the handset's screens (PNG snapshots, touches), release builds of the
+# (thumbv7em, warnings are errors), host tests of the shared library, of
+# the handset's screens (PNG snapshots, touches) and of its Opus (the
+# round trip, the MCU's packets byte for byte), release builds of the
 # three images (STM32F446RE token, QEMU mps2-an386 emulator,
 # STM32F746G-DISCO handset), their sizes, then the emulator image under QEMU
 # against the storage conformance suite (crates/conformance/tests/
@@ -9,8 +10,12 @@
 # token_call.rs). Both run only with SUSURRO_FW_EMU set, and then a QEMU
 # that does not work fails them.
 #
-# Installs nothing: needs `qemu-system-arm` (Debian package qemu-system-arm)
-# and the thumbv7em-none-eabihf target (scripts/test.sh installs both).
+# Installs nothing: needs `qemu-system-arm` (Debian package qemu-system-arm),
+# the thumbv7em-none-eabihf target, and for the handset's Opus
+# (firmware/opus) `arm-none-eabi-gcc` with newlib and `cmake` (Debian
+# gcc-arm-none-eabi, libnewlib-arm-none-eabi, cmake); scripts/test.sh
+# installs them all. The Opus bench image is only checked here (clippy),
+# not built or run: scripts/opus-bench.sh does that.
 #
 # Usage: bash scripts/firmware-test.sh            everything, standalone
 #        bash scripts/firmware-test.sh --images   stop after the release
@@ -43,6 +48,12 @@ if ! command -v qemu-system-arm >/dev/null; then
     exit 1
 fi
 qemu-system-arm --version | head -1
+for tool in arm-none-eabi-gcc cmake; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "$tool is missing (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi cmake)" >&2
+        exit 1
+    fi
+done
 if ! rustup target list --installed | grep -qx thumbv7em-none-eabihf; then
     echo "the thumbv7em-none-eabihf target is missing (rustup target add thumbv7em-none-eabihf)" >&2
     exit 1
@@ -56,15 +67,15 @@ step "firmware: cargo fmt --check"
 # cortex-m-rt's features (embassy-stm32 turns on `device`, which the
 # emulator image, having no PAC, cannot link).
 step "firmware: clippy -D warnings (thumbv7em-none-eabihf)"
-for p in susurro-fw susurro-handset-ui susurro-emu susurro-token susurro-handset; do
+for p in susurro-fw susurro-handset-ui susurro-fw-opus susurro-opus-bench susurro-emu susurro-token susurro-handset; do
     (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo clippy --release -p "$p" -- -D warnings)
 done
 (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
-    cargo clippy -p susurro-fw -p susurro-handset-ui --all-targets --target "$HOST_TRIPLE" -- -D warnings)
+    cargo clippy -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --all-targets --target "$HOST_TRIPLE" -- -D warnings)
 
-step "firmware: host tests (shared library, the hub; handset screens against snapshots)"
+step "firmware: host tests (shared library, the hub; handset screens against snapshots; Opus)"
 (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
-    cargo test -p susurro-fw -p susurro-handset-ui --target "$HOST_TRIPLE")
+    cargo test -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --target "$HOST_TRIPLE")
 
 step "firmware: release builds"
 for p in susurro-token susurro-emu susurro-handset; do

@@ -33,6 +33,10 @@ packages+=(libxkbcommon-dev libxkbcommon-x11-0 libx11-dev libxcursor-dev libxran
 packages+=(dbus-daemon at-spi2-core python3-gi gir1.2-atspi-2.0)
 mapfile -t audio < <(grep -v '^\s*#' scripts/packages-audio.txt | grep -v '^\s*$')
 packages+=("${audio[@]}")
+# The handset's Opus (firmware/opus): libopus cross-compiled by CMake
+# (cmake is in the audio list) with arm-none-eabi-gcc and newlib's headers,
+# libm and libc.
+packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 # The firmware's emulator (without the GUI and gstreamer it recommends).
