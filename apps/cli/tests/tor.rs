@@ -462,7 +462,9 @@ fn box_call(dir: &Path, alice: &Party, bob: &Party, bob_card: &str) {
     );
     let box_dir = dir.join("box");
     std::fs::create_dir_all(&box_dir).unwrap();
-    let mut bx = common::BoxProc::with_config(&box_dir, &body, "info");
+    // The box logs as the parties do when SUSURRO_LOG says how.
+    let level = std::env::var("SUSURRO_LOG").unwrap_or_else(|_| "info".to_owned());
+    let mut bx = common::BoxProc::with_config(&box_dir, &body, &level);
     let device = pty.b().to_str().unwrap().to_owned();
     let t = Instant::now();
     let (mut b, uri, _, _) = listen(

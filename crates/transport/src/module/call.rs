@@ -423,6 +423,7 @@ impl CallTask {
         });
         let mut link = Link::new(cfg.jitter, cfg.jitter_adapt, cfg.frame_period);
         let first = p.add(est);
+        tracing::debug!(call, path = first.0, ?kind, outgoing, "first path up");
         shared.path_report(PathReport::Up {
             call,
             path: first.0,
@@ -506,6 +507,7 @@ impl CallTask {
                     }
                     Some(PathEvent::OpenFailed(code, false)) => {
                         p.dialing = false;
+                        tracing::debug!(call, ?code, "the second path could not be opened");
                         self.error(code);
                         Ok(())
                     }
@@ -522,7 +524,8 @@ impl CallTask {
                             Ok(())
                         }
                     }
-                    Some(PathEvent::OpenFailed(_, true)) => {
+                    Some(PathEvent::OpenFailed(code, true)) => {
+                        tracing::debug!(call, ?code, "a candidate path could not be opened");
                         let now = p.now();
                         if let Some(sel) = p.selector.as_mut() {
                             sel.dial_failed(now);
@@ -647,6 +650,14 @@ impl CallTask {
     ) -> Result<(), Stop> {
         let kind = est.kind;
         let (id, inc) = p.add(est);
+        tracing::debug!(
+            call = self.call,
+            path = id,
+            ?kind,
+            candidate,
+            paths = p.count(),
+            "path up"
+        );
         if candidate {
             let now = p.now();
             if let Some(sel) = p.selector.as_mut() {
@@ -676,7 +687,14 @@ impl CallTask {
                 let voice = matches!(*m, Message::Voice(_));
                 match link::encode_message(&m) {
                     Some(payload) if voice => p.send_all(&payload),
-                    Some(payload) => p.send_primary(&payload),
+                    Some(payload) => {
+                        tracing::debug!(
+                            call = self.call,
+                            path = ?p.paths.first().map(|x| x.id),
+                            "control message on the primary path"
+                        );
+                        p.send_primary(&payload)
+                    }
                     None => {
                         self.error(ErrorCode::Internal);
                         Ok(())
@@ -780,7 +798,10 @@ impl CallTask {
         for item in inc {
             match item {
                 Incoming::PeerRekeyed => {}
-                Incoming::Closed => return Err(Stop::End(None, EndReason::RemoteHangup)),
+                Incoming::Closed => {
+                    tracing::debug!(call = self.call, path = id, "the peer closed the call");
+                    return Err(Stop::End(None, EndReason::RemoteHangup));
+                }
                 Incoming::Data(d) => match link::decode(&d) {
                     None => return Err(bad),
                     Some(Payload::Ping(t)) => p.send_on(id, &link::encode_control(PONG, t))?,
@@ -1005,6 +1026,12 @@ impl Paths {
         }
         self.seal_on(i, &link::encode_control(RETIRE, 0))?;
         let path = self.paths.remove(i);
+        tracing::debug!(
+            call = self.call,
+            path = id,
+            left = self.paths.len(),
+            "path retired"
+        );
         task.send(PathState {
             call: self.call,
             path: path.kind,
@@ -1030,6 +1057,12 @@ impl Paths {
             return Ok(());
         };
         let path = self.paths.remove(i);
+        tracing::debug!(
+            call = self.call,
+            path = id,
+            left = self.paths.len(),
+            "path retired by the peer"
+        );
         if let Some(sel) = self.selector.as_mut() {
             sel.lost(id);
         }
@@ -1154,6 +1187,12 @@ impl Paths {
                 sel.lost(id);
             }
             let path = self.paths.remove(i);
+            tracing::debug!(
+                call = self.call,
+                path = id,
+                left = self.paths.len(),
+                "path down"
+            );
             path.reader.abort();
             path.writer.abort();
             if self.paths.is_empty() {
@@ -1175,6 +1214,14 @@ impl Paths {
         let send_close = matches!(
             stop,
             Stop::Shutdown | Stop::End(_, EndReason::LocalHangup | EndReason::ProtocolError)
+        );
+        tracing::debug!(
+            call = self.call,
+            ?stop,
+            send_close,
+            paths = ?self.paths.iter().map(|x| x.id).collect::<Vec<_>>(),
+            retiring = self.retiring.len(),
+            "closing the call's paths"
         );
         for path in &mut self.paths {
             if send_close && let Ok(frame) = path.channel.close(&mut self.rng) {
