@@ -1,10 +1,91 @@
-//! Hardware access of the emulator board: the CMSDK APB UART and a RAM
-//! "flash". The only `unsafe` in this image is the UART's volatile
-//! register access.
+//! Hardware access of QEMU's mps2 boards: the CMSDK APB UART, a RAM
+//! "flash", SysTick time and the NOT RANDOM noise source. The only
+//! `unsafe` here is the UART's volatile register access. Shared by the
+//! token's emulator image and the emulated handset
+//! (`firmware/handset-emu`, through `#[path]`).
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use cortex_m::peripheral::SYST;
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::exception;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
+use susurro_fw::Clock;
+use susurro_fw::entropy::NoiseSource;
+use susurro_wire::Instant;
+
+/// System clock of the mps2 boards in QEMU.
+pub(crate) const SYSCLK_HZ: u32 = 25_000_000;
+const TICKS_PER_MS: u32 = SYSCLK_HZ / 1000;
+
+static MILLIS: AtomicU32 = AtomicU32::new(0);
+
+#[exception]
+fn SysTick() {
+    MILLIS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// SysTick from the core clock, an interrupt every millisecond.
+pub(crate) fn start_systick(syst: &mut SYST) {
+    syst.set_clock_source(SystClkSource::Core);
+    syst.set_reload(TICKS_PER_MS - 1);
+    syst.clear_current();
+    syst.enable_counter();
+    syst.enable_interrupt();
+}
+
+/// SysTick time, extended to 64 bits.
+pub(crate) struct SysTickClock {
+    high: u64,
+    last_ms: u32,
+}
+
+impl SysTickClock {
+    /// A reader of the SysTick time.
+    pub(crate) fn new() -> Self {
+        Self {
+            high: 0,
+            last_ms: 0,
+        }
+    }
+}
+
+impl Clock for SysTickClock {
+    fn now(&mut self) -> Instant {
+        let (ms, cur) = loop {
+            let a = MILLIS.load(Ordering::Relaxed);
+            let cur = SYST::get_current();
+            if MILLIS.load(Ordering::Relaxed) == a {
+                break (a, cur);
+            }
+        };
+        if ms < self.last_ms {
+            self.high += 1 << 32;
+        }
+        self.last_ms = ms;
+        let sub_us = (TICKS_PER_MS - 1).saturating_sub(cur) / (SYSCLK_HZ / 1_000_000);
+        Instant::from_micros((self.high | u64::from(ms)) * 1000 + u64::from(sub_us))
+    }
+}
+
+/// **NOT RANDOM.** A fixed xorshift sequence (so the health tests see
+/// plausible noise) with SysTick readings as uncredited extras. For the
+/// emulator only.
+pub(crate) struct NotRandomNoise(pub(crate) u32);
+
+impl NoiseSource for NotRandomNoise {
+    fn sample(&mut self) -> u8 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as u8
+    }
+    fn extra(&mut self) -> u32 {
+        SYST::get_current()
+    }
+}
 
 /// CMSDK APB UART (QEMU `cmsdk-apb-uart`), polled.
 pub(crate) struct Uart {
