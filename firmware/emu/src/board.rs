@@ -1,14 +1,10 @@
 //! Hardware access of QEMU's mps2 boards: the CMSDK APB UART, a RAM
-//! "flash", SysTick time and the NOT RANDOM noise source. The only
-//! `unsafe` here is the UART's volatile register access. Shared by the
+//! "flash", time from an APB timer and the NOT RANDOM noise source. The
+//! only `unsafe` here is the volatile register access of the UART and
+//! the timer. Shared by the
 //! token's emulator image and the emulated handset
 //! (`firmware/handset-emu`, through `#[path]`).
 
-use core::sync::atomic::{AtomicU32, Ordering};
-
-use cortex_m::peripheral::SYST;
-use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m_rt::exception;
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -16,62 +12,71 @@ use susurro_fw::Clock;
 use susurro_fw::entropy::NoiseSource;
 use susurro_wire::Instant;
 
-/// System clock of the mps2 boards in QEMU.
-pub(crate) const SYSCLK_HZ: u32 = 25_000_000;
-const TICKS_PER_MS: u32 = SYSCLK_HZ / 1000;
+/// System clock of the mps2 boards in QEMU (the APB timers count at it).
+const SYSCLK_HZ: u64 = 25_000_000;
+/// CMSDK APB timer 0 of the mps2 boards.
+const TIMER0: usize = 0x4000_0000;
+const TIMER_CTRL: usize = 0x00;
+const TIMER_VALUE: usize = 0x04;
+const TIMER_RELOAD: usize = 0x08;
+const TIMER_CTRL_EN: u32 = 1 << 0;
 
-static MILLIS: AtomicU32 = AtomicU32::new(0);
-
-#[exception]
-fn SysTick() {
-    MILLIS.fetch_add(1, Ordering::Relaxed);
+/// Starts timer 0 counting down from 2^32 - 1 at the system clock, no
+/// interrupt: it wraps every 171 s, and each [`TimerClock`] reads it far
+/// more often than that. (Counting SysTick interrupts loses time under
+/// QEMU: a tick that comes while the CPU is in a long semihosting call
+/// or behind the host's scheduler merges with the next, and a handset
+/// that paces its voice by that clock falls behind real time.)
+pub(crate) fn start_clock() {
+    write_reg(TIMER0 + TIMER_CTRL, 0);
+    // Writing RELOAD also loads the counter.
+    write_reg(TIMER0 + TIMER_RELOAD, u32::MAX);
+    write_reg(TIMER0 + TIMER_CTRL, TIMER_CTRL_EN);
 }
 
-/// SysTick from the core clock, an interrupt every millisecond.
-pub(crate) fn start_systick(syst: &mut SYST) {
-    syst.set_clock_source(SystClkSource::Core);
-    syst.set_reload(TICKS_PER_MS - 1);
-    syst.clear_current();
-    syst.enable_counter();
-    syst.enable_interrupt();
+#[allow(unsafe_code)]
+fn read_reg(addr: usize) -> u32 {
+    // SAFETY: `addr` is a register of a CMSDK APB peripheral mapped at
+    // that address on the mps2 machines; 32-bit aligned; reading VALUE or
+    // the UART's registers has no side effect beyond the device's own.
+    unsafe { core::ptr::read_volatile(addr as *const u32) }
 }
 
-/// SysTick time, extended to 64 bits.
-pub(crate) struct SysTickClock {
-    high: u64,
-    last_ms: u32,
+#[allow(unsafe_code)]
+fn write_reg(addr: usize, v: u32) {
+    // SAFETY: as in `read_reg`; the value is one the register accepts.
+    unsafe { core::ptr::write_volatile(addr as *mut u32, v) }
 }
 
-impl SysTickClock {
-    /// A reader of the SysTick time.
+/// Time from timer 0, extended to 64 bits (see [`start_clock`]).
+pub(crate) struct TimerClock {
+    ticks: u64,
+    last: u32,
+}
+
+impl TimerClock {
+    /// A reader of the timer, from now.
     pub(crate) fn new() -> Self {
-        Self {
-            high: 0,
-            last_ms: 0,
-        }
+        let mut c = Self { ticks: 0, last: 0 };
+        c.last = read_reg(TIMER0 + TIMER_VALUE);
+        // Every reader counts from the timer's start, so all agree.
+        c.ticks = u64::from(u32::MAX - c.last);
+        c
     }
 }
 
-impl Clock for SysTickClock {
+impl Clock for TimerClock {
     fn now(&mut self) -> Instant {
-        let (ms, cur) = loop {
-            let a = MILLIS.load(Ordering::Relaxed);
-            let cur = SYST::get_current();
-            if MILLIS.load(Ordering::Relaxed) == a {
-                break (a, cur);
-            }
-        };
-        if ms < self.last_ms {
-            self.high += 1 << 32;
-        }
-        self.last_ms = ms;
-        let sub_us = (TICKS_PER_MS - 1).saturating_sub(cur) / (SYSCLK_HZ / 1_000_000);
-        Instant::from_micros((self.high | u64::from(ms)) * 1000 + u64::from(sub_us))
+        let cur = read_reg(TIMER0 + TIMER_VALUE);
+        // Counting down: the ticks since the last reading, across a wrap.
+        self.ticks += u64::from(self.last.wrapping_sub(cur));
+        self.last = cur;
+        Instant::from_micros(self.ticks / (SYSCLK_HZ / 1_000_000))
     }
 }
 
 /// **NOT RANDOM.** A fixed xorshift sequence (so the health tests see
-/// plausible noise) with SysTick readings as uncredited extras. For the
+/// plausible noise) with timer readings as uncredited extras. For the
 /// emulator only.
 pub(crate) struct NotRandomNoise(pub(crate) u32);
 
@@ -83,7 +88,7 @@ impl NoiseSource for NotRandomNoise {
         self.0 as u8
     }
     fn extra(&mut self) -> u32 {
-        SYST::get_current()
+        read_reg(TIMER0 + TIMER_VALUE)
     }
 }
 
@@ -110,18 +115,13 @@ impl Uart {
         u
     }
 
-    #[allow(unsafe_code)]
     fn read_reg(&self, off: usize) -> u32 {
-        // SAFETY: `base + off` is a register of the CMSDK UART mapped at
-        // `base` on this machine; 32-bit aligned; reads have no side effect
-        // beyond the UART's own (DATA pops the received byte).
-        unsafe { core::ptr::read_volatile((self.base + off) as *const u32) }
+        // DATA pops the received byte.
+        read_reg(self.base + off)
     }
 
-    #[allow(unsafe_code)]
     fn write_reg(&self, off: usize, v: u32) {
-        // SAFETY: as in `read_reg`; the value is one the register accepts.
-        unsafe { core::ptr::write_volatile((self.base + off) as *mut u32, v) }
+        write_reg(self.base + off, v);
     }
 
     /// A received byte, if one is waiting.

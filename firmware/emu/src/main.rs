@@ -4,8 +4,8 @@
 //!
 //! - the link runs on CMSDK UART0 (0x4000_4000), polled;
 //! - "flash" is RAM (erased at every start: each QEMU run is a new token);
-//! - time is SysTick at the 25 MHz system clock, 1 ms interrupts;
-//! - the noise source is a fixed xorshift sequence plus SysTick readings:
+//! - time is APB timer 0 counting at the 25 MHz system clock;
+//! - the noise source is a fixed xorshift sequence plus timer readings:
 //!   **NOT RANDOM**. This image exists to test the firmware; an identity
 //!   created on it is not secret. Never use it as a real token.
 //!
@@ -31,7 +31,7 @@ use susurro_wire::module::Outbox;
 
 mod board;
 
-use board::{NotRandomNoise, RamFlash, SysTickClock, Uart};
+use board::{NotRandomNoise, RamFlash, TimerClock, Uart};
 
 /// Two 32 KiB slots for the store (a 16 KiB book's image fits in one).
 const STORE_ERASE: usize = 32 * 1024;
@@ -46,10 +46,7 @@ static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
 
 #[entry]
 fn main() -> ! {
-    let Some(mut cp) = cortex_m::Peripherals::take() else {
-        fail("core peripherals taken twice")
-    };
-    board::start_systick(&mut cp.SYST);
+    board::start_clock();
 
     let mut uart = Uart::uart0();
     hprintln!("susurro-emu: storage token emulator (NOT RANDOM noise: test image only)");
@@ -85,7 +82,7 @@ fn main() -> ! {
         SliceMemory(KDF_MEMORY.take()),
         PROFILE,
     );
-    let mut clock = SysTickClock::new();
+    let mut clock = TimerClock::new();
     let mut link = new_link(&mut pool, &mut clock, LinkConfig::default());
     let mut out = Outbox::new(ModuleId::Storage);
     let mut runner = Runner::new(&mut core, &mut link, &mut out, pool, clock);
@@ -96,7 +93,7 @@ fn main() -> ! {
         KDF_BLOCKS
     );
 
-    let mut clock = SysTickClock::new();
+    let mut clock = TimerClock::new();
     let mut rx = [0u8; 64];
     let mut tx = [0u8; TX_BUF];
     loop {

@@ -28,9 +28,10 @@ use susurro_wire::{Address, Instant, ModuleId, NetMode, Text};
 
 #[path = "../../emu/src/board.rs"]
 mod board;
+mod idle;
 mod semi;
 
-use board::{NotRandomNoise, RamFlash, SysTickClock, Uart};
+use board::{NotRandomNoise, RamFlash, TimerClock, Uart};
 use semi::{HostFile, Mode};
 
 /// Two 32 KiB slots for the store, as the token emulator.
@@ -94,6 +95,16 @@ impl VoiceCodec for Opus {
     }
 }
 
+/// Where a voice report's figures start.
+#[derive(Clone, Copy)]
+struct Report {
+    at: Instant,
+    uart: UartCount,
+    idle_us: u64,
+    sent: u32,
+    decoded: u32,
+}
+
 /// Bytes through the UART, each way.
 #[derive(Default, Clone, Copy)]
 struct UartCount {
@@ -103,11 +114,9 @@ struct UartCount {
 
 #[entry]
 fn main() -> ! {
-    let Some(mut cp) = cortex_m::Peripherals::take() else {
-        fail("core peripherals taken twice")
-    };
-    board::start_systick(&mut cp.SYST);
+    board::start_clock();
     let mut uart = Uart::uart0();
+    idle::start();
     hprintln!("susurro-handset-emu: handset emulator (NOT RANDOM noise: test image only)");
 
     // Boot seed, then the entropy pool it keys (as the token emulator).
@@ -159,16 +168,9 @@ fn main() -> ! {
         ui_out: UI_OUT.take(),
     };
     let link =
-        LINK.init_with(|| new_link(&mut pool, &mut SysTickClock::new(), LinkConfig::default()));
-    let hub = Hub::new(
-        link,
-        &REMOTE,
-        true,
-        QUEUES.take(),
-        pool,
-        SysTickClock::new(),
-    );
-    let mut handset = Handset::new(hub, cores, SysTickClock::new());
+        LINK.init_with(|| new_link(&mut pool, &mut TimerClock::new(), LinkConfig::default()));
+    let hub = Hub::new(link, &REMOTE, true, QUEUES.take(), pool, TimerClock::new());
+    let mut handset = Handset::new(hub, cores, TimerClock::new());
     let Some(mut frame) = Frame::new(PIXELS_BUF.take()) else {
         fail("frame buffer size")
     };
@@ -186,7 +188,7 @@ fn main() -> ! {
         HEIGHT
     );
 
-    let mut clock = SysTickClock::new();
+    let mut clock = TimerClock::new();
     let mut rx = [0u8; 64];
     let mut tx = [0u8; TX_BUF];
     let mut touch_buf = [0u8; 4];
@@ -195,7 +197,9 @@ fn main() -> ! {
     let mut card_shown: Option<([u8; 32], Address)> = None;
     let mut link_shown: Option<Option<bool>> = None;
     let mut uart_count = UartCount::default();
-    let mut report_from: Option<(Instant, UartCount, u32, u32)> = None;
+    let mut report_from: Option<Report> = None;
+    // Time spent asleep (`wfi`), for the CPU load figure.
+    let mut idle_us: u64 = 0;
     let mut next_frame = clock.now() + PERIOD;
     loop {
         // The box's link.
@@ -225,15 +229,18 @@ fn main() -> ! {
             uart_count.tx += 1;
         }
         let now = clock.now();
+        let mut busy = n > 0 || sent;
         if handset.poll_timeout().is_some_and(|t| t <= now) {
             handset.on_timeout();
+            busy = true;
         }
 
         // Every 20 ms of the emulated clock: touches, then one voice frame.
         if now >= next_frame {
+            busy = true;
             next_frame += PERIOD;
-            if now > next_frame + 5 * PERIOD {
-                // Far behind (a PIN derivation): start the pace again.
+            if now > next_frame + 50 * PERIOD {
+                // A second behind (a PIN derivation): start the pace again.
                 next_frame = now + PERIOD;
             }
             if touch_file.is_none() {
@@ -258,17 +265,31 @@ fn main() -> ! {
                 &mut opus,
                 &mut mic,
                 &mut speaker,
-                now,
-                uart_count,
+                Report {
+                    at: now,
+                    uart: uart_count,
+                    idle_us,
+                    sent: 0,
+                    decoded: 0,
+                },
                 &mut report_from,
             );
         }
 
         // The screen, after every change of the view.
+        let t0 = clock.now();
         if let Ok(true) = handset.redraw(&mut frame) {
+            let drawn = clock.now();
             write_frame(&mut screen_file, &frame);
             let screen = handset.screen();
-            hprintln!("screen {} {:?}", frames_written, screen);
+            hprintln!(
+                "screen {} {:?} (drawn in {} ms, written in {} ms)",
+                frames_written,
+                screen,
+                drawn.saturating_since(t0).as_millis(),
+                clock.now().saturating_since(drawn).as_millis()
+            );
+            busy = true;
             for (area, control) in handset.controls() {
                 hprintln!(
                     "control {} {} {} {} {:?}",
@@ -288,6 +309,11 @@ fn main() -> ! {
             link_shown = Some(view.network.transport_link);
             hprintln!("box link {:?}", view.network.transport_link);
         }
+        if !busy {
+            let t = clock.now();
+            idle::sleep();
+            idle_us += clock.now().saturating_since(t).as_micros() as u64;
+        }
     }
 }
 
@@ -299,9 +325,8 @@ fn voice_period<S, E, C>(
     opus: &mut Opus,
     mic: &mut Option<HostFile>,
     speaker: &mut HostFile,
-    now: Instant,
-    uart: UartCount,
-    report_from: &mut Option<(Instant, UartCount, u32, u32)>,
+    now: Report,
+    report_from: &mut Option<Report>,
 ) where
     S: susurro_wire::module::ModuleCore + 'static,
     E: susurro_fw::EntropySource,
@@ -331,24 +356,41 @@ fn voice_period<S, E, C>(
         }
     });
     let stats = handset.voice_stats();
+    let now = Report {
+        sent: stats.sent,
+        decoded: stats.decoded,
+        ..now
+    };
     match (*report_from, handset.talking()) {
-        (None, Some(_)) => *report_from = Some((now, uart, stats.sent, stats.decoded)),
-        (Some((t0, u0, s0, d0)), talking) if talking.is_none() || now >= t0 + REPORT => {
-            let ms = (now.saturating_since(t0).as_millis() as u64).max(1);
+        (None, Some(_)) => *report_from = Some(now),
+        (Some(from), talking) if talking.is_none() || now.at >= from.at + REPORT => {
+            let ms = (now.at.saturating_since(from.at).as_millis() as u64).max(1);
+            let idle_ms = (now.idle_us - from.idle_us) / 1000;
             hprintln!(
-                "voice {} ms: uart rx {} B/s tx {} B/s; frames sent {} received {} (total sent {} decoded {} concealed {} failed {}/{})",
+                "voice {} ms: uart rx {} B/s tx {} B/s; cpu busy {} %; frames sent {} received {} (total sent {} decoded {} concealed {} failed {}/{})",
                 ms,
-                (uart.rx - u0.rx) * 1000 / ms,
-                (uart.tx - u0.tx) * 1000 / ms,
-                stats.sent.wrapping_sub(s0),
-                stats.decoded.wrapping_sub(d0),
+                (now.uart.rx - from.uart.rx) * 1000 / ms,
+                (now.uart.tx - from.uart.tx) * 1000 / ms,
+                100 - (idle_ms * 100 / ms).min(100),
+                stats.sent.wrapping_sub(from.sent),
+                stats.decoded.wrapping_sub(from.decoded),
                 stats.sent,
                 stats.decoded,
                 stats.concealed,
                 stats.send_failed,
                 stats.decode_failed
             );
-            *report_from = talking.map(|_| (now, uart, stats.sent, stats.decoded));
+            let l = handset.hub().link().stats();
+            hprintln!(
+                "link: voice sent {} replaced {} delivered {} stale {}; bad frames {}; retransmits {}",
+                l.voice_sent,
+                l.voice_replaced,
+                l.voice_delivered,
+                l.voice_stale,
+                l.bad_frames,
+                l.retransmits
+            );
+            *report_from = talking.map(|_| now);
         }
         _ => {}
     }
