@@ -511,7 +511,7 @@ fn a_call_with_the_emulated_handset() {
     let rates = uart_rates(&console);
     let voice: Vec<&str> = console
         .lines()
-        .filter(|l| l.starts_with("voice "))
+        .filter(|l| l.starts_with("voice ") || l.starts_with("link: "))
         .collect();
     eprintln!(
         "identity created after {t_identity:?}; SAS {sas_text} equal on the handset's screen ({} pixels); \
