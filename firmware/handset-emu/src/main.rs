@@ -100,9 +100,20 @@ impl VoiceCodec for Opus {
 struct Report {
     at: Instant,
     uart: UartCount,
-    idle_us: u64,
+    spent: Spent,
     sent: u32,
     decoded: u32,
+}
+
+/// Where the time went, µs of the emulated clock.
+#[derive(Default, Clone, Copy)]
+struct Spent {
+    /// Asleep (`wfi`).
+    idle: u64,
+    /// Writing to the UART (waiting while its transmitter is full).
+    tx: u64,
+    /// In the voice period (Opus, the cryptor, the audio files).
+    voice: u64,
 }
 
 /// Bytes through the UART, each way.
@@ -198,8 +209,8 @@ fn main() -> ! {
     let mut link_shown: Option<Option<bool>> = None;
     let mut uart_count = UartCount::default();
     let mut report_from: Option<Report> = None;
-    // Time spent asleep (`wfi`), for the CPU load figure.
-    let mut idle_us: u64 = 0;
+    // Where the time goes, for the CPU figures.
+    let mut spent = Spent::default();
     let mut next_frame = clock.now() + PERIOD;
     loop {
         // The box's link.
@@ -219,7 +230,9 @@ fn main() -> ! {
         }
         let mut sent = false;
         while let Some(len) = handset.poll_transmit(&mut tx) {
+            let t = clock.now();
             uart.write_all(&tx[..len]);
+            spent.tx += clock.now().saturating_since(t).as_micros() as u64;
             uart_count.tx += len as u64;
             sent = true;
         }
@@ -260,6 +273,7 @@ fn main() -> ! {
                     hprintln!("touch {} {} {}", x, y, touched(r));
                 }
             }
+            let t = clock.now();
             voice_period(
                 &mut handset,
                 &mut opus,
@@ -268,12 +282,13 @@ fn main() -> ! {
                 Report {
                     at: now,
                     uart: uart_count,
-                    idle_us,
+                    spent,
                     sent: 0,
                     decoded: 0,
                 },
                 &mut report_from,
             );
+            spent.voice += clock.now().saturating_since(t).as_micros() as u64;
         }
 
         // The screen, after every change of the view.
@@ -312,7 +327,7 @@ fn main() -> ! {
         if !busy {
             let t = clock.now();
             idle::sleep();
-            idle_us += clock.now().saturating_since(t).as_micros() as u64;
+            spent.idle += clock.now().saturating_since(t).as_micros() as u64;
         }
     }
 }
@@ -365,13 +380,15 @@ fn voice_period<S, E, C>(
         (None, Some(_)) => *report_from = Some(now),
         (Some(from), talking) if talking.is_none() || now.at >= from.at + REPORT => {
             let ms = (now.at.saturating_since(from.at).as_millis() as u64).max(1);
-            let idle_ms = (now.idle_us - from.idle_us) / 1000;
+            let share = |a: u64, b: u64| ((a - b) / 10 / ms).min(100);
             hprintln!(
-                "voice {} ms: uart rx {} B/s tx {} B/s; cpu busy {} %; frames sent {} received {} (total sent {} decoded {} concealed {} failed {}/{})",
+                "voice {} ms: uart rx {} B/s tx {} B/s; cpu busy {} % (voice {} %, uart writes {} %); frames sent {} received {} (total sent {} decoded {} concealed {} failed {}/{})",
                 ms,
                 (now.uart.rx - from.uart.rx) * 1000 / ms,
                 (now.uart.tx - from.uart.tx) * 1000 / ms,
-                100 - (idle_ms * 100 / ms).min(100),
+                100 - share(now.spent.idle, from.spent.idle),
+                share(now.spent.voice, from.spent.voice),
+                share(now.spent.tx, from.spent.tx),
                 stats.sent.wrapping_sub(from.sent),
                 stats.decoded.wrapping_sub(from.decoded),
                 stats.sent,
