@@ -166,8 +166,9 @@ impl Run {
         )
     }
 
+    /// Fails the test (the logs are printed when the run is dropped).
     fn fail(&self, what: &str) -> ! {
-        panic!("{what}\n{}", self.logs())
+        panic!("{what}")
     }
 
     /// Waits (bounded) until `f` finds something in the console.
@@ -227,8 +228,7 @@ impl Run {
         let result = result.lines().next().unwrap_or("").to_owned();
         assert!(
             !result.contains("missed") && !result.contains("refused"),
-            "the touch on {control} at ({cx}, {cy}): {result}\n{}",
-            self.logs()
+            "the touch on {control} at ({cx}, {cy}): {result}"
         );
         self.wait_for("a redraw after the touch", Duration::from_secs(10), |log| {
             redraws(log).pop().filter(|s| s.index > last.index)
@@ -246,6 +246,15 @@ impl Run {
         raw.chunks_exact(2)
             .map(|b| u16::from_le_bytes([b[0], b[1]]))
             .collect()
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        // Whatever failed, the QEMU console, the box's log and the peer's.
+        if std::thread::panicking() {
+            eprintln!("{}", self.logs());
+        }
     }
 }
 
@@ -450,6 +459,7 @@ fn a_call_with_the_emulated_handset() {
     // "Same code" on both sides.
     run.press("SameCode");
     p.send("sas-verified");
+    p.expect("sas_verified", Duration::from_secs(10));
     run.wait_for("the SAS verified", Duration::from_secs(10), |log| {
         redraws(log)
             .pop()
@@ -477,7 +487,7 @@ fn a_call_with_the_emulated_handset() {
             .contains("box link Some(false)")
             .then_some(())
     });
-    assert!(run.qemu.running(), "QEMU exited\n{}", run.logs());
+    assert!(run.qemu.running(), "QEMU exited");
     let console = run.qemu.log();
     assert!(!console.contains("panic"), "{console}");
     let code = p.wait(Duration::from_secs(30));
@@ -493,9 +503,8 @@ fn a_call_with_the_emulated_handset() {
     assert_eq!(
         wrong,
         0,
-        "{wrong} of the {} pixels of the SAS {sas_text} differ on the handset's screen\n{}",
-        want.len(),
-        run.logs()
+        "{wrong} of the {} pixels of the SAS {sas_text} differ on the handset's screen",
+        want.len()
     );
 
     // Scores.
@@ -522,16 +531,8 @@ fn a_call_with_the_emulated_handset() {
         t_start.elapsed(),
         voice.join("\n")
     );
-    assert!(
-        pesq_up >= 3.5,
-        "PESQ-WB handset → peer {pesq_up:.2}\n{}",
-        run.logs()
-    );
-    assert!(
-        pesq_down >= 3.5,
-        "PESQ-WB peer → handset {pesq_down:.2}\n{}",
-        run.logs()
-    );
+    assert!(pesq_up >= 3.5, "PESQ-WB handset → peer {pesq_up:.2}");
+    assert!(pesq_down >= 3.5, "PESQ-WB peer → handset {pesq_down:.2}");
     let _ = socat.kill();
     let _ = socat.wait();
 }
