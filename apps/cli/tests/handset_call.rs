@@ -112,6 +112,8 @@ struct Shown {
     screen: String,
     /// (x, y, width, height, control).
     controls: Vec<(i32, i32, i32, i32, String)>,
+    /// Contacts on the ui core's page.
+    book: usize,
 }
 
 /// Every complete redraw on the console, in order.
@@ -126,6 +128,7 @@ fn redraws(log: &str) -> Vec<Shown> {
                 index,
                 screen: s.to_owned(),
                 controls: Vec::new(),
+                book: 0,
             });
         } else if let Some(rest) = line.strip_prefix("control ") {
             let mut it = rest.splitn(5, ' ');
@@ -135,6 +138,10 @@ fn redraws(log: &str) -> Vec<Shown> {
             {
                 c.controls
                     .push((x, y, w, h, it.next().unwrap_or("").to_owned()));
+            }
+        } else if let Some(n) = line.strip_prefix("book ") {
+            if let Some(c) = cur.as_mut() {
+                c.book = n.trim().parse().unwrap_or(0);
             }
         } else if line.starts_with("end ")
             && let Some(c) = cur.take()
@@ -488,6 +495,18 @@ fn a_call_with_the_emulated_handset() {
             .then_some(())
     });
     assert!(run.qemu.running(), "QEMU exited");
+    // It still takes touches: back to the contacts, where the peer's card
+    // (sent in the call) is now the book's one contact.
+    run.press("Dismiss");
+    run.wait_for(
+        "the peer's card in the book",
+        Duration::from_secs(10),
+        |log| {
+            redraws(log)
+                .pop()
+                .filter(|s| s.screen == "Contacts" && s.book == 1)
+        },
+    );
     let console = run.qemu.log();
     assert!(!console.contains("panic"), "{console}");
     let code = p.wait(Duration::from_secs(30));

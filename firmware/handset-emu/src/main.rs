@@ -315,6 +315,7 @@ fn main() -> ! {
                     control
                 );
             }
+            hprintln!("book {}", handset.view().contacts.entries.len());
             hprintln!("end {}", frames_written);
             frames_written += 1;
         }
