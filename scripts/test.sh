@@ -33,10 +33,12 @@ packages+=(libxkbcommon-dev libxkbcommon-x11-0 libx11-dev libxcursor-dev libxran
 packages+=(dbus-daemon at-spi2-core python3-gi gir1.2-atspi-2.0)
 mapfile -t audio < <(grep -v '^\s*#' scripts/packages-audio.txt | grep -v '^\s*$')
 packages+=("${audio[@]}")
+# The handset's Opus (firmware/opus): libopus cross-compiled by CMake
+# (cmake is in the audio list) with arm-none-eabi-gcc and newlib's headers,
+# libm and libc.
+packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
-# libopus for the handset images: cross compiler, newlib, CMake.
-packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi cmake)
 # The firmware's emulator (without the GUI and gstreamer it recommends).
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null
 
@@ -79,8 +81,8 @@ step "cargo test --workspace"
 # AT-SPI here, nor the GUI's Tor test without tor (all installed above),
 # nor the firmware's QEMU tests (the storage suite against the emulated
 # token, a whole call with it as Alice's storage, and a whole call with the
-# emulated handset through the box) without the images built just above. They run in this one cargo invocation so the workspace
-# is compiled once.
+# emulated handset through the box) without the images built just above.
+# They run in this one cargo invocation so the workspace is compiled once.
 SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 \
     SUSURRO_FW_EMU="$FW_EMU" SUSURRO_FW_HANDSET="$FW_HANDSET" SUSURRO_REQUIRE_FW_EMU=1 \
     cargo test --workspace

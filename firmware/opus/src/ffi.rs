@@ -8,7 +8,6 @@
 #![allow(unsafe_code)]
 
 use core::ffi::{CStr, c_int};
-use core::marker::PhantomData;
 
 use opusic_sys as sys;
 
@@ -93,10 +92,11 @@ impl EncoderSetting {
     }
 }
 
-/// An initialised libopus encoder in memory borrowed for `'a`.
+/// An initialised libopus encoder in memory borrowed for `'a`. It keeps
+/// the borrow, not a raw pointer, so it is `Send` exactly when that is
+/// (libopus keeps no global or thread-local state on this path).
 pub(crate) struct EncoderHandle<'a> {
-    st: *mut sys::OpusEncoder,
-    _mem: PhantomData<&'a mut [u8]>,
+    mem: &'a mut [u8],
 }
 
 impl<'a> EncoderHandle<'a> {
@@ -109,7 +109,8 @@ impl<'a> EncoderHandle<'a> {
                 have: mem.len(),
             });
         }
-        let st = mem.as_mut_ptr().cast::<sys::OpusEncoder>();
+        let mut handle = EncoderHandle { mem };
+        let st = handle.st();
         // SAFETY: `st` points to `mem`, at least opus_encoder_get_size(1)
         // bytes (checked above), aligned to 8 (`EncoderState` is
         // `align(8)`, above the alignment of any field libopus keeps), and
@@ -117,33 +118,33 @@ impl<'a> EncoderHandle<'a> {
         // opus_encoder_init writes only inside those bytes.
         let ret = unsafe { sys::opus_encoder_init(st, RATE as i32, 1, sys::OPUS_APPLICATION_VOIP) };
         check(ret)?;
-        Ok(EncoderHandle {
-            st,
-            _mem: PhantomData,
-        })
+        Ok(handle)
+    }
+
+    /// The encoder in the borrowed memory, for one call.
+    fn st(&mut self) -> *mut sys::OpusEncoder {
+        self.mem.as_mut_ptr().cast()
     }
 
     pub(crate) fn set(&mut self, setting: EncoderSetting) -> Result<(), Error> {
         let (request, value) = setting.request();
-        // SAFETY: `self.st` is an encoder initialised by `init` in memory
-        // this handle borrows exclusively. Every request above is a SET
-        // request that libopus reads as exactly one `opus_int32` vararg,
-        // which is what is passed.
-        let ret = unsafe { sys::opus_encoder_ctl(self.st, request, value) };
+        let st = self.st();
+        // SAFETY: `st` is an encoder initialised by `init` in memory this
+        // handle borrows exclusively. Every request above is a SET request
+        // that libopus reads as exactly one `opus_int32` vararg, which is
+        // what is passed.
+        let ret = unsafe { sys::opus_encoder_ctl(st, request, value) };
         check(ret).map(|_| ())
     }
 
     pub(crate) fn lookahead(&mut self) -> Result<usize, Error> {
         let mut value: i32 = 0;
-        // SAFETY: `self.st` is an initialised encoder (see `set`);
+        let st = self.st();
+        // SAFETY: `st` is an initialised encoder (see `set`);
         // OPUS_GET_LOOKAHEAD takes one `opus_int32 *` vararg, to which
         // libopus writes one value: `&mut value` is valid for that write.
         let ret = unsafe {
-            sys::opus_encoder_ctl(
-                self.st,
-                sys::OPUS_GET_LOOKAHEAD_REQUEST,
-                &mut value as *mut i32,
-            )
+            sys::opus_encoder_ctl(st, sys::OPUS_GET_LOOKAHEAD_REQUEST, &mut value as *mut i32)
         };
         check(ret)?;
         usize::try_from(value).map_err(|_| Error::Internal)
@@ -153,21 +154,21 @@ impl<'a> EncoderHandle<'a> {
     /// the packet's length.
     pub(crate) fn encode(&mut self, pcm: &[i16; FRAME], out: &mut [u8]) -> Result<usize, Error> {
         let max = i32::try_from(out.len().min(PACKET)).map_err(|_| Error::BadArg)?;
-        // SAFETY: `self.st` is an initialised encoder (see `set`). libopus
+        let st = self.st();
+        // SAFETY: `st` is an initialised encoder (see `set`). libopus
         // reads FRAME samples from `pcm` (mono: exactly its length) and
         // writes at most `max` ≤ `out.len()` bytes to `out`. Neither
         // pointer is kept after the call.
-        let ret = unsafe {
-            sys::opus_encode(self.st, pcm.as_ptr(), FRAME as c_int, out.as_mut_ptr(), max)
-        };
+        let ret =
+            unsafe { sys::opus_encode(st, pcm.as_ptr(), FRAME as c_int, out.as_mut_ptr(), max) };
         check(ret)
     }
 }
 
-/// An initialised libopus decoder in memory borrowed for `'a`.
+/// An initialised libopus decoder in memory borrowed for `'a` (as
+/// [`EncoderHandle`]).
 pub(crate) struct DecoderHandle<'a> {
-    st: *mut sys::OpusDecoder,
-    _mem: PhantomData<&'a mut [u8]>,
+    mem: &'a mut [u8],
 }
 
 impl<'a> DecoderHandle<'a> {
@@ -180,16 +181,19 @@ impl<'a> DecoderHandle<'a> {
                 have: mem.len(),
             });
         }
-        let st = mem.as_mut_ptr().cast::<sys::OpusDecoder>();
+        let mut handle = DecoderHandle { mem };
+        let st = handle.st();
         // SAFETY: as in `EncoderHandle::init`: `mem` is large enough
         // (checked), aligned to 8 (`DecoderState`), borrowed exclusively
         // for 'a; opus_decoder_init writes only inside it.
         let ret = unsafe { sys::opus_decoder_init(st, RATE as i32, 1) };
         check(ret)?;
-        Ok(DecoderHandle {
-            st,
-            _mem: PhantomData,
-        })
+        Ok(handle)
+    }
+
+    /// The decoder in the borrowed memory, for one call.
+    fn st(&mut self) -> *mut sys::OpusDecoder {
+        self.mem.as_mut_ptr().cast()
     }
 
     /// Decodes `packet` (`None`: a lost frame, concealed) into `out`;
@@ -207,14 +211,15 @@ impl<'a> DecoderHandle<'a> {
             ),
             None => (core::ptr::null(), 0),
         };
-        // SAFETY: `self.st` is a decoder initialised by `init` in memory
+        let st = self.st();
+        // SAFETY: `st` is a decoder initialised by `init` in memory
         // this handle borrows exclusively. libopus reads `len` bytes from
         // `data` (the packet's own length, or a null pointer with 0 for a
         // lost frame, which it documents) and writes at most FRAME samples
         // (mono: `out`'s length) to `out`. Neither pointer is kept.
         let ret = unsafe {
             sys::opus_decode(
-                self.st,
+                st,
                 data,
                 len,
                 out.as_mut_ptr(),

@@ -24,6 +24,16 @@ pub const PACKET: usize = (BITRATE as usize / 8) * FRAME / RATE as usize;
 /// The encoder's complexity (0..=10): the desktop's default, 10.
 pub const COMPLEXITY: i32 = 10;
 
+/// The encoder complexity the handset should run at
+/// ([`Encoder::set_complexity`] after [`Encoder::new`]): 0. Measured on
+/// QEMU's Cortex-M7 (`scripts/opus-bench.sh`, `docs/hardware.md`,
+/// "Handset"), encode + seal + open + decode of a 20 ms frame of speech
+/// take 1.40 M instructions on average at 0 (32 % of the 4.32 M cycles
+/// 216 MHz × 20 ms give; PESQ-WB 4.28) and 5.04 M at the desktop's 10
+/// (117 %; PESQ-WB 4.46). Packets are the same size and any decoder reads
+/// them whatever the encoder's complexity.
+pub const HANDSET_COMPLEXITY: u8 = 0;
+
 /// Bytes reserved for libopus' encoder state: `opus_encoder_get_size(1)`
 /// of this build, measured (29 236 on 32-bit ARM, fixed-point), rounded
 /// up to a multiple of 8. [`Encoder::new`] checks it against libopus.
@@ -132,6 +142,15 @@ impl<'a> Encoder<'a> {
     pub fn set_expected_loss(&mut self, percent: u8) -> Result<(), Error> {
         let p = i32::from(percent.min(100));
         self.state.set(ffi::EncoderSetting::PacketLossPercent(p))
+    }
+
+    /// Sets the encoder's complexity, 0..=10 (above 10 counts as 10;
+    /// [`COMPLEXITY`] after [`Encoder::new`]). Lower costs less CPU and
+    /// some quality; the packets stay the same size and any decoder reads
+    /// them (the decoder does not depend on it).
+    pub fn set_complexity(&mut self, complexity: u8) -> Result<(), Error> {
+        let c = i32::from(complexity.min(10));
+        self.state.set(ffi::EncoderSetting::Complexity(c))
     }
 
     /// The encoder's lookahead in samples at [`RATE`]: how far the decoded
