@@ -17,7 +17,7 @@ use susurro_fw::runner::TX_BUF;
 use susurro_fw::{
     Clock, EntropyPool, Hub, KDF_BLOCKS, NorRegion, PROFILE, Queues, SeedLog, TokenCore, new_link,
 };
-use susurro_fw_opus::{Decoder, DecoderState, Encoder, EncoderState};
+use susurro_fw_opus::{Decoder, DecoderState, Encoder, EncoderState, HANDSET_COMPLEXITY};
 use susurro_handset_ui::{Frame, HEIGHT, PIXELS, WIDTH};
 use susurro_storage::{FlashStore, SliceMemory};
 use susurro_ui::uri::{self, MAX_URI};
@@ -157,9 +157,14 @@ fn main() -> ! {
     };
     let kdf = SliceMemory(KDF_MEMORY.take());
 
-    let Ok(enc) = Encoder::new(ENCODER.take()) else {
+    let Ok(mut enc) = Encoder::new(ENCODER.take()) else {
         fail("opus encoder")
     };
+    // The handset's complexity: the desktop's 10 costs more than a 20 ms
+    // frame of the board's CPU (docs/hardware.md, "Voice on the MCU").
+    if enc.set_complexity(HANDSET_COMPLEXITY).is_err() {
+        fail("opus encoder complexity")
+    }
     let Ok(dec) = Decoder::new(DECODER.take()) else {
         fail("opus decoder")
     };
