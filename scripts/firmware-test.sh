@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The firmware (firmware/, its own Cargo workspace): format, clippy
-# (thumbv7em, warnings are errors), host tests of the shared library, of
-# the handset's screens (PNG snapshots, touches) and of its Opus (the
-# round trip, the MCU's packets byte for byte), release builds of the
-# three images (STM32F446RE token, QEMU mps2-an386 emulator,
-# STM32F746G-DISCO handset), their sizes, then the emulator image under QEMU
+# (thumbv7em, warnings are errors), host tests of the shared library (the
+# handset's logic among them), of the handset's screens (PNG snapshots,
+# touches) and of its Opus (the round trip, the MCU's packets byte for
+# byte), release builds of the four images (STM32F446RE token, QEMU
+# mps2-an386 token emulator, STM32F746G-DISCO handset, QEMU mps2-an500
+# handset emulator), their sizes, then the token emulator under QEMU
 # against the storage conformance suite (crates/conformance/tests/
 # qemu_token.rs) and as Alice's storage in a whole call (apps/cli/tests/
-# token_call.rs). Both run only with SUSURRO_FW_EMU set, and then a QEMU
-# that does not work fails them.
+# token_call.rs), and the handset emulator in a whole call through the box
+# (apps/cli/tests/handset_call.rs). They run only with SUSURRO_FW_EMU /
+# SUSURRO_FW_HANDSET set, and then a QEMU that does not work fails them.
 #
 # Installs nothing: needs `qemu-system-arm` (Debian package qemu-system-arm),
 # the thumbv7em-none-eabihf target, and for the handset's Opus
@@ -67,27 +69,28 @@ step "firmware: cargo fmt --check"
 # cortex-m-rt's features (embassy-stm32 turns on `device`, which the
 # emulator image, having no PAC, cannot link).
 step "firmware: clippy -D warnings (thumbv7em-none-eabihf)"
-for p in susurro-fw susurro-handset-ui susurro-fw-opus susurro-opus-bench susurro-emu susurro-token susurro-handset; do
+for p in susurro-fw susurro-handset-ui susurro-fw-opus susurro-opus-bench susurro-emu susurro-token susurro-handset susurro-handset-emu; do
     (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo clippy --release -p "$p" -- -D warnings)
 done
+(cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo clippy --release -p susurro-fw --features handset -- -D warnings)
 (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
-    cargo clippy -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --all-targets --target "$HOST_TRIPLE" -- -D warnings)
+    cargo clippy -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --features susurro-fw/handset --all-targets --target "$HOST_TRIPLE" -- -D warnings)
 
 step "firmware: host tests (shared library, the hub; handset screens against snapshots; Opus)"
 (cd firmware && CARGO_TARGET_DIR="$FW_TARGET_DIR" \
-    cargo test -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --target "$HOST_TRIPLE")
+    cargo test -p susurro-fw -p susurro-handset-ui -p susurro-fw-opus --features susurro-fw/handset --target "$HOST_TRIPLE")
 
 step "firmware: release builds"
-for p in susurro-token susurro-emu susurro-handset; do
+for p in susurro-token susurro-emu susurro-handset susurro-handset-emu; do
     (cd firmware && RUSTFLAGS="-D warnings" CARGO_TARGET_DIR="$FW_TARGET_DIR" cargo build --release -p "$p")
 done
 OUT="$FW_TARGET_DIR/thumbv7em-none-eabihf/release"
 if command -v llvm-size >/dev/null; then
-    llvm-size "$OUT/susurro-token" "$OUT/susurro-emu" "$OUT/susurro-handset"
+    llvm-size "$OUT/susurro-token" "$OUT/susurro-emu" "$OUT/susurro-handset" "$OUT/susurro-handset-emu"
 fi
 
 if [ "$IMAGES_ONLY" = 1 ]; then
-    step "firmware images built: $OUT/susurro-emu (its QEMU tests run in the workspace tests)"
+    step "firmware images built: $OUT/susurro-emu, $OUT/susurro-handset-emu (their QEMU tests run in the workspace tests)"
     exit 0
 fi
 
@@ -98,5 +101,9 @@ SUSURRO_FW_EMU="$OUT/susurro-emu" CARGO_TARGET_DIR="$HOST_TARGET_DIR" \
 step "firmware: a whole call with the emulated token as one side's storage"
 SUSURRO_FW_EMU="$OUT/susurro-emu" CARGO_TARGET_DIR="$HOST_TARGET_DIR" \
     timeout 900 cargo test -p susurro-cli --test token_call -- --nocapture
+
+step "firmware: a whole call with the emulated handset through the box"
+SUSURRO_FW_HANDSET="$OUT/susurro-handset-emu" CARGO_TARGET_DIR="$HOST_TARGET_DIR" \
+    timeout 900 cargo test -p susurro-cli --test handset_call -- --nocapture
 
 step "firmware checks passed"

@@ -77,16 +77,17 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "firmware: checks, host tests and images (scripts/firmware-test.sh --images)"
 bash scripts/firmware-test.sh --images
 FW_EMU="$PWD/firmware/target/thumbv7em-none-eabihf/release/susurro-emu"
+FW_HANDSET="$PWD/firmware/target/thumbv7em-none-eabihf/release/susurro-handset-emu"
 
 step "cargo test --workspace"
 # The GUI's window and screen-reader tests must not pass without Xvfb and
 # AT-SPI here, nor the GUI's Tor test without tor (all installed above),
 # nor the firmware's QEMU tests (the storage suite against the emulated
-# token, and a whole call with it as Alice's storage) without the image
-# built just above. They run in this one cargo invocation so the workspace
-# is compiled once.
+# token, a whole call with it as Alice's storage, and a whole call with the
+# emulated handset through the box) without the images built just above.
+# They run in this one cargo invocation so the workspace is compiled once.
 SUSURRO_REQUIRE_XVFB=1 SUSURRO_REQUIRE_TOR=1 \
-    SUSURRO_FW_EMU="$FW_EMU" SUSURRO_REQUIRE_FW_EMU=1 \
+    SUSURRO_FW_EMU="$FW_EMU" SUSURRO_FW_HANDSET="$FW_HANDSET" SUSURRO_REQUIRE_FW_EMU=1 \
     cargo test --workspace
 
 step "no_std build for thumbv7em-none-eabihf"

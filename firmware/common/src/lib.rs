@@ -10,6 +10,8 @@ extern crate std;
 mod fmt;
 
 pub mod entropy;
+#[cfg(feature = "handset")]
+pub mod handset;
 pub mod hub;
 pub mod nor;
 pub mod runner;

@@ -1,10 +1,96 @@
-//! Hardware access of the emulator board: the CMSDK APB UART and a RAM
-//! "flash". The only `unsafe` in this image is the UART's volatile
-//! register access.
+//! Hardware access of QEMU's mps2 boards: the CMSDK APB UART, a RAM
+//! "flash", time from an APB timer and the NOT RANDOM noise source. The
+//! only `unsafe` here is the volatile register access of the UART and
+//! the timer. Shared by the
+//! token's emulator image and the emulated handset
+//! (`firmware/handset-emu`, through `#[path]`).
 
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
+use susurro_fw::Clock;
+use susurro_fw::entropy::NoiseSource;
+use susurro_wire::Instant;
+
+/// System clock of the mps2 boards in QEMU (the APB timers count at it).
+const SYSCLK_HZ: u64 = 25_000_000;
+/// CMSDK APB timer 0 of the mps2 boards.
+const TIMER0: usize = 0x4000_0000;
+const TIMER_CTRL: usize = 0x00;
+const TIMER_VALUE: usize = 0x04;
+const TIMER_RELOAD: usize = 0x08;
+const TIMER_CTRL_EN: u32 = 1 << 0;
+
+/// Starts timer 0 counting down from 2^32 - 1 at the system clock, no
+/// interrupt: it wraps every 171 s, and each [`TimerClock`] reads it far
+/// more often than that. (Counting SysTick interrupts loses time under
+/// QEMU: a tick that comes while the CPU is in a long semihosting call
+/// or behind the host's scheduler merges with the next, and a handset
+/// that paces its voice by that clock falls behind real time.)
+pub(crate) fn start_clock() {
+    write_reg(TIMER0 + TIMER_CTRL, 0);
+    // Writing RELOAD also loads the counter.
+    write_reg(TIMER0 + TIMER_RELOAD, u32::MAX);
+    write_reg(TIMER0 + TIMER_CTRL, TIMER_CTRL_EN);
+}
+
+#[allow(unsafe_code)]
+fn read_reg(addr: usize) -> u32 {
+    // SAFETY: `addr` is a register of a CMSDK APB peripheral mapped at
+    // that address on the mps2 machines; 32-bit aligned; reading VALUE or
+    // the UART's registers has no side effect beyond the device's own.
+    unsafe { core::ptr::read_volatile(addr as *const u32) }
+}
+
+#[allow(unsafe_code)]
+fn write_reg(addr: usize, v: u32) {
+    // SAFETY: as in `read_reg`; the value is one the register accepts.
+    unsafe { core::ptr::write_volatile(addr as *mut u32, v) }
+}
+
+/// Time from timer 0, extended to 64 bits (see [`start_clock`]).
+pub(crate) struct TimerClock {
+    ticks: u64,
+    last: u32,
+}
+
+impl TimerClock {
+    /// A reader of the timer, from now.
+    pub(crate) fn new() -> Self {
+        let mut c = Self { ticks: 0, last: 0 };
+        c.last = read_reg(TIMER0 + TIMER_VALUE);
+        // Every reader counts from the timer's start, so all agree.
+        c.ticks = u64::from(u32::MAX - c.last);
+        c
+    }
+}
+
+impl Clock for TimerClock {
+    fn now(&mut self) -> Instant {
+        let cur = read_reg(TIMER0 + TIMER_VALUE);
+        // Counting down: the ticks since the last reading, across a wrap.
+        self.ticks += u64::from(self.last.wrapping_sub(cur));
+        self.last = cur;
+        Instant::from_micros(self.ticks / (SYSCLK_HZ / 1_000_000))
+    }
+}
+
+/// **NOT RANDOM.** A fixed xorshift sequence (so the health tests see
+/// plausible noise) with timer readings as uncredited extras. For the
+/// emulator only.
+pub(crate) struct NotRandomNoise(pub(crate) u32);
+
+impl NoiseSource for NotRandomNoise {
+    fn sample(&mut self) -> u8 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0 as u8
+    }
+    fn extra(&mut self) -> u32 {
+        read_reg(TIMER0 + TIMER_VALUE)
+    }
+}
 
 /// CMSDK APB UART (QEMU `cmsdk-apb-uart`), polled.
 pub(crate) struct Uart {
@@ -29,18 +115,13 @@ impl Uart {
         u
     }
 
-    #[allow(unsafe_code)]
     fn read_reg(&self, off: usize) -> u32 {
-        // SAFETY: `base + off` is a register of the CMSDK UART mapped at
-        // `base` on this machine; 32-bit aligned; reads have no side effect
-        // beyond the UART's own (DATA pops the received byte).
-        unsafe { core::ptr::read_volatile((self.base + off) as *const u32) }
+        // DATA pops the received byte.
+        read_reg(self.base + off)
     }
 
-    #[allow(unsafe_code)]
     fn write_reg(&self, off: usize, v: u32) {
-        // SAFETY: as in `read_reg`; the value is one the register accepts.
-        unsafe { core::ptr::write_volatile((self.base + off) as *mut u32, v) }
+        write_reg(self.base + off, v);
     }
 
     /// A received byte, if one is waiting.

@@ -4,8 +4,8 @@
 //!
 //! - the link runs on CMSDK UART0 (0x4000_4000), polled;
 //! - "flash" is RAM (erased at every start: each QEMU run is a new token);
-//! - time is SysTick at the 25 MHz system clock, 1 ms interrupts;
-//! - the noise source is a fixed xorshift sequence plus SysTick readings:
+//! - time is APB timer 0 counting at the 25 MHz system clock;
+//! - the noise source is a fixed xorshift sequence plus timer readings:
 //!   **NOT RANDOM**. This image exists to test the firmware; an identity
 //!   created on it is not secret. Never use it as a real token.
 //!
@@ -14,11 +14,7 @@
 #![no_std]
 #![no_main]
 
-use core::sync::atomic::{AtomicU32, Ordering};
-
-use cortex_m::peripheral::SYST;
-use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m_rt::{entry, exception};
+use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use static_cell::ConstStaticCell;
 use susurro_crypto::argon::Argon2Block;
@@ -29,18 +25,13 @@ use susurro_fw::{
     new_link,
 };
 use susurro_storage::{FlashStore, SliceMemory};
-use susurro_wire::Instant;
 use susurro_wire::ModuleId;
 use susurro_wire::link::LinkConfig;
 use susurro_wire::module::Outbox;
 
 mod board;
 
-use board::{RamFlash, Uart};
-
-/// System clock of the mps2 boards in QEMU.
-const SYSCLK_HZ: u32 = 25_000_000;
-const TICKS_PER_MS: u32 = SYSCLK_HZ / 1000;
+use board::{NotRandomNoise, RamFlash, TimerClock, Uart};
 
 /// Two 32 KiB slots for the store (a 16 KiB book's image fits in one).
 const STORE_ERASE: usize = 32 * 1024;
@@ -53,64 +44,9 @@ static SEED_FLASH: ConstStaticCell<[u8; SEED_ERASE]> = ConstStaticCell::new([0; 
 static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
     ConstStaticCell::new([Argon2Block::new(); KDF_BLOCKS]);
 
-static MILLIS: AtomicU32 = AtomicU32::new(0);
-
-#[exception]
-fn SysTick() {
-    MILLIS.fetch_add(1, Ordering::Relaxed);
-}
-
-/// SysTick time, extended to 64 bits.
-struct SysTickClock {
-    high: u64,
-    last_ms: u32,
-}
-
-impl Clock for SysTickClock {
-    fn now(&mut self) -> Instant {
-        let (ms, cur) = loop {
-            let a = MILLIS.load(Ordering::Relaxed);
-            let cur = SYST::get_current();
-            if MILLIS.load(Ordering::Relaxed) == a {
-                break (a, cur);
-            }
-        };
-        if ms < self.last_ms {
-            self.high += 1 << 32;
-        }
-        self.last_ms = ms;
-        let sub_us = (TICKS_PER_MS - 1).saturating_sub(cur) / (SYSCLK_HZ / 1_000_000);
-        Instant::from_micros((self.high | u64::from(ms)) * 1000 + u64::from(sub_us))
-    }
-}
-
-/// **NOT RANDOM.** A fixed xorshift sequence (so the health tests see
-/// plausible noise) with SysTick readings as uncredited extras. For the
-/// emulator only.
-struct NotRandomNoise(u32);
-
-impl NoiseSource for NotRandomNoise {
-    fn sample(&mut self) -> u8 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        self.0 as u8
-    }
-    fn extra(&mut self) -> u32 {
-        SYST::get_current()
-    }
-}
-
 #[entry]
 fn main() -> ! {
-    let Some(mut cp) = cortex_m::Peripherals::take() else {
-        fail("core peripherals taken twice")
-    };
-    cp.SYST.set_clock_source(SystClkSource::Core);
-    cp.SYST.set_reload(TICKS_PER_MS - 1);
-    cp.SYST.clear_current();
-    cp.SYST.enable_counter();
-    cp.SYST.enable_interrupt();
+    board::start_clock();
 
     let mut uart = Uart::uart0();
     hprintln!("susurro-emu: storage token emulator (NOT RANDOM noise: test image only)");
@@ -146,10 +82,7 @@ fn main() -> ! {
         SliceMemory(KDF_MEMORY.take()),
         PROFILE,
     );
-    let mut clock = SysTickClock {
-        high: 0,
-        last_ms: 0,
-    };
+    let mut clock = TimerClock::new();
     let mut link = new_link(&mut pool, &mut clock, LinkConfig::default());
     let mut out = Outbox::new(ModuleId::Storage);
     let mut runner = Runner::new(&mut core, &mut link, &mut out, pool, clock);
@@ -160,10 +93,7 @@ fn main() -> ! {
         KDF_BLOCKS
     );
 
-    let mut clock = SysTickClock {
-        high: 0,
-        last_ms: 0,
-    };
+    let mut clock = TimerClock::new();
     let mut rx = [0u8; 64];
     let mut tx = [0u8; TX_BUF];
     loop {

@@ -25,17 +25,17 @@ use static_cell::{ConstStaticCell, StaticCell};
 use susurro_crypto::argon::Argon2Block;
 use susurro_cryptor::CryptorCore;
 use susurro_fw::entropy::NoiseSource;
+use susurro_fw::handset::{Handset, Trusted};
 use susurro_fw::runner::TX_BUF;
 use susurro_fw::{
-    Clock, Cores, EntropyPool, Hub, KDF_BLOCKS, NorRegion, PROFILE, Queues, SeedLog, TokenCore,
-    new_link,
+    Clock, EntropyPool, Hub, KDF_BLOCKS, NorRegion, PROFILE, Queues, SeedLog, TokenCore, new_link,
 };
-use susurro_handset_ui::{Frame, HandsetUi};
+use susurro_handset_ui::Frame;
 use susurro_storage::{FlashStore, SliceMemory};
-use susurro_ui::UiCore;
+use susurro_ui::{NetworkSettings, UiConfig, UiCore};
 use susurro_wire::link::{Link, LinkConfig};
-use susurro_wire::module::{ModuleCore, Outbox};
-use susurro_wire::{Instant, ModuleId};
+use susurro_wire::module::Outbox;
+use susurro_wire::{Instant, ModuleId, NetMode};
 
 bind_interrupts!(struct Irqs {
     USART6 => usart::BufferedInterruptHandler<USART6>;
@@ -76,30 +76,13 @@ static QUEUES: ConstStaticCell<Queues> = ConstStaticCell::new(Queues::new());
 /// The modules behind the UART.
 static REMOTE: [ModuleId; 1] = [ModuleId::Transport];
 
-/// The three trusted cores of the handset, as the hub sees them.
-struct Trusted {
-    storage: &'static mut Storage,
-    storage_out: &'static mut Outbox,
-    cryptor: &'static mut CryptorCore,
-    cryptor_out: &'static mut Outbox,
-    ui: &'static mut UiCore,
-    ui_out: &'static mut Outbox,
-}
-
-impl Cores for Trusted {
-    fn modules(&self) -> &[ModuleId] {
-        &[ModuleId::Storage, ModuleId::Cryptor, ModuleId::Ui]
-    }
-
-    fn core(&mut self, module: ModuleId) -> Option<(&mut dyn ModuleCore, &mut Outbox)> {
-        match module {
-            ModuleId::Storage => Some((&mut *self.storage, &mut *self.storage_out)),
-            ModuleId::Cryptor => Some((&mut *self.cryptor, &mut *self.cryptor_out)),
-            ModuleId::Ui => Some((&mut *self.ui, &mut *self.ui_out)),
-            _ => None,
-        }
-    }
-}
+/// A handset takes calls over Tor through its box (the box's own
+/// configuration decides what it serves).
+const NETWORK: NetworkSettings = NetworkSettings {
+    mode: NetMode::Tor,
+    listen: true,
+    port: 0,
+};
 
 /// embassy-time's clock (TIM-based time driver).
 struct TickClock;
@@ -227,17 +210,22 @@ async fn main(_spawner: Spawner) {
         defmt::panic!("store region misaligned");
     };
     let kdf = SliceMemory(KDF_MEMORY.take());
-    let mut cores = Trusted {
+    let cores = Trusted {
         storage: STORAGE.init_with(|| TokenCore::new(FlashStore::new(store_region), kdf, PROFILE)),
         storage_out: STORAGE_OUT.take(),
         cryptor: CRYPTOR.init_with(CryptorCore::default),
         cryptor_out: CRYPTOR_OUT.take(),
-        ui: UI.init_with(UiCore::default),
+        ui: UI.init_with(|| {
+            UiCore::new(UiConfig {
+                network: Some(NETWORK),
+                ..UiConfig::default()
+            })
+        }),
         ui_out: UI_OUT.take(),
     };
     let link = LINK.init_with(|| new_link(&mut pool, &mut TickClock, LinkConfig::default()));
-    let mut hub = Hub::new(link, &REMOTE, true, QUEUES.take(), pool, TickClock);
-    hub.start(&mut cores);
+    let hub = Hub::new(link, &REMOTE, true, QUEUES.take(), pool, TickClock);
+    let mut handset = Handset::new(hub, cores, TickClock);
     defmt::info!("susurro handset: cores started");
 
     // The transport box's UART.
@@ -256,44 +244,22 @@ async fn main(_spawner: Spawner) {
         defmt::panic!("uart config");
     };
 
-    let screens = HandsetUi::new();
     let mut rx = [0u8; 256];
     let mut tx = [0u8; TX_BUF];
-    // During a call the bar shows its duration: redraw every second.
-    let mut next_tick = EmbassyInstant::MAX;
-    let mut dirty = true;
     loop {
-        if dirty {
-            redraw(&screens, &mut cores, &mut frame);
-            next_tick = match cores.ui.view().active_call() {
-                Some(_) => EmbassyInstant::now() + Duration::from_secs(1),
-                None => EmbassyInstant::MAX,
-            };
-        }
-        while let Some(n) = hub.poll_transmit(&mut tx) {
+        let Ok(_) = handset.redraw(&mut frame);
+        while let Some(n) = handset.poll_transmit(&mut tx) {
             if uart.write_all(&tx[..n]).await.is_err() {
                 defmt::warn!("uart write failed");
             }
         }
-        let wake = hub
-            .poll_timeout(&mut cores)
-            .map_or(EmbassyInstant::MAX, to_embassy)
-            .min(next_tick);
+        let wake = handset
+            .poll_timeout()
+            .map_or(EmbassyInstant::MAX, to_embassy);
         match select(uart.read(&mut rx), Timer::at(wake)).await {
-            Either::First(Ok(n)) => hub.on_bytes(&mut cores, &rx[..n]),
+            Either::First(Ok(n)) => handset.on_bytes(&rx[..n]),
             Either::First(Err(_)) => defmt::warn!("uart read error (framing/overrun)"),
-            Either::Second(()) => hub.on_timeout(&mut cores),
-        }
-        // The ui core queues an event for every change of its view.
-        dirty = EmbassyInstant::now() >= next_tick;
-        while cores.ui.poll_event().is_some() {
-            dirty = true;
+            Either::Second(()) => handset.on_timeout(),
         }
     }
-}
-
-/// Draws the ui core's view into the frame buffer (the LTDC shows it).
-fn redraw(screens: &HandsetUi, cores: &mut Trusted, frame: &mut Frame<'_>) {
-    let now = TickClock.now();
-    let Ok(()) = screens.draw(cores.ui.view(), now, frame);
 }

@@ -11,5 +11,6 @@
 //!   falling edge) or by polling every 20 ms; the panel reports x and y
 //!   swapped relative to the LCD, as ST's BSP notes;
 //! - a touch → release filter (one `Action` per press, not per report);
-//! - then, in the main loop: `ui.touch(view, now, point, |a| core.act(..))`
-//!   and `Hub::collect(.., ModuleId::Ui)`, as the hub's host test does.
+//! - then, in the main loop: `handset.touch(point)`
+//!   (`susurro_fw::handset::Handset::touch`, which the emulated handset
+//!   already feeds from a file).
