@@ -147,13 +147,35 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         // host that links it to the trusted side, never storage, cryptor,
         // ui or audio (nor node, which assembles them).
         "susurro-box" => &["susurro-wire", "susurro-host", "susurro-transport"],
-        // Firmware workspace: the no_std storage side and its own crates.
-        "susurro-fw" => &["susurro-wire", "susurro-crypto", "susurro-storage"],
+        // Firmware workspace. The shared library: the token's storage side,
+        // and (feature `handset`) the handset's board-independent logic,
+        // the three trusted cores and the screens, as susurro-node
+        // assembles them on a host.
+        "susurro-fw" => &[
+            "susurro-wire",
+            "susurro-crypto",
+            "susurro-storage",
+            "susurro-cryptor",
+            "susurro-ui",
+            "susurro-handset-ui",
+        ],
+        // The images' build-script helper (memory.x, linker scripts).
+        "susurro-fw-link" => &[],
+        // libopus for the MCU: no Susurro crate.
+        "susurro-fw-opus" => &[],
         "susurro-token" | "susurro-emu" => &[
             "susurro-wire",
             "susurro-crypto",
             "susurro-storage",
             "susurro-fw",
+            "susurro-fw-link",
+        ],
+        // The Opus bench image: the codec and the voice session it times.
+        "susurro-opus-bench" => &[
+            "susurro-crypto",
+            "susurro-cryptor",
+            "susurro-fw-opus",
+            "susurro-fw-link",
         ],
         // The handset's screens: the ui core's view and the wire's types.
         "susurro-handset-ui" => &["susurro-wire", "susurro-ui"],
@@ -168,6 +190,19 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
             "susurro-ui",
             "susurro-fw",
             "susurro-handset-ui",
+            "susurro-fw-link",
+        ],
+        // The same handset on QEMU, with Opus.
+        "susurro-handset-emu" => &[
+            "susurro-wire",
+            "susurro-crypto",
+            "susurro-storage",
+            "susurro-cryptor",
+            "susurro-ui",
+            "susurro-fw",
+            "susurro-handset-ui",
+            "susurro-fw-opus",
+            "susurro-fw-link",
         ],
         _ => return None,
     })
