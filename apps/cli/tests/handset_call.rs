@@ -265,28 +265,6 @@ impl Drop for Run {
     }
 }
 
-/// `socat` from one end of `pty` to QEMU's UART (retrying until QEMU
-/// listens).
-fn bridge(pty: &Path, port: u16) -> Child {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut c = Command::new("socat")
-            .arg(format!("open:{},raw,echo=0", pty.display()))
-            .arg(format!("tcp:127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        match c.try_wait().unwrap() {
-            None => return c,
-            Some(_) if Instant::now() < deadline => continue,
-            Some(s) => panic!("socat could not reach QEMU's UART: {s}"),
-        }
-    }
-}
-
 /// The pixels of the in-call screen that show the SAS: where the
 /// handset's screens, drawn on the host, differ between `sas` and
 /// another SAS, with `sas`'s rendering of them.
@@ -397,7 +375,7 @@ fn a_call_with_the_emulated_handset() {
     let qemu = Qemu::start(&elf, &dir, Duration::from_secs(240))
         .unwrap_or_else(|e| panic!("SUSURRO_FW_HANDSET is set but QEMU does not start: {e}"));
     let pty = PtyPair::lasting(&format!("handset-call-{}", qemu.port)).unwrap();
-    let mut socat = bridge(pty.a(), qemu.port);
+    let mut socat = common::qemu_uart_bridge(pty.a(), qemu.port);
     let box_port = free_port();
     let bx = BoxProc::start_logging(&dir, pty.b(), Some(box_port), "info");
     let mut run = Run {

@@ -13,36 +13,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::{Party, call, free_port, text};
 use susurro_host::testing::{PtyPair, Qemu};
 
 const SHORT: Duration = Duration::from_secs(30);
-
-/// `socat` from one end of `pty` to QEMU's UART (retrying until QEMU
-/// listens).
-fn bridge(pty: &Path, port: u16) -> Child {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let mut c = Command::new("socat")
-            .arg(format!("open:{},raw,echo=0", pty.display()))
-            .arg(format!("tcp:127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        match c.try_wait().unwrap() {
-            None => return c,
-            Some(_) if Instant::now() < deadline => continue,
-            Some(s) => panic!("socat could not reach QEMU's UART: {s}"),
-        }
-    }
-}
 
 #[test]
 fn a_call_with_the_emulated_token_as_alices_storage() {
@@ -69,7 +46,7 @@ fn a_call_with_the_emulated_token_as_alices_storage() {
     let home = dir.path().join("alice");
     std::fs::create_dir_all(&home).unwrap();
     let pty = PtyPair::lasting(&format!("token-call-{port}")).unwrap();
-    let bridge = bridge(pty.a(), port);
+    let bridge = common::qemu_uart_bridge(pty.a(), port);
     let alice = Party {
         name: "alice",
         home,

@@ -515,3 +515,25 @@ impl Drop for BoxProc {
         let _ = self.child.wait();
     }
 }
+
+/// `socat` from one end of `pty` to an emulated board's UART that QEMU
+/// serves on `127.0.0.1:port` (retrying until QEMU listens).
+pub fn qemu_uart_bridge(pty: &Path, port: u16) -> Child {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut c = Command::new("socat")
+            .arg(format!("open:{},raw,echo=0", pty.display()))
+            .arg(format!("tcp:127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        match c.try_wait().unwrap() {
+            None => return c,
+            Some(_) if Instant::now() < deadline => continue,
+            Some(s) => panic!("socat could not reach QEMU's UART: {s}"),
+        }
+    }
+}
