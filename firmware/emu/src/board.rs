@@ -1,16 +1,70 @@
-//! Hardware access of QEMU's mps2 boards: the CMSDK APB UART, a RAM
-//! "flash", time from an APB timer and the NOT RANDOM noise source. The
-//! only `unsafe` here is the volatile register access of the UART and
-//! the timer. Shared by the
-//! token's emulator image and the emulated handset
-//! (`firmware/handset-emu`, through `#[path]`).
+//! QEMU's mps2 boards: the CMSDK APB UART, a RAM "flash", time from an
+//! APB timer, the NOT RANDOM noise source, and the storage start both
+//! images make from them (boot seed, entropy pool, the store's region).
+//! The only `unsafe` here is the volatile register access of the UART and
+//! the timer. Shared by the token's emulator image and the emulated
+//! handset (`firmware/handset-emu`, through `#[path]`).
 
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
-use susurro_fw::Clock;
+use static_cell::ConstStaticCell;
 use susurro_fw::entropy::NoiseSource;
+use susurro_fw::{Clock, EntropyPool, NorRegion, SeedLog};
 use susurro_wire::Instant;
+
+/// Two 32 KiB slots for the store (a 16 KiB book's image fits in one).
+pub(crate) const STORE_ERASE: usize = 32 * 1024;
+/// The boot-seed log's erase unit.
+pub(crate) const SEED_ERASE: usize = 4 * 1024;
+
+static STORE_FLASH: ConstStaticCell<[u8; 2 * STORE_ERASE]> =
+    ConstStaticCell::new([0; 2 * STORE_ERASE]);
+static SEED_FLASH: ConstStaticCell<[u8; SEED_ERASE]> = ConstStaticCell::new([0; SEED_ERASE]);
+
+/// The store's flash region of an mps2 image.
+pub(crate) type StoreRegion = NorRegion<RamFlash<STORE_ERASE>>;
+
+/// What the storage start gives an image.
+pub(crate) struct Storage {
+    /// The entropy pool, keyed by the boot seed.
+    pub(crate) pool: EntropyPool<NotRandomNoise>,
+    /// The store's region (RAM: erased at every start).
+    pub(crate) store: StoreRegion,
+    /// Whether the boot seed's log was written.
+    pub(crate) seed_saved: bool,
+}
+
+/// The storage start, as on the token: 64 bytes of the noise source
+/// (started at `seed`) into the boot-seed log, the entropy pool keyed by
+/// the seed it yields, and the store's region. Call once (it takes the
+/// flash statics); `Err` names what could not be set up.
+pub(crate) fn start_storage(seed: u32) -> Result<Storage, &'static str> {
+    let mut noise = NotRandomNoise(seed);
+    let mut boot_noise = [0u8; 64];
+    for b in &mut boot_noise {
+        *b = noise.sample() ^ (noise.extra() as u8);
+    }
+    let seed_region = NorRegion::new(
+        RamFlash::<SEED_ERASE>::new(SEED_FLASH.take()),
+        0,
+        SEED_ERASE,
+    )
+    .ok_or("seed region")?;
+    let (secret, saved) = SeedLog::new(seed_region).boot(&boot_noise);
+    let pool = EntropyPool::new(noise, secret);
+    let store = NorRegion::new(
+        RamFlash::<STORE_ERASE>::new(STORE_FLASH.take()),
+        0,
+        2 * STORE_ERASE,
+    )
+    .ok_or("store region")?;
+    Ok(Storage {
+        pool,
+        store,
+        seed_saved: saved.is_ok(),
+    })
+}
 
 /// System clock of the mps2 boards in QEMU (the APB timers count at it).
 const SYSCLK_HZ: u64 = 25_000_000;

@@ -18,12 +18,8 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use static_cell::ConstStaticCell;
 use susurro_crypto::argon::Argon2Block;
-use susurro_fw::entropy::NoiseSource;
 use susurro_fw::runner::TX_BUF;
-use susurro_fw::{
-    BOOK_BYTES, Clock, EntropyPool, KDF_BLOCKS, NorRegion, PROFILE, Runner, SeedLog, TokenCore,
-    new_link,
-};
+use susurro_fw::{BOOK_BYTES, Clock, KDF_BLOCKS, PROFILE, Runner, TokenCore, new_link};
 use susurro_storage::{FlashStore, SliceMemory};
 use susurro_wire::ModuleId;
 use susurro_wire::link::LinkConfig;
@@ -31,16 +27,8 @@ use susurro_wire::module::Outbox;
 
 mod board;
 
-use board::{NotRandomNoise, RamFlash, TimerClock, Uart};
+use board::{TimerClock, Uart};
 
-/// Two 32 KiB slots for the store (a 16 KiB book's image fits in one).
-const STORE_ERASE: usize = 32 * 1024;
-/// The boot-seed log's erase unit.
-const SEED_ERASE: usize = 4 * 1024;
-
-static STORE_FLASH: ConstStaticCell<[u8; 2 * STORE_ERASE]> =
-    ConstStaticCell::new([0; 2 * STORE_ERASE]);
-static SEED_FLASH: ConstStaticCell<[u8; SEED_ERASE]> = ConstStaticCell::new([0; SEED_ERASE]);
 static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
     ConstStaticCell::new([Argon2Block::new(); KDF_BLOCKS]);
 
@@ -51,32 +39,16 @@ fn main() -> ! {
     let mut uart = Uart::uart0();
     hprintln!("susurro-emu: storage token emulator (NOT RANDOM noise: test image only)");
 
-    // Boot seed, then the entropy pool it keys.
-    let mut noise = NotRandomNoise(0x5EED_1234);
-    let mut boot_noise = [0u8; 64];
-    for b in &mut boot_noise {
-        *b = noise.sample() ^ (noise.extra() as u8);
-    }
-    let Some(seed_region) = NorRegion::new(
-        RamFlash::<SEED_ERASE>::new(SEED_FLASH.take()),
-        0,
-        SEED_ERASE,
-    ) else {
-        fail("seed region")
+    // Boot seed, then the entropy pool it keys; the store's region.
+    let storage = match board::start_storage(0x5EED_1234) {
+        Ok(s) => s,
+        Err(what) => fail(what),
     };
-    let (secret, saved) = SeedLog::new(seed_region).boot(&boot_noise);
-    if saved.is_err() {
+    if !storage.seed_saved {
         hprintln!("susurro-emu: boot seed not saved");
     }
-    let mut pool = EntropyPool::new(noise, secret);
+    let (mut pool, store_region) = (storage.pool, storage.store);
 
-    let Some(store_region) = NorRegion::new(
-        RamFlash::<STORE_ERASE>::new(STORE_FLASH.take()),
-        0,
-        2 * STORE_ERASE,
-    ) else {
-        fail("store region")
-    };
     let mut core: TokenCore<_> = TokenCore::new(
         FlashStore::new(store_region),
         SliceMemory(KDF_MEMORY.take()),

@@ -11,12 +11,9 @@ use embedded_graphics::prelude::Point;
 use static_cell::{ConstStaticCell, StaticCell};
 use susurro_crypto::argon::Argon2Block;
 use susurro_cryptor::CryptorCore;
-use susurro_fw::entropy::NoiseSource;
 use susurro_fw::handset::{FRAME, Handset, Touched, Trusted, VoiceCodec};
 use susurro_fw::runner::TX_BUF;
-use susurro_fw::{
-    Clock, EntropyPool, Hub, KDF_BLOCKS, NorRegion, PROFILE, Queues, SeedLog, TokenCore, new_link,
-};
+use susurro_fw::{Clock, Hub, KDF_BLOCKS, PROFILE, Queues, TokenCore, new_link};
 use susurro_fw_opus::{Decoder, DecoderState, Encoder, EncoderState, HANDSET_COMPLEXITY};
 use susurro_handset_ui::{Frame, HEIGHT, PIXELS, WIDTH};
 use susurro_storage::{FlashStore, SliceMemory};
@@ -31,13 +28,9 @@ mod board;
 mod idle;
 mod semi;
 
-use board::{NotRandomNoise, RamFlash, TimerClock, Uart};
+use board::{StoreRegion, TimerClock, Uart};
 use semi::{HostFile, Mode};
 
-/// Two 32 KiB slots for the store, as the token emulator.
-const STORE_ERASE: usize = 32 * 1024;
-/// The boot-seed log's erase unit.
-const SEED_ERASE: usize = 4 * 1024;
 /// One voice frame: 20 ms.
 const PERIOD: Duration = Duration::from_millis(20);
 /// Voice figures on the console every 5 s of a call.
@@ -55,15 +48,12 @@ const TOUCH_FILE: &[u8] = b"touch.in\0";
 const MIC_FILE: &[u8] = b"mic.raw\0";
 const SPEAKER_FILE: &[u8] = b"speaker.raw\0";
 
-static STORE_FLASH: ConstStaticCell<[u8; 2 * STORE_ERASE]> =
-    ConstStaticCell::new([0; 2 * STORE_ERASE]);
-static SEED_FLASH: ConstStaticCell<[u8; SEED_ERASE]> = ConstStaticCell::new([0; SEED_ERASE]);
 static KDF_MEMORY: ConstStaticCell<[Argon2Block; KDF_BLOCKS]> =
     ConstStaticCell::new([Argon2Block::new(); KDF_BLOCKS]);
 /// The frame buffer (the board's is in SDRAM).
 static PIXELS_BUF: ConstStaticCell<[u16; PIXELS]> = ConstStaticCell::new([0; PIXELS]);
 
-type Storage = TokenCore<FlashStore<NorRegion<RamFlash<STORE_ERASE>>>>;
+type Storage = TokenCore<FlashStore<StoreRegion>>;
 static STORAGE: StaticCell<Storage> = StaticCell::new();
 static CRYPTOR: StaticCell<CryptorCore> = StaticCell::new();
 static UI: StaticCell<UiCore> = StaticCell::new();
@@ -130,31 +120,16 @@ fn main() -> ! {
     idle::start();
     hprintln!("susurro-handset-emu: handset emulator (NOT RANDOM noise: test image only)");
 
-    // Boot seed, then the entropy pool it keys (as the token emulator).
-    let mut noise = NotRandomNoise(0x4A4D_5EED);
-    let mut boot_noise = [0u8; 64];
-    for b in &mut boot_noise {
-        *b = noise.sample() ^ (noise.extra() as u8);
-    }
-    let Some(seed_region) = NorRegion::new(
-        RamFlash::<SEED_ERASE>::new(SEED_FLASH.take()),
-        0,
-        SEED_ERASE,
-    ) else {
-        fail("seed region")
+    // Boot seed, then the entropy pool it keys; the store's region (as
+    // the token emulator).
+    let storage = match board::start_storage(0x4A4D_5EED) {
+        Ok(s) => s,
+        Err(what) => fail(what),
     };
-    let (secret, saved) = SeedLog::new(seed_region).boot(&boot_noise);
-    if saved.is_err() {
+    if !storage.seed_saved {
         hprintln!("susurro-handset-emu: boot seed not saved");
     }
-    let mut pool = EntropyPool::new(noise, secret);
-    let Some(store_region) = NorRegion::new(
-        RamFlash::<STORE_ERASE>::new(STORE_FLASH.take()),
-        0,
-        2 * STORE_ERASE,
-    ) else {
-        fail("store region")
-    };
+    let (mut pool, store_region) = (storage.pool, storage.store);
     let kdf = SliceMemory(KDF_MEMORY.take());
 
     let Ok(mut enc) = Encoder::new(ENCODER.take()) else {
