@@ -187,6 +187,22 @@ impl Uart {
         }
     }
 
+    /// Moves the bytes waiting in the receiver into `buf` (as many as fit,
+    /// without waiting); returns how many.
+    pub(crate) fn read_available(&mut self, buf: &mut [u8]) -> usize {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.try_read() {
+                Some(b) => {
+                    buf[n] = b;
+                    n += 1;
+                }
+                None => break,
+            }
+        }
+        n
+    }
+
     /// Writes every byte (waits while the transmitter is full).
     pub(crate) fn write_all(&mut self, bytes: &[u8]) {
         for &b in bytes {

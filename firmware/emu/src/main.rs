@@ -69,16 +69,7 @@ fn main() -> ! {
     let mut rx = [0u8; 64];
     let mut tx = [0u8; TX_BUF];
     loop {
-        let mut n = 0;
-        while n < rx.len() {
-            match uart.try_read() {
-                Some(b) => {
-                    rx[n] = b;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
+        let n = uart.read_available(&mut rx);
         if n > 0 {
             runner.on_bytes(&rx[..n]);
         }

@@ -194,16 +194,7 @@ fn main() -> ! {
     let mut next_frame = clock.now() + PERIOD;
     loop {
         // The box's link.
-        let mut n = 0;
-        while n < rx.len() {
-            match uart.try_read() {
-                Some(b) => {
-                    rx[n] = b;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
+        let n = uart.read_available(&mut rx);
         if n > 0 {
             uart_count.rx += n as u64;
             handset.on_bytes(&rx[..n]);
