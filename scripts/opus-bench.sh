@@ -15,7 +15,7 @@
 # (scripts/setup-audio-venv.sh; $SUSURRO_AUDIO_VENV or
 # /tmp/susurro-audio-venv). The desktop's side (its float libopus decoding
 # these packets, and coding the same speech itself) is
-#   SUSURRO_MCU_OPUS_DIR=OUT cargo test -p susurro-audio --test mcu_opus -- --ignored --nocapture
+#   cargo run -p susurro-audio --example mcu_opus_pesq -- OUT   (run below when the venv is there)
 #
 # Not part of scripts/test.sh. Needs qemu-system-arm, gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, cmake (scripts/test.sh installs them).
@@ -78,6 +78,8 @@ EOF
 if [ -x "$VENV/bin/python" ]; then
     printf 'PESQ-WB, MCU encoder and decoder: '
     "$VENV/bin/python" crates/audio/scripts/score.py --wb-only "$OUT/reference.wav" "$OUT/mcu-decoded.wav"
+    # The desktop's side: its decoder on these packets, and its own coding.
+    SUSURRO_AUDIO_VENV="$VENV" cargo run -q -p susurro-audio --example mcu_opus_pesq -- "$OUT"
 else
     echo "no audio venv at $VENV (bash scripts/setup-audio-venv.sh $VENV): PESQ skipped"
 fi

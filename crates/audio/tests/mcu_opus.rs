@@ -8,20 +8,15 @@
 //! line; the firmware's host tests check that their build still makes
 //! exactly these bytes.
 //!
-//! The ignored test scores the whole sample with PESQ-WB three ways (MCU
-//! encoder and decoder, MCU encoder and desktop decoder, desktop encoder
-//! and decoder) from the output of `scripts/opus-bench.sh`, and writes the
-//! desktop's first 50 packets for the firmware's test of the other
-//! direction (`firmware/opus/testdata/desktop-opus-packets.hex`):
-//! `SUSURRO_MCU_OPUS_DIR=/tmp/susurro-opus-bench cargo test -p
-//! susurro-audio --test mcu_opus -- --ignored --nocapture`.
+//! The PESQ-WB comparison of the whole sample (a measurement, not a test)
+//! is the example `mcu_opus_pesq`, which `scripts/opus-bench.sh` runs on
+//! its output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(clippy::print_stdout)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use susurro_audio::quality::{Scorer, default_venv};
-use susurro_audio::{CodecConfig, VoiceDecoder, VoiceEncoder, read_wav_mono, write_wav_mono};
+use susurro_audio::{CodecConfig, VoiceDecoder, read_wav_mono};
 
 const PACKETS_HEX: &str = include_str!("../testdata/mcu-opus-packets.hex");
 
@@ -89,64 +84,4 @@ fn mcu_packets_decode_on_the_desktop() {
     // as garbage, or at another rate, fall far below.
     assert!(corr > 0.92, "correlation {corr}");
     assert!(snr > 7.0, "SNR {snr} dB");
-}
-
-/// Scores the bench's output with PESQ-WB next to the desktop coding the
-/// same speech at the same settings (`CodecConfig::wideband()` at 16 kHz).
-#[test]
-#[ignore = "needs the output of scripts/opus-bench.sh and the PESQ venv"]
-fn mcu_and_desktop_pesq() {
-    let dir = PathBuf::from(
-        std::env::var_os("SUSURRO_MCU_OPUS_DIR").expect("SUSURRO_MCU_OPUS_DIR=<opus-bench OUT>"),
-    );
-    let cfg = CodecConfig::wideband();
-    let n = cfg.frame_samples();
-    let bytes = std::fs::read(dir.join("packets.bin")).unwrap();
-    let packets: Vec<&[u8]> = bytes.chunks(cfg.packet_bytes()).collect();
-    let x = speech();
-    let x = &x[..packets.len() * n];
-
-    // MCU encoder, desktop decoder.
-    let mut dec = VoiceDecoder::new(&cfg).unwrap();
-    let mut mcu_desk = Vec::new();
-    for p in &packets {
-        mcu_desk.extend(dec.decode(p).unwrap());
-    }
-    // Desktop encoder and decoder (float libopus, the same settings). Its
-    // first 50 packets go to desktop-packets.hex: the firmware's vector of
-    // the other direction (firmware/opus/tests/codec.rs).
-    let mut enc = VoiceEncoder::new(&cfg).unwrap();
-    let mut dec = VoiceDecoder::new(&cfg).unwrap();
-    let mut desk = Vec::new();
-    let mut hex = String::new();
-    for (i, f) in x.chunks_exact(n).enumerate() {
-        let p = enc.encode(f).unwrap();
-        if i < 50 {
-            hex.extend(p.iter().map(|b| format!("{b:02x}")));
-            hex.push('\n');
-        }
-        desk.extend(dec.decode(&p).unwrap());
-    }
-    std::fs::write(dir.join("desktop-packets.hex"), hex).unwrap();
-    let lookahead = enc.lookahead_samples().unwrap() as usize;
-    assert_eq!(lookahead, LOOKAHEAD);
-    let aligned = |y: &[f32]| {
-        let mut v = y[lookahead..].to_vec();
-        v.resize(y.len(), 0.0);
-        v
-    };
-    let out = |name: &str| dir.join(name);
-    write_wav_mono(&out("mcu-desktop.wav"), 16_000, &aligned(&mcu_desk)).unwrap();
-    write_wav_mono(&out("desktop.wav"), 16_000, &aligned(&desk)).unwrap();
-
-    let scorer = Scorer::open(&default_venv()).unwrap();
-    let reference = out("reference.wav");
-    for (what, file) in [
-        ("MCU encoder, MCU decoder (fixed-point)", "mcu-decoded.wav"),
-        ("MCU encoder, desktop decoder", "mcu-desktop.wav"),
-        ("desktop encoder and decoder (float)", "desktop.wav"),
-    ] {
-        let pesq = scorer.pesq_wb(&reference, &out(file)).unwrap();
-        println!("PESQ-WB {pesq:.3}: {what} ({file})");
-    }
 }
