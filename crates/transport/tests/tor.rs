@@ -248,15 +248,7 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
         .with_writer(std::io::stderr)
         .try_init();
     let t0 = Instant::now();
-    let mut net = match TestNet::start(&TestNetOptions::default()) {
-        Ok(n) => n,
-        Err(e) => panic!("private Tor network: {e}"),
-    };
-    let consensus = net.wait_for_consensus(CONSENSUS).await.unwrap();
-    eprintln!(
-        "consensus with {} relays after {consensus:?}",
-        net.relays_in_consensus()
-    );
+    let mut net = start_network().await;
     let settings = net.tor_settings();
     let dir = net.dir().to_path_buf();
     let mut a = Side::start("A", 31, tor_cfg(&settings, dir.join("alice"))).await;
@@ -399,6 +391,20 @@ async fn onion_calls_both_ways_with_call_back_and_a_killed_relay() {
     drop(net);
 }
 
+/// Starts the private Tor network and waits for its consensus.
+async fn start_network() -> TestNet {
+    let mut net = match TestNet::start(&TestNetOptions::default()) {
+        Ok(n) => n,
+        Err(e) => panic!("private Tor network: {e}"),
+    };
+    let consensus = net.wait_for_consensus(CONSENSUS).await.unwrap();
+    eprintln!(
+        "consensus with {} relays after {consensus:?}",
+        net.relays_in_consensus()
+    );
+    net
+}
+
 /// Waits (90 s at most) until the consensus no longer lists the killed
 /// relay (seven relays before).
 async fn wait_delisted(net: &TestNet) {
@@ -432,15 +438,7 @@ async fn the_caller_keeps_its_two_fastest_circuits() {
     let _turn = ONE_NETWORK.lock().await;
     start_tracing();
     let t0 = Instant::now();
-    let mut net = match TestNet::start(&TestNetOptions::default()) {
-        Ok(n) => n,
-        Err(e) => panic!("private Tor network: {e}"),
-    };
-    let consensus = net.wait_for_consensus(CONSENSUS).await.unwrap();
-    eprintln!(
-        "consensus with {} relays after {consensus:?}",
-        net.relays_in_consensus()
-    );
+    let net = start_network().await;
     let settings = net.tor_settings();
     let dir = net.dir().to_path_buf();
     let (rep_a, mut reports_a) = mpsc::unbounded_channel();

@@ -621,19 +621,28 @@ impl CallTask {
         let (Some(target), Some(kt)) = (p.target.clone(), p.kt.clone()) else {
             return;
         };
-        let events = p.events.clone();
         if p.next_extra > MAX_EXTRA_PATHS {
-            let _ = events.send(PathEvent::OpenFailed(ErrorCode::WrongState, true));
+            let _ = p
+                .events
+                .send(PathEvent::OpenFailed(ErrorCode::WrongState, true));
             return;
         }
+        self.spawn_extra(p, target, kt, true);
+    }
+
+    /// Dials extra path number `p.next_extra` to `target` in its own task;
+    /// the outcome comes back as a [`PathEvent`] (`candidate`: dialled for
+    /// the selector).
+    fn spawn_extra(&self, p: &mut Paths, target: Target, kt: Secret<32>, candidate: bool) {
         let n = p.next_extra;
         let role = p.role;
         p.next_extra += 1;
         let shared = Arc::clone(&self.shared);
+        let events = p.events.clone();
         self.shared.spawn(async move {
             let ev = match dial_extra(&shared, &target, &kt, role, n).await {
-                Ok(est) => PathEvent::Opened(Box::new(est), true),
-                Err(code) => PathEvent::OpenFailed(code, true),
+                Ok(est) => PathEvent::Opened(Box::new(est), candidate),
+                Err(code) => PathEvent::OpenFailed(code, candidate),
             };
             let _ = events.send(ev);
         });
@@ -772,19 +781,8 @@ impl CallTask {
             self.error(ErrorCode::WrongState);
             return;
         }
-        let n = p.next_extra;
-        let role = p.role;
-        p.next_extra += 1;
         p.dialing = true;
-        let shared = Arc::clone(&self.shared);
-        let events = p.events.clone();
-        self.shared.spawn(async move {
-            let ev = match dial_extra(&shared, &target, &kt, role, n).await {
-                Ok(est) => PathEvent::Opened(Box::new(est), false),
-                Err(code) => PathEvent::OpenFailed(code, false),
-            };
-            let _ = events.send(ev);
-        });
+        self.spawn_extra(p, target, kt, false);
     }
 
     fn on_incoming(
