@@ -11,7 +11,7 @@ use susurro_ui::uri::{self, ContactCard};
 use susurro_ui::{Action, Phase, UiEvent, UserError, View};
 use susurro_wire::{
     Address, CallTarget, CompareOutcome, Contact, ContactId, EndReason, ModuleId, Name, NetMode,
-    StoreState, Text,
+    ReceiptKind, StoreState, Text,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::time::Instant;
@@ -976,6 +976,7 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         auto_accept: opts.auto_accept,
         hangup_after: opts.hangup_after.map(Duration::from_secs_f64),
         once: opts.once || target.is_some(),
+        say: opts.say.clone(),
     };
     let target = target.map(|(t, _)| (t, mode));
     let r = session(g, &mut front, target, &so, Some(&node)).await;
@@ -1045,9 +1046,11 @@ struct SessionOpts {
     auto_accept: bool,
     hangup_after: Option<Duration>,
     once: bool,
+    /// Text messages to send once talking.
+    say: Vec<String>,
 }
 
-const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, status, quit";
+const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, say <message>, status, quit";
 
 /// The interactive part: renders events, reads commands from stdin.
 async fn session(
@@ -1108,6 +1111,17 @@ async fn session(
                     if let Some(d) = so.hangup_after {
                         hangup_at = Some(Instant::now() + d);
                     }
+                    for text in &so.say {
+                        if let Err(f) = front.act(Action::SendText { text }) {
+                            out(g, json!({"event": "error", "message": f.message}), || {
+                                f.message.clone()
+                            });
+                        }
+                    }
+                }
+                // Printed (by `render`): shown, so read.
+                UiEvent::TextReceived { .. } => {
+                    let _ = front.act(Action::MarkRead);
                 }
                 _ => {}
             }
@@ -1167,6 +1181,7 @@ async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failur
         "unmute" => front.act(Action::Mute(false)),
         "sas-verified" => front.act(Action::MarkSasVerified),
         "compare" if !arg.is_empty() => front.act(Action::CompareSecret { phrase: arg }),
+        "say" if !arg.is_empty() => front.act(Action::SendText { text: arg }),
         "send-contact" if !arg.is_empty() => {
             let id: ContactId = if arg == "me" {
                 0
@@ -1206,6 +1221,16 @@ async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failur
         "quit" | "exit" => Err(Failure::usage("quit")),
         _ => Err(Failure::usage(format!("unknown command {line:?}; {HELP}"))),
     }
+}
+
+/// Line `id` of the call's chat (ours or the peer's).
+fn chat_line(v: &View, id: u32, from_peer: bool) -> Option<&susurro_ui::chat::ChatLine> {
+    v.call
+        .as_ref()?
+        .chat
+        .lines
+        .iter()
+        .find(|l| l.id == id && l.from_peer == from_peer)
 }
 
 fn find_in_view(v: &View, name: &str) -> Option<ContactId> {
@@ -1301,6 +1326,34 @@ async fn render(
                 g,
                 json!({"event": "contact_received", "name": name.as_str()}),
                 || format!("Contact received and saved as {}", name.as_str()),
+            );
+        }
+        UiEvent::TextSent { id } | UiEvent::TextReceived { id } => {
+            let from_peer = matches!(ev, UiEvent::TextReceived { .. });
+            if let Some(line) = chat_line(v, *id, from_peer) {
+                let text = line.text.as_str();
+                if from_peer {
+                    out(g, json!({"event": "text", "id": id, "text": text}), || {
+                        format!("They say: {text}")
+                    });
+                } else {
+                    out(
+                        g,
+                        json!({"event": "text_sent", "id": id, "text": text}),
+                        || format!("You say: {text}"),
+                    );
+                }
+            }
+        }
+        UiEvent::Receipt { id, kind } => {
+            let kind = match kind {
+                ReceiptKind::Delivered => "delivered",
+                ReceiptKind::Read => "read",
+            };
+            out(
+                g,
+                json!({"event": "receipt", "id": id, "kind": kind}),
+                || format!("Your message {id} was {kind}."),
             );
         }
         UiEvent::LinkQuality => {

@@ -166,6 +166,11 @@ pub struct CallOpts {
     /// Stop after the first call ends (listen).
     #[arg(long)]
     pub once: bool,
+    /// Send this text message once the call is talking (repeat for more;
+    /// 3840 bytes of UTF-8 at most each). In a call you can also type
+    /// `say <message>`.
+    #[arg(long, value_name = "TEXT")]
+    pub say: Vec<String>,
     /// Port to listen on (overrides the configuration).
     #[arg(long)]
     pub port: Option<u16>,

@@ -35,6 +35,44 @@ fn different_secrets_mismatch_and_the_callee_hangs_up() {
 }
 
 #[test]
+fn text_messages_cross_a_call_both_ways_with_receipts() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    // Alice's first message goes as soon as the call talks (`--say`); the
+    // rest are typed (`say …`), one longer than a part.
+    let (mut a, mut b, _, _) = call(&alice, &bob, &["--say", "hola, ¿me oyes?"], &[]);
+    let got = b.expect("text", SHORT);
+    assert_eq!(got["text"], "hola, ¿me oyes?");
+    let sent = a.expect("text_sent", SHORT);
+    assert_eq!(sent["text"], "hola, ¿me oyes?");
+    let id = sent["id"].clone();
+    // Bob's CLI printed it, so it is read: both receipts come back.
+    let r = a.expect("receipt", SHORT);
+    assert_eq!(
+        (r["id"].clone(), r["kind"].as_str()),
+        (id.clone(), Some("delivered"))
+    );
+    let r = a.expect("receipt", SHORT);
+    assert_eq!((r["id"].clone(), r["kind"].as_str()), (id, Some("read")));
+    let long = "ñ".repeat(700);
+    b.send(&format!("say {long}"));
+    assert_eq!(
+        a.expect("text", SHORT)["text"].as_str(),
+        Some(long.as_str())
+    );
+    assert_eq!(b.expect("receipt", SHORT)["kind"], "delivered");
+    // Too long, and empty: refused in words, the call goes on.
+    b.send(&format!("say {}", "x".repeat(3841)));
+    let e = b.expect("error", SHORT);
+    assert!(e["message"].as_str().unwrap().contains("too long"), "{e}");
+    a.send("hangup");
+    a.expect("ended", SHORT);
+    b.expect("ended", SHORT);
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(b.wait(SHORT), 0);
+}
+
+#[test]
 fn a_sent_contact_is_saved_and_the_next_call_is_authenticated() {
     let dir = tmp();
     let (alice, bob) = pair(dir.path());

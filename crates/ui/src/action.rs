@@ -107,6 +107,14 @@ pub enum Action<'a> {
         /// TCP port for direct mode (0: none).
         port: u16,
     },
+    /// Sends a text message to the peer of the call (talking).
+    SendText {
+        /// The message (UTF-8, 1 to 3840 bytes, not only spaces).
+        text: &'a str,
+    },
+    /// The front end showed the call's chat: the peer's lines are read
+    /// (read receipts go to the peer while the call lasts).
+    MarkRead,
     /// Clears an ended call and the last error from the view.
     Dismiss,
 }
@@ -140,6 +148,8 @@ impl fmt::Debug for Action<'_> {
             Self::SetNetwork { mode, listen, port } => {
                 write!(f, "SetNetwork({mode:?}, listen {listen}, port {port})")
             }
+            Self::SendText { text } => write!(f, "SendText({} bytes)", text.len()),
+            Self::MarkRead => f.write_str("MarkRead"),
             Self::Dismiss => f.write_str("Dismiss"),
         }
     }
@@ -216,6 +226,12 @@ pub enum UiError {
     NoMoreContacts,
     /// The outbox is full (a runtime bug: it drains after every call).
     OutboxFull,
+    /// The text message is empty (or only spaces).
+    EmptyText,
+    /// The text message is longer than 3840 bytes.
+    TextTooLong,
+    /// Text messages are going out faster than the peer accepts.
+    SendingTooFast,
 }
 
 impl UiError {
@@ -256,6 +272,9 @@ impl UiError {
             Self::CallActive => "The call is still going on.",
             Self::NoMoreContacts => "There are no more contacts.",
             Self::OutboxFull => "Too much at once. Try again.",
+            Self::EmptyText => "Write a message first.",
+            Self::TextTooLong => "The message is too long (3840 bytes at most).",
+            Self::SendingTooFast => "Messages are going out too fast. Wait a moment.",
         }
     }
 }

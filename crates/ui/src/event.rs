@@ -3,7 +3,8 @@
 //! events only say when to look.
 
 use susurro_wire::{
-    CallId, CompareOutcome, ContactId, DirectPhase, EndReason, Name, PathKind, StoreState,
+    CallId, CompareOutcome, ContactId, DirectPhase, EndReason, Name, PathKind, ReceiptKind,
+    StoreState,
 };
 
 use crate::text::UserError;
@@ -66,6 +67,23 @@ pub enum UiEvent {
         id: ContactId,
         /// Its generated name.
         name: Name,
+    },
+    /// A text message of ours left (a new line in the call's chat).
+    TextSent {
+        /// Its id.
+        id: u32,
+    },
+    /// A text message from the peer is complete (a new line in the chat).
+    TextReceived {
+        /// The peer's id for it.
+        id: u32,
+    },
+    /// The peer's receipt changed one of our lines.
+    Receipt {
+        /// Our id.
+        id: u32,
+        /// What it says.
+        kind: ReceiptKind,
     },
     /// New link-quality figures.
     LinkQuality,

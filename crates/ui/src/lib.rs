@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod action;
+pub mod chat;
 mod core;
 mod event;
 pub mod text;

@@ -170,6 +170,8 @@ pub fn call_message(code: ErrorCode) -> &'static str {
             "Could not reach them. Are they online and listening? Check the address."
         }
         ErrorCode::PeerTimeout => "They did not answer in time. Try again in a moment.",
+        ErrorCode::TooFast => "Messages are going out too fast. Wait a moment.",
+        ErrorCode::BadText => "A message was cut into parts wrongly and not sent.",
     }
 }
 

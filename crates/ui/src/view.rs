@@ -3,6 +3,7 @@
 
 use core::time::Duration;
 
+use crate::chat::Chat;
 use susurro_wire::{
     Address, CallId, CallPhase, CompareOutcome, Contact, ContactId, DirectPhase, Direction,
     EndReason, Instant, Name, NetMode, PathKind, StoreState,
@@ -219,6 +220,8 @@ pub struct CallView {
     pub started_at: Option<Instant>,
     /// When it ended.
     pub ended_at: Option<Instant>,
+    /// Text lines both ways.
+    pub chat: Chat,
 }
 
 impl CallView {
@@ -247,6 +250,7 @@ impl CallView {
             created_at: now,
             started_at: None,
             ended_at: None,
+            chat: Chat::default(),
         }
     }
 

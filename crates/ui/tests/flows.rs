@@ -1002,6 +1002,127 @@ fn mute_direct_compare_send_contact() {
 }
 
 #[test]
+fn chat_in_a_call_both_ways_with_receipts() {
+    let mut h = H::in_call();
+    // A long message is cut at character boundaries into parts.
+    let long = format!("{}é and more", "a".repeat(caps::TEXT_PART - 1));
+    let sent = h.act(Action::SendText { text: &long }).unwrap();
+    assert_eq!(sent.len(), 2);
+    let parts: Vec<SendText> = sent
+        .iter()
+        .map(|e| match &e.msg {
+            Message::SendText(t) => t.clone(),
+            m => panic!("{m:?}"),
+        })
+        .collect();
+    assert_eq!(
+        (parts[0].call, parts[0].id, parts[0].part, parts[0].parts),
+        (CALL, 1, 0, 2)
+    );
+    assert_eq!(parts[1].part, 1);
+    assert_eq!(
+        format!("{}{}", parts[0].text.as_str(), parts[1].text.as_str()),
+        long
+    );
+    assert_eq!(h.events(), vec![UiEvent::TextSent { id: 1 }]);
+    let mine = h.call().chat.lines.back().unwrap().clone();
+    assert_eq!((mine.id, mine.from_peer, mine.delivered), (1, false, false));
+    assert_eq!(mine.text.as_str(), long);
+    // The peer's receipts mark it.
+    h.cryptor(ReceiptReceived {
+        call: CALL,
+        id: 1,
+        kind: ReceiptKind::Delivered,
+    });
+    h.cryptor(ReceiptReceived {
+        call: CALL,
+        id: 1,
+        kind: ReceiptKind::Read,
+    });
+    let line = h.call().chat.lines.back().unwrap();
+    assert!(line.delivered && line.read);
+    assert_eq!(
+        h.events(),
+        vec![
+            UiEvent::Receipt {
+                id: 1,
+                kind: ReceiptKind::Delivered
+            },
+            UiEvent::Receipt {
+                id: 1,
+                kind: ReceiptKind::Read
+            }
+        ]
+    );
+    // The peer's message in two parts, the second first: one line, and a
+    // delivered receipt once complete.
+    let part = |part: u8, text: &str| TextReceived {
+        call: CALL,
+        id: 40,
+        part,
+        parts: 2,
+        text: Text::new(text).unwrap(),
+    };
+    assert!(h.cryptor(part(1, "world")).is_empty());
+    assert_eq!(
+        h.cryptor(part(0, "hello ")),
+        vec![to(
+            ModuleId::Cryptor,
+            SendReceipt {
+                call: CALL,
+                id: 40,
+                kind: ReceiptKind::Delivered
+            }
+        )]
+    );
+    assert_eq!(h.events(), vec![UiEvent::TextReceived { id: 40 }]);
+    assert_eq!(h.call().chat.unread(), 1);
+    let theirs = h.call().chat.lines.back().unwrap();
+    assert_eq!(
+        (theirs.text.as_str(), theirs.from_peer),
+        ("hello world", true)
+    );
+    // A repeat of a part (a retry) changes nothing.
+    assert!(h.cryptor(part(0, "hello ")).is_empty());
+    assert_eq!(h.call().chat.lines.len(), 2);
+    // Shown: a read receipt, once.
+    assert_eq!(
+        h.act(Action::MarkRead).unwrap(),
+        vec![to(
+            ModuleId::Cryptor,
+            SendReceipt {
+                call: CALL,
+                id: 40,
+                kind: ReceiptKind::Read
+            }
+        )]
+    );
+    assert!(h.act(Action::MarkRead).unwrap().is_empty());
+    assert_eq!(h.call().chat.unread(), 0);
+    // What is refused, in words, with nothing sent.
+    h.refused(Action::SendText { text: "  " }, UiError::EmptyText);
+    let too_long = "x".repeat(TEXT_MAX + 1);
+    h.refused(Action::SendText { text: &too_long }, UiError::TextTooLong);
+    // The rate: TEXT_RATE parts at once, 2 spent above.
+    let burst = "y".repeat(caps::TEXT_PART * 15);
+    assert_eq!(h.act(Action::SendText { text: &burst }).unwrap().len(), 15);
+    assert_eq!(h.act(Action::SendText { text: &burst }).unwrap().len(), 15);
+    h.refused(Action::SendText { text: &burst }, UiError::SendingTooFast);
+    h.now += Duration::from_secs(1);
+    assert_eq!(h.act(Action::SendText { text: &burst }).unwrap().len(), 15);
+    // Debug output never shows the text.
+    assert!(
+        !format!(
+            "{:?}",
+            Action::SendText {
+                text: "secret plan"
+            }
+        )
+        .contains("secret")
+    );
+}
+
+#[test]
 fn remote_hangup() {
     let mut h = H::in_call();
     h.cryptor(CallEnded {
@@ -1411,6 +1532,8 @@ fn every_action_refused_in_the_wrong_state() {
         (Action::MarkSasVerified, UiError::NoCall),
         (Action::CompareSecret { phrase: "x" }, UiError::NoCall),
         (Action::SendContact { contact: 0 }, UiError::NoCall),
+        (Action::SendText { text: "x" }, UiError::NoCall),
+        (Action::MarkRead, UiError::NoCall),
     ];
     for (a, e) in no_call {
         h.refused(a, e);
@@ -1454,6 +1577,7 @@ fn every_action_refused_in_the_wrong_state() {
         (Action::SetDirect(true), UiError::NotInCall),
         (Action::CompareSecret { phrase: "x" }, UiError::NotInCall),
         (Action::SendContact { contact: 0 }, UiError::NotInCall),
+        (Action::SendText { text: "x" }, UiError::NotInCall),
         (Action::MarkSasVerified, UiError::NoSas),
         (Action::Accept, UiError::NoIncomingCall),
         (Action::Dismiss, UiError::CallActive),
@@ -1498,7 +1622,7 @@ fn user_error_texts() {
         let r = EndReason::from_code(r).unwrap();
         assert!(UserError::CallEnded(r).message().ends_with(['.', '?']));
     }
-    for c in 1..=9u8 {
+    for c in 1..=13u8 {
         let c = ErrorCode::from_code(c).unwrap();
         assert!(UserError::Call(c).message().ends_with('.'));
     }

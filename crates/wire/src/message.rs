@@ -544,6 +544,31 @@ messages! {
     }
     /// Ends every call and returns to idle.
     0x38 Reset Control [Ui => Cryptor] {}
+    /// One part of a text message to the peer of a call. The ui numbers
+    /// its messages per call (`id`) and cuts each into `parts` parts
+    /// (1 ..= [`caps::TEXT_PARTS`]) at character boundaries.
+    0x39 SendText Control [Ui => Cryptor] {
+        /// Call.
+        @call call: CallId,
+        /// The message's id, chosen by the sender's ui.
+        id: u32,
+        /// This part's index, from 0.
+        part: u8,
+        /// How many parts the message has.
+        parts: u8,
+        /// The part's text.
+        text: Text<{ caps::TEXT_PART }>,
+    }
+    /// A receipt for the peer's text message `id`: the ui has every part
+    /// ([`ReceiptKind::Delivered`]) or has shown it ([`ReceiptKind::Read`]).
+    0x3a SendReceipt Control [Ui => Cryptor] {
+        /// Call.
+        @call call: CallId,
+        /// The peer's message id.
+        id: u32,
+        /// What the receipt says.
+        kind: ReceiptKind,
+    }
     /// A call changed phase.
     0x40 CallState Control [Cryptor => Ui] {
         /// Call.
@@ -644,6 +669,30 @@ messages! {
         @call call: CallId,
         /// What.
         code: ErrorCode,
+    }
+
+    /// One part of a text message from the peer of a call (as the peer's
+    /// ui sent it in [`SendText`]).
+    0x4b TextReceived Control [Cryptor => Ui] {
+        /// Call.
+        @call call: CallId,
+        /// The message's id, chosen by the peer's ui.
+        id: u32,
+        /// This part's index, from 0.
+        part: u8,
+        /// How many parts the message has.
+        parts: u8,
+        /// The part's text.
+        text: Text<{ caps::TEXT_PART }>,
+    }
+    /// The peer's receipt for our text message `id`.
+    0x4c ReceiptReceived Control [Cryptor => Ui] {
+        /// Call.
+        @call call: CallId,
+        /// Our message id.
+        id: u32,
+        /// What the receipt says.
+        kind: ReceiptKind,
     }
 
     // ---- 0x50..0x6f: cryptor and transport --------------------------------------
@@ -904,6 +953,24 @@ messages! {
     0x22 PeerDirect Control [] {
         /// Enable.
         enable: bool,
+    }
+    /// One part of a text message ([`SendText`] carried to the peer).
+    0x30 PeerText Control [] {
+        /// The message's id, chosen by the sender's ui.
+        id: u32,
+        /// This part's index, from 0.
+        part: u8,
+        /// How many parts the message has.
+        parts: u8,
+        /// The part's text.
+        text: Text<{ caps::TEXT_PART }>,
+    }
+    /// A receipt for a text message ([`SendReceipt`] carried to the peer).
+    0x31 PeerReceipt Control [] {
+        /// The message id.
+        id: u32,
+        /// What the receipt says.
+        kind: ReceiptKind,
     }
 }
 

@@ -27,6 +27,8 @@ pub enum Input<'a> {
 
 /// Capacity of an [`Outbox`]: messages one input may produce.
 pub const OUTBOX_CAP: usize = 16;
+// A text message's parts leave the ui in one outbox.
+const _: () = assert!(crate::types::caps::TEXT_PARTS as usize <= OUTBOX_CAP);
 
 /// Messages produced by one input. Fixed capacity; a push beyond it fails
 /// and is counted, never silently lost.
@@ -83,6 +85,11 @@ impl Outbox {
     /// Queued messages.
     pub fn len(&self) -> usize {
         self.msgs.len()
+    }
+
+    /// Messages that can still be queued.
+    pub fn room(&self) -> usize {
+        OUTBOX_CAP - self.msgs.len()
     }
 
     /// Whether nothing is queued.

@@ -220,6 +220,15 @@ pub mod caps {
     pub const VOICE: usize = 256;
     /// One sealed cryptor-to-cryptor message.
     pub const SEALED: usize = 320;
+    /// One part of a text message (UTF-8, cut at character boundaries).
+    pub const TEXT_PART: usize = 240;
+    /// Parts of one text message at most: [`TEXT_PART`] × this is the
+    /// longest text message (3840 bytes of UTF-8).
+    pub const TEXT_PARTS: u8 = 16;
+    /// Text parts one side of a call may send: a burst of this many, then
+    /// this many per second ([`ErrorCode::TooFast`](super::ErrorCode)
+    /// past it; a receiver drops what comes faster than twice it).
+    pub const TEXT_RATE: u8 = 32;
 }
 
 /// A contact name.
@@ -704,6 +713,16 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// What a receipt for a text message says.
+    pub enum ReceiptKind {
+        /// Every part arrived: the recipient's program has the message.
+        Delivered = 0,
+        /// The recipient's screen showed it.
+        Read = 1,
+    }
+}
+
+wire_enum! {
     /// Result of a secret compare.
     pub enum CompareOutcome {
         /// Both typed the same secret.
@@ -756,5 +775,10 @@ wire_enum! {
         PeerUnreachable = 10,
         /// The peer's address did not answer in time.
         PeerTimeout = 11,
+        /// Text messages sent faster than [`caps::TEXT_RATE`] allows: wait.
+        TooFast = 12,
+        /// A text message's parts are numbered wrong (empty, too many, or
+        /// a part past the count).
+        BadText = 13,
     }
 }

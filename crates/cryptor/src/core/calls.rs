@@ -9,7 +9,7 @@ use susurro_wire::module::Outbox;
 use susurro_wire::{
     Address, CallEnded, CallId, CallPhase, CallState, CallTarget, ContactId, ContactQuery,
     Direction, EndReason, ErrorCode, INCOMING_CALL_BASE, Instant, ModuleId, MuteState, NetMode,
-    PathKind, PeerAccept, PeerHangup, Terminate,
+    PathKind, PeerAccept, PeerHangup, Terminate, TextRate,
 };
 
 use super::callback::CallBack;
@@ -44,6 +44,9 @@ pub(super) struct Live {
     pub(super) xfer_out: Option<xfer::SendWait>,
     pub(super) xfer_in: Option<xfer::RecvWait>,
     pub(super) compare: Compare,
+    /// Text parts we may still send, and the peer's we accept.
+    pub(super) text_out: TextRate,
+    pub(super) text_in: TextRate,
 }
 
 impl Live {
@@ -198,6 +201,20 @@ impl CryptorCore {
         match &mut c.phase {
             Phase::Live(l) => Some(f(l, drbg)),
             _ => None,
+        }
+    }
+
+    /// Runs `f` on call `id` if both sides answered: `NoSuchCall` if
+    /// there is no such call, `WrongState` if it is not talking yet.
+    pub(super) fn with_talking(
+        &mut self,
+        id: CallId,
+        f: impl FnOnce(&mut Live) -> Result<(), ErrorCode>,
+    ) -> Result<(), ErrorCode> {
+        let c = self.find_mut(id).ok_or(ErrorCode::NoSuchCall)?;
+        match &mut c.phase {
+            Phase::Live(l) if l.talking() => f(l),
+            _ => Err(ErrorCode::WrongState),
         }
     }
 

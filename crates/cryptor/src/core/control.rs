@@ -9,12 +9,13 @@ use susurro_crypto::Point;
 use susurro_wire::module::Outbox;
 use susurro_wire::{
     Address, Bytes, CallId, CallPhase, CompareResult, ContactId, ContactQuery, DirectRequest,
-    EndReason, ErrorCode, ModuleId, PeerData, PeerMessage, caps,
+    EndReason, ErrorCode, Instant, ModuleId, PeerData, PeerMessage, caps,
 };
 
 use super::calls::{Live, Phase, Teardown};
 use super::errors::{count, ui_error};
 use super::storage_mux::Purpose;
+use super::text::TextIn;
 use super::{CryptorCore, send};
 use crate::compare::{Context, Step};
 use crate::ike::Role;
@@ -63,7 +64,13 @@ impl Live {
 }
 
 impl CryptorCore {
-    pub(super) fn on_peer_data(&mut self, id: CallId, sealed: &[u8], out: &mut Outbox) {
+    pub(super) fn on_peer_data(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        sealed: &[u8],
+        out: &mut Outbox,
+    ) {
         let Some(c) = self.find_mut(id) else {
             self.refuse();
             return;
@@ -89,12 +96,13 @@ impl CryptorCore {
             self.end(id, EndReason::ProtocolError, Teardown::FULL, out);
             return;
         };
-        self.on_peer_message(id, msg, out);
+        self.on_peer_message(now, id, msg, out);
     }
 
-    fn on_peer_message(&mut self, id: CallId, msg: PeerMessage, out: &mut Outbox) {
+    fn on_peer_message(&mut self, now: Instant, id: CallId, msg: PeerMessage, out: &mut Outbox) {
         let mut add: Option<(Point, Address, u32)> = None;
         let mut hangup = None;
+        let mut text = TextIn::Delivered;
         let Some((c, drbg)) = self.find_with_drbg(id) else {
             return;
         };
@@ -102,6 +110,8 @@ impl CryptorCore {
             return;
         };
         match msg {
+            PeerMessage::PeerText(m) => text = live.on_peer_text(now, id, m, out),
+            PeerMessage::PeerReceipt(m) => live.on_peer_receipt(id, m, out),
             PeerMessage::PeerHangup(m) => {
                 hangup = Some(match m.reason {
                     EndReason::Rejected => EndReason::Rejected,
@@ -161,6 +171,11 @@ impl CryptorCore {
                 let step = live.compare.on_peer(&m, &ctx, drbg);
                 live.emit_compare(id, step, out);
             }
+        }
+        match text {
+            TextIn::Delivered => {}
+            TextIn::Dropped => count(&mut self.stats.text_dropped),
+            TextIn::Malformed => hangup = Some(EndReason::ProtocolError),
         }
         if let Some(reason) = hangup {
             self.end(id, reason, Teardown::WITHOUT_PEER, out);

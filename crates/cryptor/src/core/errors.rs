@@ -52,6 +52,9 @@ pub struct Stats {
     pub ike_aborted: u32,
     /// Messages refused: wrong source module, unknown call, wrong state.
     pub refused: u32,
+    /// The peer's text parts dropped for coming faster than twice
+    /// `caps::TEXT_RATE`.
+    pub text_dropped: u32,
 }
 
 /// Counts one more of a [`Stats`] counter (saturating).

@@ -10,7 +10,7 @@ use susurro_wire::module::Outbox;
 use susurro_wire::{
     CallEstablished, CallId, CallPhase, ContactId, ContactQuery, Direction, EndReason, IkeAuthA,
     IkeAuthB, IkeCommit, IkeConfirm, IkeEphemeral, IkeIdentity, IkeSpekeU, IkeSpekeV, IncomingCall,
-    Instant, Message, ModuleId, PathKind, PeerVersion, TransportKey,
+    Instant, Message, ModuleId, PathKind, PeerVersion, TextRate, TransportKey, caps,
 };
 
 use super::calls::{Live, Phase, Teardown};
@@ -345,6 +345,8 @@ impl CryptorCore {
             xfer_out: None,
             xfer_in: None,
             compare: Compare::new(),
+            text_out: TextRate::new(caps::TEXT_RATE),
+            text_in: TextRate::new(caps::TEXT_RATE.saturating_mul(2)),
         };
         // The peer's key and contact are only kept with the proof that the
         // exchange verified them.

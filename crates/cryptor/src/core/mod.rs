@@ -34,6 +34,7 @@ mod errors;
 mod ike_driver;
 mod obfuscation;
 mod storage_mux;
+mod text;
 mod voice;
 
 use core::time::Duration;
@@ -68,6 +69,7 @@ susurro_wire::restricted_msg! {
     enum Inbound {
         // ui
         Call, Accept, Hangup, Mute, SetDirect, CompareSecret, SendContact, NetworkConfig, Reset,
+        SendText, SendReceipt,
         // storage
         PublicKey, ScalarMultResult, ContactFound, ContactNotFound, ContactAdded, StorageError,
         StoreStatus, Entropy,
@@ -241,6 +243,8 @@ impl CryptorCore {
             Inbound::SetDirect(m) => self.on_set_direct(m.call, m.enable, out),
             Inbound::CompareSecret(m) => self.on_compare_secret(m.call, m.phrase.expose(), out),
             Inbound::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
+            Inbound::SendText(m) => self.on_send_text(now, m, out),
+            Inbound::SendReceipt(m) => self.on_send_receipt(m.call, m.id, m.kind, out),
             Inbound::NetworkConfig(m) => {
                 // The ui configures the network once the store is unlocked:
                 // a good moment to learn our key if we could not at start.
@@ -285,7 +289,7 @@ impl CryptorCore {
             Inbound::SessionReady(m) => {
                 self.on_session_ready(now, m.call, m.direction, m.path, out)
             }
-            Inbound::PeerData(m) => self.on_peer_data(m.call, m.sealed.as_slice(), out),
+            Inbound::PeerData(m) => self.on_peer_data(now, m.call, m.sealed.as_slice(), out),
             Inbound::Voice(m) => self.on_voice(m.call, m.seq, m.sealed.as_slice()),
             Inbound::VoiceGap(m) => self.on_voice_gap(m),
             Inbound::Terminated(m) => {

@@ -140,7 +140,7 @@ impl UiCore {
     }
 
     /// The id of the call once both sides talk.
-    fn talking_call(&self) -> Result<CallId, UiError> {
+    pub(super) fn talking_call(&self) -> Result<CallId, UiError> {
         let call = self.view.active_call().ok_or(UiError::NoCall)?;
         if call.phase.is_talking() {
             Ok(call.id)

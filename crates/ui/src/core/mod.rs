@@ -4,6 +4,7 @@ mod calls;
 mod contacts;
 mod network;
 mod store;
+mod text;
 
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
@@ -29,7 +30,8 @@ susurro_wire::restricted_msg! {
         ContactChanged, ContactFound, ContactNotFound, StorageError, Entropy,
         // cryptor
         CallState, IncomingCall, CallEstablished, CallEnded, MuteState, DirectState,
-        CompareResult, ContactReceived, LinkQuality, NetworkStatus, ErrorReport,
+        CompareResult, ContactReceived, LinkQuality, NetworkStatus, ErrorReport, TextReceived,
+        ReceiptReceived,
     }
 }
 const _: () = assert!(
@@ -742,6 +744,8 @@ impl UiCore {
                 self.event(UiEvent::Network);
             }
             Inbound::ErrorReport(m) => self.on_cryptor_error(m.call, m.code),
+            Inbound::TextReceived(m) => self.on_text_received(now, m, out),
+            Inbound::ReceiptReceived(m) => self.on_receipt_received(m),
         }
     }
 
@@ -842,6 +846,8 @@ impl UiCore {
             Action::CompareSecret { phrase } => self.compare_secret(phrase, out),
             Action::SendContact { contact } => self.send_contact(contact, out),
             Action::SetNetwork { mode, listen, port } => self.set_network(mode, listen, port, out),
+            Action::SendText { text } => self.send_text(now, text, out),
+            Action::MarkRead => self.mark_read(out),
             Action::Dismiss => self.dismiss(),
         }
     }

@@ -205,6 +205,20 @@ pub fn envelopes() -> Vec<Envelope> {
         }
         .into(),
         Reset {}.into(),
+        SendText {
+            call: 0x1234_5678,
+            id: 7,
+            part: 1,
+            parts: 2,
+            text: Text::new("¿qué tal?").unwrap(),
+        }
+        .into(),
+        SendReceipt {
+            call: 0x1234_5678,
+            id: 7,
+            kind: ReceiptKind::Read,
+        }
+        .into(),
         CallState {
             call: 0x1234_5678,
             phase: CallPhase::KeyExchange,
@@ -266,6 +280,20 @@ pub fn envelopes() -> Vec<Envelope> {
         ErrorReport {
             call: 0,
             code: ErrorCode::NoAddress,
+        }
+        .into(),
+        TextReceived {
+            call: 0x1234_5678,
+            id: 7,
+            part: 0,
+            parts: 1,
+            text: Text::new("hi").unwrap(),
+        }
+        .into(),
+        ReceiptReceived {
+            call: 0x1234_5678,
+            id: 7,
+            kind: ReceiptKind::Delivered,
         }
         .into(),
         TransportSeed {
@@ -430,6 +458,18 @@ pub fn peer_messages() -> Vec<PeerMessage> {
         .into(),
         PeerAccept {}.into(),
         PeerDirect { enable: true }.into(),
+        PeerText {
+            id: 7,
+            part: 0,
+            parts: 1,
+            text: Text::new("hi").unwrap(),
+        }
+        .into(),
+        PeerReceipt {
+            id: 7,
+            kind: ReceiptKind::Read,
+        }
+        .into(),
     ]
 }
 

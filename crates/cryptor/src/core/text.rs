@@ -1,0 +1,132 @@
+//! Text messages in a call: the ui's parts sealed to the peer as
+//! `PeerText`, the peer's parts handed to the ui as `TextReceived`, and
+//! receipts both ways. Only while talking (both answered), and each
+//! direction held to [`caps::TEXT_RATE`] parts per second.
+
+use susurro_wire::module::Outbox;
+use susurro_wire::{
+    CallId, ErrorCode, Instant, ModuleId, PeerReceipt, PeerText, ReceiptKind, ReceiptReceived,
+    SendText, TextReceived, caps,
+};
+
+use super::calls::Live;
+use super::errors::ui_error;
+use super::{CryptorCore, send};
+
+/// Whether `part` of `parts` is a valid part number.
+const fn valid_part(part: u8, parts: u8) -> bool {
+    parts >= 1 && parts <= caps::TEXT_PARTS && part < parts
+}
+
+impl CryptorCore {
+    /// `SendText`: seals the part to the peer.
+    pub(super) fn on_send_text(&mut self, now: Instant, m: SendText, out: &mut Outbox) {
+        let id = m.call;
+        if !valid_part(m.part, m.parts) {
+            ui_error(out, id, ErrorCode::BadText);
+            return;
+        }
+        let sent = self.with_talking(id, |live| {
+            if !live.text_out.take(now, 1) {
+                return Err(ErrorCode::TooFast);
+            }
+            let msg = PeerText {
+                id: m.id,
+                part: m.part,
+                parts: m.parts,
+                text: m.text,
+            };
+            live.send_peer(id, msg, out);
+            Ok(())
+        });
+        if let Err(code) = sent {
+            ui_error(out, id, code);
+        }
+    }
+
+    /// `SendReceipt`: seals the receipt to the peer (receipts are not
+    /// rate-limited: a ui sends at most two per message it received).
+    pub(super) fn on_send_receipt(
+        &mut self,
+        id: CallId,
+        msg: u32,
+        kind: ReceiptKind,
+        out: &mut Outbox,
+    ) {
+        let sent = self.with_talking(id, |live| {
+            live.send_peer(id, PeerReceipt { id: msg, kind }, out);
+            Ok(())
+        });
+        if let Err(code) = sent {
+            ui_error(out, id, code);
+        }
+    }
+}
+
+/// What became of a part the peer sent.
+pub(super) enum TextIn {
+    /// Handed to the ui (or, for a receipt, nothing to count).
+    Delivered,
+    /// Faster than twice the rate: dropped and counted.
+    Dropped,
+    /// Numbered wrong: the peer breaks the protocol.
+    Malformed,
+}
+
+impl Live {
+    /// The peer's `PeerText`: to the ui if we are talking, it is numbered
+    /// right and it comes within twice the rate.
+    pub(super) fn on_peer_text(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        m: PeerText,
+        out: &mut Outbox,
+    ) -> TextIn {
+        if !valid_part(m.part, m.parts) {
+            return TextIn::Malformed;
+        }
+        if !self.talking() || !self.text_in.take(now, 1) {
+            return TextIn::Dropped;
+        }
+        send(
+            out,
+            ModuleId::Ui,
+            TextReceived {
+                call,
+                id: m.id,
+                part: m.part,
+                parts: m.parts,
+                text: m.text,
+            },
+        );
+        TextIn::Delivered
+    }
+
+    /// The peer's `PeerReceipt`: to the ui.
+    pub(super) fn on_peer_receipt(&mut self, call: CallId, m: PeerReceipt, out: &mut Outbox) {
+        send(
+            out,
+            ModuleId::Ui,
+            ReceiptReceived {
+                call,
+                id: m.id,
+                kind: m.kind,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_numbers() {
+        assert!(valid_part(0, 1));
+        assert!(valid_part(15, 16));
+        assert!(!valid_part(0, 0));
+        assert!(!valid_part(1, 1));
+        assert!(!valid_part(0, 17));
+    }
+}

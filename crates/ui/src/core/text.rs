@@ -1,0 +1,129 @@
+//! Text in a call: sending a message (cut into parts, held to the rate),
+//! the peer's parts reassembled into lines with a delivered receipt, read
+//! receipts once the front end showed them, and the peer's receipts.
+
+use susurro_wire::module::Outbox;
+use susurro_wire::{
+    Instant, ModuleId, ReceiptKind, ReceiptReceived, SendReceipt, SendText, TEXT_MAX, Text,
+    TextReceived, caps, text_parts,
+};
+
+use super::{UiCore, send};
+use crate::action::UiError;
+use crate::chat::{ChatLine, PartIn};
+use crate::event::UiEvent;
+
+impl UiCore {
+    pub(super) fn send_text(
+        &mut self,
+        now: Instant,
+        text: &str,
+        out: &mut Outbox,
+    ) -> Result<(), UiError> {
+        let call = self.talking_call()?;
+        if text.trim().is_empty() {
+            return Err(UiError::EmptyText);
+        }
+        if text.len() > TEXT_MAX {
+            return Err(UiError::TextTooLong);
+        }
+        // At most TEXT_PARTS (16) parts of a TEXT_MAX text.
+        let parts = u8::try_from(text_parts(text).count()).map_err(|_| UiError::TextTooLong)?;
+        // Every part must fit in the outbox, or none is sent.
+        if out.room() < usize::from(parts) {
+            return Err(UiError::OutboxFull);
+        }
+        let chat = self.chat_mut().ok_or(UiError::NotInCall)?;
+        let id = chat.reserve(now, parts).ok_or(UiError::SendingTooFast)?;
+        for (part, t) in (0u8..).zip(text_parts(text)) {
+            let text = Text::<{ caps::TEXT_PART }>::new(t).map_err(|_| UiError::TextTooLong)?;
+            send(
+                out,
+                ModuleId::Cryptor,
+                SendText {
+                    call,
+                    id,
+                    part,
+                    parts,
+                    text,
+                },
+            )?;
+        }
+        let mut line = heapless::String::new();
+        let _ = line.push_str(text);
+        if let Some(chat) = self.chat_mut() {
+            chat.push(ChatLine {
+                id,
+                from_peer: false,
+                text: line,
+                at: now,
+                delivered: false,
+                read: false,
+            });
+        }
+        self.event(UiEvent::TextSent { id });
+        Ok(())
+    }
+
+    /// The front end showed the chat: read receipts for the peer's lines.
+    pub(super) fn mark_read(&mut self, out: &mut Outbox) -> Result<(), UiError> {
+        let call = self.view.call.as_ref().ok_or(UiError::NoCall)?;
+        let (id, talking) = (call.id, call.phase.is_talking());
+        let Some(chat) = self.chat_mut() else {
+            return Ok(());
+        };
+        let ids = chat.mark_read();
+        if talking {
+            for msg in ids {
+                send(
+                    out,
+                    ModuleId::Cryptor,
+                    SendReceipt {
+                        call: id,
+                        id: msg,
+                        kind: ReceiptKind::Read,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_text_received(&mut self, now: Instant, m: TextReceived, out: &mut Outbox) {
+        let Some(call) = self.call_for(m.call) else {
+            self.ignore();
+            return;
+        };
+        match call.chat.part(now, m.id, m.part, m.parts, m.text.as_str()) {
+            PartIn::Waiting => {}
+            PartIn::Ignored => self.ignore(),
+            PartIn::Complete => {
+                let receipt = SendReceipt {
+                    call: m.call,
+                    id: m.id,
+                    kind: ReceiptKind::Delivered,
+                };
+                // A full outbox loses the receipt, not the line.
+                let _ = send(out, ModuleId::Cryptor, receipt);
+                self.event(UiEvent::TextReceived { id: m.id });
+            }
+        }
+    }
+
+    pub(super) fn on_receipt_received(&mut self, m: ReceiptReceived) {
+        let Some(call) = self.call_for(m.call) else {
+            self.ignore();
+            return;
+        };
+        if call.chat.receipt(m.id, m.kind) {
+            self.event(UiEvent::Receipt {
+                id: m.id,
+                kind: m.kind,
+            });
+        }
+    }
+
+    fn chat_mut(&mut self) -> Option<&mut crate::chat::Chat> {
+        self.view.call.as_mut().map(|c| &mut c.chat)
+    }
+}
