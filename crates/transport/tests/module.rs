@@ -447,3 +447,120 @@ async fn odd_requests_get_errors_not_panics() {
     drop(tx);
     a.stop().await;
 }
+
+/// A loopback relay from `from` to `to` that holds every chunk `delay`
+/// before passing it on, in order, each way; an end-of-stream passes on
+/// after the chunks before it.
+async fn slow_relay(
+    from: std::net::SocketAddr,
+    to: std::net::SocketAddr,
+    delay: Duration,
+) -> tokio::task::JoinHandle<()> {
+    use tokio::io::{AsyncRead, AsyncWrite};
+    async fn pump(
+        mut rd: impl AsyncRead + Unpin + Send + 'static,
+        mut wr: impl AsyncWrite + Unpin + Send + 'static,
+        delay: Duration,
+    ) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+        let writer = tokio::spawn(async move {
+            while let Some((due, chunk)) = rx.recv().await {
+                tokio::time::sleep_until(due).await;
+                if wr.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+            let _ = wr.shutdown().await;
+        });
+        let mut buf = vec![0u8; 4096];
+        while let Ok(n @ 1..) = rd.read(&mut buf).await {
+            let _ = tx.send((Instant::now() + delay, buf[..n].to_vec()));
+        }
+        drop(tx);
+        let _ = writer.await;
+    }
+    let l = tokio::net::TcpListener::bind(from).await.unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((inbound, _)) = l.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let Ok(out) = TcpStream::connect(to).await else {
+                    return;
+                };
+                let (ir, iw) = inbound.into_split();
+                let (or, ow) = out.into_split();
+                tokio::join!(pump(ir, ow, delay), pump(or, iw, delay));
+            });
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_hanging_up_side_lets_go_only_once_the_peer_has_closed() {
+    // 300 ms each way between A and B: A's close frame reaches B after
+    // 300 ms, B's end-of-stream comes back 300 ms later. A reports its
+    // hang-up only then (or after the linger), so a process that exits at
+    // its `Terminated` has delivered its close; B hears a hang-up.
+    const ONE_WAY: Duration = Duration::from_millis(300);
+    let mut a = Side::start("A", 21, cfg()).await;
+    let mut b = Side::start("B", 22, cfg()).await;
+    let port = free_port();
+    listen(&mut b, port).await;
+    let relay = slow_relay(
+        ([127, 0, 0, 2], port).into(),
+        ([127, 0, 0, 1], port).into(),
+        ONE_WAY,
+    )
+    .await;
+    let ca = 9;
+    let via = Address::Tcp {
+        host: susurro_wire::Text::new("127.0.0.2").unwrap(),
+        port,
+    };
+    let cb = connect_to(
+        &mut a,
+        &mut b,
+        ca,
+        via,
+        PathKind::Tcp,
+        Duration::from_secs(20),
+    )
+    .await;
+    for s in [&mut a, &mut b] {
+        s.until(|m| match m {
+            Message::PathState(p) if p.up => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+    let t = Instant::now();
+    a.send(Terminate { call: ca });
+    let r = a
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    let waited = t.elapsed();
+    assert_eq!((r.call, r.reason), (ca, EndReason::LocalHangup));
+    let r = b
+        .until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!((r.call, r.reason), (cb, EndReason::RemoteHangup));
+    assert!(
+        waited >= 2 * ONE_WAY - Duration::from_millis(50),
+        "A let go after {waited:?}, before B's close could have come back"
+    );
+    assert!(
+        waited < susurro_transport::paths::tunables::CLOSE_LINGER + Duration::from_secs(2),
+        "A waited {waited:?}"
+    );
+    relay.abort();
+    a.stop().await;
+    b.stop().await;
+}

@@ -17,7 +17,7 @@ use susurro_wire::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval, interval_at, sleep, timeout, timeout_at};
 
 use super::link::{self, Link, PING, PONG, Payload, RETIRE, Rtt};
 use super::net::{
@@ -28,7 +28,7 @@ use crate::config::{Config, uniform_duration};
 use crate::error::Error;
 use crate::gate::{Gate, Inbound};
 use crate::paths::Selector;
-use crate::paths::tunables::{MAX_OPEN_PATHS, RETIRE_GRACE};
+use crate::paths::tunables::{CLOSE_LINGER, MAX_OPEN_PATHS, RETIRE_GRACE};
 use crate::session1::Session1Initiator;
 use crate::session2::{CallRole, Channel, Incoming, Session2Initiator, extra_path_outcome};
 
@@ -435,8 +435,12 @@ impl CallTask {
             up: true,
             paths: 1,
         });
-        let stop = self.run_paths(&mut p, &mut link, first, ev_rx).await;
+        let mut ev_rx = ev_rx;
+        let stop = self.run_paths(&mut p, &mut link, first, &mut ev_rx).await;
+        // The readers keep reading into `ev_rx` until the peer closes
+        // (see `close_all`).
         p.close_all(stop).await;
+        drop(ev_rx);
         if let Some(gate) = shared.gate() {
             super::listen::lock(&gate).forget(call);
         }
@@ -456,7 +460,7 @@ impl CallTask {
         p: &mut Paths,
         link: &mut Link,
         first: (u32, Vec<Incoming>),
-        mut events: mpsc::UnboundedReceiver<PathEvent>,
+        events: &mut mpsc::UnboundedReceiver<PathEvent>,
     ) -> Stop {
         let call = self.call;
         let cfg = &Arc::clone(&self.shared).cfg;
@@ -1207,7 +1211,9 @@ impl Paths {
     }
 
     /// Sends a close frame on every path unless the peer or the network is
-    /// gone, then lets the writers finish (1 s at most).
+    /// gone, lets the writers finish (1 s at most), then waits for the
+    /// peer to close its side of each path ([`CLOSE_LINGER`] at most, for
+    /// all paths together): its end-of-stream says our close arrived.
     async fn close_all(&mut self, stop: Stop) {
         let send_close = matches!(
             stop,
@@ -1229,9 +1235,16 @@ impl Paths {
             // Dropping the sender ends the writer after its queue.
             path.out = None;
         }
+        let mut readers = Vec::new();
         for path in self.paths.drain(..) {
-            path.reader.abort();
             let _ = timeout(Duration::from_secs(1), path.writer).await;
+            readers.push(path.reader);
+        }
+        let linger = Instant::now() + CLOSE_LINGER;
+        for mut reader in readers {
+            if !send_close || timeout_at(linger, &mut reader).await.is_err() {
+                reader.abort();
+            }
         }
         for (path, _) in self.retiring.drain(..) {
             path.reader.abort();

@@ -111,6 +111,15 @@ pub const REDIAL_PAUSE: Duration = Duration::from_secs(20);
 /// it saw the retire) before it is dropped: 10 s.
 pub const RETIRE_GRACE: Duration = Duration::from_secs(10);
 
+/// How long the end that closes a call waits for the peer to close its
+/// side of each path after the close frames went out: 2 s. The peer
+/// closes once it read our close frame, so its end-of-stream is the proof
+/// that the frame (and the `PeerHangup` before it) arrived; without the
+/// wait, a process that exits at once can take its last frames with it,
+/// still queued in the Tor client or dropped with the circuit by a relay,
+/// and the peer hears "connection lost" instead of a hang-up.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
 /// Paths a call holds at once: 6. The first, three set-up candidates, the
 /// peer's call-back and one more: either end refuses a path beyond it
 /// (a dialled one is closed, a `DoublePath` gets `WrongState`).
