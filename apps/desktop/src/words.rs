@@ -2,6 +2,7 @@
 //! words a non-engineer understands. The ui core's own sentences
 //! (`UserError`, `UiError`, `end_message`) are used as they are.
 
+use susurro_ui::chat::ChatLine;
 use susurro_ui::view::{CallView, Quality};
 use susurro_ui::{Phase, SetupStage};
 use susurro_wire::{Address, CompareOutcome, DirectPhase, NetMode, PathKind};
@@ -18,6 +19,7 @@ pub fn phase(p: Phase) -> &'static str {
         Phase::Ringing => "Incoming call",
         Phase::InCall => "In call",
         Phase::Doubled => "In call (two paths)",
+        Phase::Messages => "Exchanging messages",
         Phase::Ended(r) => susurro_ui::text::end_message(r),
     }
 }
@@ -120,6 +122,28 @@ pub fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// Where one of our chat lines is, from the peer's receipts: how many
+/// check marks the bubble draws (none, one, two), the word beside them, and
+/// what a screen reader says instead.
+pub fn receipt(line: &ChatLine) -> (u8, &'static str, &'static str) {
+    if line.read {
+        (2, "read", "Message read")
+    } else if line.delivered {
+        (1, "delivered", "Message delivered")
+    } else {
+        (0, "sending…", "Message sending, not delivered yet")
+    }
+}
+
+/// The note above the chat when older lines were pushed out.
+pub fn dropped(n: u32) -> String {
+    if n == 1 {
+        "1 earlier message not shown".to_owned()
+    } else {
+        format!("{n} earlier messages not shown")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +184,25 @@ mod tests {
             path(&c),
             "Path: direct TCP, two connections, every frame sent on both"
         );
+    }
+
+    #[test]
+    fn receipts_and_dropped_lines_in_words() {
+        let mut l = ChatLine {
+            id: 1,
+            from_peer: false,
+            text: heapless::String::new(),
+            at: susurro_wire::Instant::ZERO,
+            delivered: false,
+            read: false,
+        };
+        assert_eq!(receipt(&l).1, "sending…");
+        l.delivered = true;
+        assert_eq!(receipt(&l), (1, "delivered", "Message delivered"));
+        l.read = true;
+        assert_eq!(receipt(&l), (2, "read", "Message read"));
+        assert_eq!(dropped(1), "1 earlier message not shown");
+        assert_eq!(dropped(6), "6 earlier messages not shown");
     }
 
     #[test]

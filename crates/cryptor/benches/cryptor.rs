@@ -49,10 +49,12 @@ fn ike_once(seed: u64) -> (Duration, Duration) {
     let t = Instant::now();
     let (oa, y) = oa.on_confirm(&m6).unwrap();
     let tag_a: SharedPoint = a.diffie_hellman(&y).unwrap(); // storage
-    let (oa, ma, mx) = oa.on_tag(&tag_a);
+    let (oa, ma, mx) = oa.on_tag(&tag_a, susurro_wire::CallPurpose::Voice);
     ta += t.elapsed();
     let t = Instant::now();
-    let (eb, mb, my) = rs.on_auth_a(&ma, &mx, true, &mut rb).unwrap();
+    let (eb, mb, my) = rs
+        .on_auth_a(&ma, &mx, susurro_wire::CallPurpose::Voice, true, &mut rb)
+        .unwrap();
     tb += t.elapsed();
     let t = Instant::now();
     let ea = oa.on_auth_b(&mb, &my).unwrap();

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use susurro_crypto::SecretKey;
 use susurro_cryptor::drbg::Drbg;
 use susurro_cryptor::ike::{Originator, Responder};
+use susurro_wire::CallPurpose;
 
 const STEPS: [&str; 13] = [
     "A start: x, X, Tb = x*B, E(Tb), u, U, X'",
@@ -74,10 +75,12 @@ fn main() {
         let ta = a.diffie_hellman(&y).unwrap();
         lap(t);
         let t = Instant::now();
-        let (oa, ma, mx) = oa.on_tag(&ta);
+        let (oa, ma, mx) = oa.on_tag(&ta, CallPurpose::Voice);
         lap(t);
         let t = Instant::now();
-        let (_eb, mb, my) = rs.on_auth_a(&ma, &mx, true, &mut rb).unwrap();
+        let (_eb, mb, my) = rs
+            .on_auth_a(&ma, &mx, CallPurpose::Voice, true, &mut rb)
+            .unwrap();
         lap(t);
         let t = Instant::now();
         let ea = oa.on_auth_b(&mb, &my).unwrap();

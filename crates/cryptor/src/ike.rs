@@ -19,7 +19,7 @@
 //! A' = A ^ H(MASK_ID, D, ..)   -- IkeIdentity A' -> A = A' ^ .., F, Ta = y*A,
 //!                              <-- IkeConfirm C --  C = H(CONFIRM_C, S, ..)
 //! check C, T, Ta = a*Y (storage), keys = KDF(S, T)
-//! Mx = MAC(Kmx, T, Ma)          -- IkeAuthA Ma Mx -> check Mx (abort), check Ma
+//! Mx = MAC(Kmx, T, Ma, purpose) -- IkeAuthA Ma Mx purpose -> check Mx (abort), check Ma
 //!                              <-- IkeAuthB Mb My - Mb random if Ma bad or A unknown,
 //! check My (abort), check Mb                        My = MAC(Kmy, T, Mb)
 //! ```
@@ -32,7 +32,7 @@ use susurro_crypto::{
     hash, hash_to_point, kdf_into, mac,
 };
 
-use susurro_wire::Sas;
+use susurro_wire::{CallPurpose, Sas};
 
 use crate::drbg::Drbg;
 use crate::labels;
@@ -182,10 +182,20 @@ pub mod derive {
         mac(labels::IKE_AUTH_B, s, &[t, f, ta, tb])
     }
 
-    /// `Mx = MAC(IKE_CONFIRM_X, key Kmx, T, Ma)[0..16]`.
+    /// `Mx = MAC(IKE_CONFIRM_X, key Kmx, T, Ma, purpose)[0..16]`, the
+    /// purpose as its one code byte.
     #[must_use]
-    pub fn confirm_x(kmx: &Secret<32>, t: &[u8; 32], ma: &[u8; TAG_LEN]) -> [u8; TAG_LEN] {
-        mac(labels::IKE_CONFIRM_X, kmx.expose(), &[t, ma])
+    pub fn confirm_x(
+        kmx: &Secret<32>,
+        t: &[u8; 32],
+        ma: &[u8; TAG_LEN],
+        purpose: CallPurpose,
+    ) -> [u8; TAG_LEN] {
+        mac(
+            labels::IKE_CONFIRM_X,
+            kmx.expose(),
+            &[t, ma, &[purpose.code()]],
+        )
     }
 
     /// `My = MAC(IKE_CONFIRM_Y, key Kmy, T, Mb)[0..16]`.
@@ -317,6 +327,8 @@ pub struct Established {
     /// we dialled, or the caller's unmasked key). Only to be trusted with
     /// `identity`.
     pub peer_key: Option<Point>,
+    /// What the caller opened the connection for (covered by `Mx`).
+    pub purpose: CallPurpose,
 }
 
 impl Established {
@@ -325,6 +337,7 @@ impl Established {
         keys: SessionKeys,
         identity: Option<Authenticated>,
         peer_key: Option<Point>,
+        purpose: CallPurpose,
     ) -> Self {
         Self {
             role,
@@ -332,6 +345,7 @@ impl Established {
             authenticated: identity.is_some(),
             identity,
             peer_key,
+            purpose,
         }
     }
 }
@@ -537,8 +551,13 @@ pub struct OAwaitTa {
 }
 
 impl OAwaitTa {
-    /// Takes Ta; returns the next state, Ma and Mx.
-    pub fn on_tag(self, ta: &SharedPoint) -> (OAwaitMb, [u8; TAG_LEN], [u8; TAG_LEN]) {
+    /// Takes Ta and what the call is for; returns the next state, Ma and
+    /// Mx (which covers `purpose`).
+    pub fn on_tag(
+        self,
+        ta: &SharedPoint,
+        purpose: CallPurpose,
+    ) -> (OAwaitMb, [u8; TAG_LEN], [u8; TAG_LEN]) {
         let (mut keys, kmx, kmy) = derive::session(self.s.expose(), &self.t);
         keys.sas = self.sas;
         let ma = derive::auth_a(
@@ -555,7 +574,7 @@ impl OAwaitTa {
             ta.expose(),
             self.tb.expose(),
         );
-        let mx = derive::confirm_x(&kmx, &self.t, &ma);
+        let mx = derive::confirm_x(&kmx, &self.t, &ma, purpose);
         (
             OAwaitMb {
                 keys,
@@ -563,6 +582,7 @@ impl OAwaitTa {
                 t: self.t,
                 mb: Secret::new(mb),
                 peer: self.peer,
+                purpose,
             },
             ma,
             mx,
@@ -577,6 +597,7 @@ pub struct OAwaitMb {
     t: [u8; 32],
     mb: Secret<TAG_LEN>,
     peer: Option<Point>,
+    purpose: CallPurpose,
 }
 
 impl OAwaitMb {
@@ -599,6 +620,7 @@ impl OAwaitMb {
             self.keys,
             identity,
             self.peer,
+            self.purpose,
         ))
     }
 }
@@ -820,11 +842,12 @@ impl RAwaitMa {
         self,
         ma: &[u8; TAG_LEN],
         mx: &[u8; TAG_LEN],
+        purpose: CallPurpose,
         known: bool,
         rng: &mut Drbg,
     ) -> Result<(Established, [u8; TAG_LEN], [u8; TAG_LEN]), IkeError> {
         let random = rng.secret::<TAG_LEN>();
-        if !ct_eq(&derive::confirm_x(&self.kmx, &self.t, ma), mx) {
+        if !ct_eq(&derive::confirm_x(&self.kmx, &self.t, ma, purpose), mx) {
             return Err(IkeError::KeyConfirmationFailed);
         }
         let ok = ct_eq_choice(self.ma.expose(), ma)
@@ -833,7 +856,7 @@ impl RAwaitMa {
         let my = derive::confirm_y(&self.kmy, &self.t, &mb);
         let identity = Authenticated::checked(bool::from(ok));
         Ok((
-            Established::new(Role::Responder, self.keys, identity, self.claimed),
+            Established::new(Role::Responder, self.keys, identity, self.claimed, purpose),
             mb,
             my,
         ))
@@ -870,8 +893,10 @@ mod tests {
             assert_ne!(claimed, Some(a.public_key()));
         }
         let (oa, y) = oa.on_confirm(&m6).unwrap();
-        let (oa, ma, mx) = oa.on_tag(&a.diffie_hellman(&y).unwrap());
-        let (eb, mb, my) = rs.on_auth_a(&ma, &mx, known, &mut rb).unwrap();
+        let (oa, ma, mx) = oa.on_tag(&a.diffie_hellman(&y).unwrap(), CallPurpose::Voice);
+        let (eb, mb, my) = rs
+            .on_auth_a(&ma, &mx, CallPurpose::Voice, known, &mut rb)
+            .unwrap();
         let ea = oa.on_auth_b(&mb, &my).unwrap();
         (ea, eb)
     }
@@ -941,7 +966,7 @@ mod tests {
         let (ma, mut mx) = ([0u8; 16], [0u8; 16]);
         mx[3] = 9;
         assert!(matches!(
-            rs.on_auth_a(&ma, &mx, true, &mut rb),
+            rs.on_auth_a(&ma, &mx, CallPurpose::Voice, true, &mut rb),
             Err(IkeError::KeyConfirmationFailed)
         ));
     }

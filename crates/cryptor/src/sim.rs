@@ -310,6 +310,12 @@ impl Sim {
     /// Party 0 calls party 1's contact `contact` (or an address when
     /// `contact` is 0), over Tor.
     pub fn dial(&mut self, contact: ContactId) {
+        self.dial_for(contact, susurro_wire::CallPurpose::Voice);
+    }
+
+    /// Party 0 opens a connection to `contact` (0: an unknown address) for
+    /// `purpose`.
+    pub fn dial_for(&mut self, contact: ContactId, purpose: susurro_wire::CallPurpose) {
         let target = if contact == 0 {
             CallTarget::Address(onion(2))
         } else {
@@ -320,6 +326,7 @@ impl Sim {
             susurro_wire::Call {
                 target,
                 mode: NetMode::Tor,
+                purpose,
             },
         );
     }
@@ -682,6 +689,11 @@ fn fuzz_message(chunk: &[u8]) -> Option<Message> {
                             call: 0,
                             ma: t,
                             mx: u,
+                            purpose: if sel & 64 == 0 {
+                                susurro_wire::CallPurpose::Voice
+                            } else {
+                                susurro_wire::CallPurpose::Messages
+                            },
                         }
                         .into()
                     } else {

@@ -614,10 +614,15 @@ fn reflection_with_bit_255_flipped_is_detected() {
 
 /// A first-wave peer's messages 2 and 3 carry no version byte (they decode
 /// as version 1); either side that sees one ends the attempt as
-/// `Incompatible` before any SAS exists, and so does a later version.
+/// `Incompatible` before any SAS exists, and so does version 2 (no purpose
+/// in message 7) and a later version.
 #[test]
 fn another_peer_version_ends_the_call_as_incompatible() {
-    for (salt, version) in [(90, PeerVersion::FIRST), (92, PeerVersion(3))] {
+    for (salt, version) in [
+        (90, PeerVersion::FIRST),
+        (92, PeerVersion::SECOND),
+        (94, PeerVersion(4)),
+    ] {
         // B answers as an older (or newer) callee: A refuses.
         let mut s = sim(&KA, &KB, salt);
         let (bob, _) = s.introduce();

@@ -23,6 +23,7 @@
 use susurro_crypto::{Label, Point, SecretKey, SharedPoint, hash_to_point, kdf_into};
 use susurro_cryptor::Drbg;
 use susurro_cryptor::ike::{Established, Originator, Responder, derive};
+use susurro_wire::CallPurpose;
 
 /// Everything of one leg that the SAS could depend on.
 #[derive(Clone)]
@@ -111,7 +112,7 @@ fn leg_alice_mallory(run: u32, v_choice: &mut dyn FnMut(&Leg) -> [u8; 32]) -> (L
     leg.a_masked = a_masked;
     leg.c = derive::confirm_c(&s, &x_masked, &y, &u, &leg.v, &a_masked);
     let (alice, y_point) = alice.on_confirm(&leg.c).unwrap();
-    let (alice, _ma, _mx) = alice.on_tag(&a.diffie_hellman(&y_point).unwrap());
+    let (alice, _ma, _mx) = alice.on_tag(&a.diffie_hellman(&y_point).unwrap(), CallPurpose::Voice);
     let t = derive::transcript(&x_masked, &y, &u, &leg.v, &a_masked, &leg.c);
     let (_keys, _kmx, kmy) = derive::session(&s, &t);
     let mb = [0x5a; 16];
@@ -152,8 +153,10 @@ fn leg_mallory_bob(run: u32, a_choice: &mut dyn FnMut(&Leg) -> [u8; 32]) -> (Leg
     let t = derive::transcript(&x_masked, &y, &u, &v, &leg.a_masked, &c);
     let (_keys, kmx, _kmy) = derive::session(&s, &t);
     let ma = [0xa5; 16];
-    let mx = derive::confirm_x(&kmx, &t, &ma);
-    let (est, _mb, _my) = bob.on_auth_a(&ma, &mx, false, &mut rb).unwrap();
+    let mx = derive::confirm_x(&kmx, &t, &ma, CallPurpose::Voice);
+    let (est, _mb, _my) = bob
+        .on_auth_a(&ma, &mx, CallPurpose::Voice, false, &mut rb)
+        .unwrap();
     (leg, est)
 }
 
@@ -351,8 +354,10 @@ fn honest_exchange_shows_the_formula_on_both_screens() {
     let (rs, c, _) = rs.on_identity(&a_masked, &mut rb);
     let (oa, yp) = oa.on_confirm(&c).unwrap();
     let ta: SharedPoint = a.diffie_hellman(&yp).unwrap();
-    let (oa, ma, mx) = oa.on_tag(&ta);
-    let (eb, mb, my) = rs.on_auth_a(&ma, &mx, true, &mut rb).unwrap();
+    let (oa, ma, mx) = oa.on_tag(&ta, CallPurpose::Voice);
+    let (eb, mb, my) = rs
+        .on_auth_a(&ma, &mx, CallPurpose::Voice, true, &mut rb)
+        .unwrap();
     let ea = oa.on_auth_b(&mb, &my).unwrap();
     assert!(ea.authenticated && eb.authenticated);
     // The DRBG's first draw is x (docs/protocol.md, "Draw order").

@@ -154,3 +154,79 @@ fn no_text_before_both_answered() {
     assert!(received(&sim, 1).is_empty());
     assert_eq!(errors(&sim, 0), vec![ErrorCode::WrongState]);
 }
+
+fn phases(sim: &Sim, p: usize) -> Vec<CallPhase> {
+    sim.parties[p]
+        .ui_find(|m| match m {
+            Message::CallState(s) => Some(s.phase),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_message_session_between_contacts_never_rings_and_carries_no_voice() {
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    let (bob, _) = sim.introduce();
+    sim.dial_for(bob, CallPurpose::Messages);
+    sim.run(&mut |_, _| true);
+    for p in 0..2 {
+        let ph = phases(&sim, p);
+        assert_eq!(ph.last(), Some(&CallPhase::Messages), "party {p}: {ph:?}");
+        assert!(
+            !ph.contains(&CallPhase::Ringing) && !ph.contains(&CallPhase::RingingRemote),
+            "party {p} rang: {ph:?}"
+        );
+        assert!(sim.parties[p].established().unwrap().authenticated);
+    }
+    let a = sim.parties[0].call().unwrap();
+    let b = sim.parties[1].call().unwrap();
+    // Text both ways at once, no answering needed.
+    sim.ui(0, part(a, 41, 0, 1, "queued while you were away"));
+    sim.ui(1, part(b, 7, 0, 1, "and one back"));
+    sim.run(&mut |_, _| true);
+    assert_eq!(received(&sim, 1)[0].id, 41);
+    assert_eq!(received(&sim, 0)[0].text.as_str(), "and one back");
+    // No voice: neither side seals, and it is not "talking" for the host.
+    assert!(sim.send_voice(0, &[1; 40]).is_err());
+    assert!(!sim.parties[0].core.is_talking(a));
+    // The session's whole life is the ring deadline.
+    sim.advance(200_000);
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::Timeout));
+}
+
+#[test]
+fn a_message_session_from_a_stranger_is_refused_before_any_text() {
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    // Alice knows Bob; Bob does not know Alice.
+    let kb = sim.parties[1].storage.public();
+    let bob = sim.parties[0]
+        .storage
+        .add_contact("Bob", kb, susurro_cryptor::sim::onion(2));
+    sim.dial_for(bob, CallPurpose::Messages);
+    sim.run(&mut |_, _| true);
+    assert_eq!(sim.parties[1].ended(), Some(EndReason::NotContacts));
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::NotContacts));
+    for p in 0..2 {
+        assert!(!phases(&sim, p).contains(&CallPhase::Messages));
+        assert!(!phases(&sim, p).contains(&CallPhase::Ringing));
+    }
+}
+
+#[test]
+fn the_purpose_cannot_be_changed_on_the_way() {
+    // A man on the path flips message 7's purpose byte: Mx does not verify
+    // and the exchange aborts (nothing rings, nothing is established).
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    let (bob, _) = sim.introduce();
+    sim.dial_for(bob, CallPurpose::Messages);
+    sim.run(&mut |_, m| {
+        if let Message::IkeAuthA(x) = m {
+            x.purpose = CallPurpose::Voice;
+        }
+        true
+    });
+    assert!(sim.parties[1].established().is_none());
+    assert!(!phases(&sim, 1).contains(&CallPhase::Ringing));
+    assert_eq!(sim.parties[1].ended(), Some(EndReason::KeyMismatch));
+}

@@ -7,7 +7,7 @@ use susurro_wire::{
 };
 use susurro_wire::{
     ContactAdded, ContactChanged, ContactEntry, ContactFound, ContactListEnd, ContactNotFound,
-    Entropy, Envelope, Message, PublicKey, ScalarMultResult, StorageError, StoreStatus,
+    Entropy, Envelope, HistoryKey, Message, PublicKey, ScalarMultResult, StorageError, StoreStatus,
     UnlockResult,
 };
 
@@ -24,6 +24,7 @@ susurro_wire::restricted_msg! {
         StoreStatusRequest, CreateIdentity, Unlock, Lock, ChangePassword, GetPublicKey,
         ScalarMult, EntropyRequest, EntropyMix, ContactList, ContactAdd, ContactRename,
         ContactSetAddress, ContactSetNote, ContactSetVerified, ContactDelete, ContactLookup,
+        HistoryKeyRequest,
     }
 }
 const _: () = assert!(
@@ -258,6 +259,12 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> StorageCore<P, M, BOOK> {
                             fingerprint: susurro_crypto::fingerprint(&p),
                         },
                     );
+                }
+                Err(e) => fail(out, e),
+            },
+            Inbound::HistoryKeyRequest(_) => match self.store.history_key() {
+                Ok(key) => {
+                    let _ = out.send(to, HistoryKey { key });
                 }
                 Err(e) => fail(out, e),
             },

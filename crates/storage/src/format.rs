@@ -74,6 +74,9 @@ pub const VERIFIER_LABEL: Label = Label::new(b"susurro/storage/verifier/v1");
 pub const PASSWORD_LABEL: Label = Label::new(b"susurro/storage/password-keys/v1");
 /// Label of `Ke ‖ Km = KDF(BODY_LABEL, DK, nonce)`.
 pub const BODY_LABEL: Label = Label::new(b"susurro/storage/body-keys/v1");
+/// Label of the history key: `KDF(HISTORY_LABEL, key = identity secret)`,
+/// given to the ui (`HistoryKey`) for the host's encrypted message history.
+pub const HISTORY_LABEL: Label = Label::new(b"susurro/storage/history-key/v1");
 /// Length of the Argon2id output (`master`).
 pub const MASTER_LEN: usize = 32;
 

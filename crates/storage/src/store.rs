@@ -557,7 +557,24 @@ impl<P: Persist, M: KdfMemory, const BOOK: usize> Store<P, M, BOOK> {
         Ok(self.keys()?.identity.public_key())
     }
 
-    /// `point × private key` (X25519), the only use of the key.
+    /// The key the host encrypts message history with:
+    /// `KDF(HISTORY_LABEL, key = identity secret)[0..32]`. One-way: it
+    /// reveals nothing of the identity key, and it stays the same for the
+    /// life of the identity (a restored backup opens the same history).
+    ///
+    /// # Errors
+    /// `Locked`.
+    pub fn history_key(&self) -> Result<Secret32, StoreError> {
+        let secret = self.keys()?.identity.to_secret_bytes();
+        Ok(susurro_crypto::kdf::<32>(
+            crate::format::HISTORY_LABEL,
+            secret.expose(),
+            &[],
+        ))
+    }
+
+    /// `point × private key` (X25519), the only use of the key other than
+    /// deriving the history key.
     ///
     /// # Errors
     /// `Locked`, `BadPoint` (small order).

@@ -98,6 +98,16 @@ pub enum Action<'a> {
         /// Contact.
         contact: ContactId,
     },
+    /// Opens a message session with a contact: no ringing, no voice; both
+    /// sides must hold each other's cards (`EndReason::NotContacts`
+    /// otherwise). Send with `SendStored`/`SendText` once the call view's
+    /// phase is `Phase::Messages`, then `Hangup`.
+    OpenMessages {
+        /// Whom (a contact, for the keys to prove who is who).
+        target: CallTarget,
+        /// Path to use.
+        mode: NetMode,
+    },
     /// Sets the network configuration.
     SetNetwork {
         /// Tor or direct.
@@ -111,6 +121,21 @@ pub enum Action<'a> {
     SendText {
         /// The message (UTF-8, 1 to 3840 bytes, not only spaces).
         text: &'a str,
+    },
+    /// Sends a message of the front end's history: `id` is its number in
+    /// the conversation with this contact (persistent; a retry uses the
+    /// same id and the peer keeps one copy).
+    SendStored {
+        /// The message's id in the conversation.
+        id: u32,
+        /// The message.
+        text: &'a str,
+    },
+    /// The front end's history has the peer's message `id` on disk: the
+    /// `Delivered` receipt goes to the peer (with `UiConfig::host_receipts`).
+    Delivered {
+        /// The peer's id of the message.
+        id: u32,
     },
     /// The front end showed the call's chat: the peer's lines are read
     /// (read receipts go to the peer while the call lasts).
@@ -149,6 +174,9 @@ impl fmt::Debug for Action<'_> {
                 write!(f, "SetNetwork({mode:?}, listen {listen}, port {port})")
             }
             Self::SendText { text } => write!(f, "SendText({} bytes)", text.len()),
+            Self::SendStored { id, text } => write!(f, "SendStored({id}, {} bytes)", text.len()),
+            Self::Delivered { id } => write!(f, "Delivered({id})"),
+            Self::OpenMessages { target, mode } => write!(f, "OpenMessages({target:?}, {mode:?})"),
             Self::MarkRead => f.write_str("MarkRead"),
             Self::Dismiss => f.write_str("Dismiss"),
         }

@@ -74,14 +74,30 @@ pub(crate) enum PartIn {
 }
 
 impl Chat {
-    /// Takes `parts` parts of the sending rate at `now`, and an id.
-    pub(crate) fn reserve(&mut self, now: Instant, parts: u8) -> Option<u32> {
+    /// Takes `parts` parts of the sending rate at `now`, and an id (the
+    /// front end's `stored` one, else the chat's next).
+    pub(crate) fn reserve(&mut self, now: Instant, parts: u8, stored: Option<u32>) -> Option<u32> {
         if !self.rate.take(now, parts) {
             return None;
+        }
+        if let Some(id) = stored {
+            return Some(id);
         }
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         Some(id)
+    }
+
+    /// Removes our line `id` (or the peer's).
+    pub(crate) fn remove(&mut self, id: u32, from_peer: bool) {
+        let n = self.lines.len();
+        for _ in 0..n {
+            if let Some(l) = self.lines.pop_front()
+                && !(l.id == id && l.from_peer == from_peer)
+            {
+                let _ = self.lines.push_back(l);
+            }
+        }
     }
 
     /// Adds a line (the oldest goes if the chat is full).
@@ -226,7 +242,7 @@ mod tests {
         let mut c = Chat::default();
         let t = Instant::ZERO;
         for i in 0..10 {
-            let id = c.reserve(t, 1).unwrap();
+            let id = c.reserve(t, 1, None).unwrap();
             assert_eq!(id, i + 1);
             c.push(ChatLine {
                 id,
@@ -244,7 +260,7 @@ mod tests {
         assert!(c.receipt(10, ReceiptKind::Read));
         assert!(!c.receipt(1, ReceiptKind::Read), "pushed out");
         // 10 of TEXT_RATE parts spent; a message needing more waits.
-        assert!(c.reserve(t, caps::TEXT_RATE - 10 + 1).is_none());
-        assert!(c.reserve(t, caps::TEXT_RATE - 10).is_some());
+        assert!(c.reserve(t, caps::TEXT_RATE - 10 + 1, None).is_none());
+        assert_eq!(c.reserve(t, caps::TEXT_RATE - 10, Some(77)), Some(77));
     }
 }

@@ -87,6 +87,8 @@ pub enum UiEvent {
     },
     /// New link-quality figures.
     LinkQuality,
+    /// The history key arrived (`UiCore::history_key`).
+    HistoryKey,
     /// Network settings or status changed.
     Network,
     /// An error to show.

@@ -195,6 +195,10 @@ pub fn end_message(reason: EndReason) -> &'static str {
         EndReason::NetworkLost => "The connection was lost.",
         EndReason::StoreLocked => "Your key store is locked. Unlock it to make calls.",
         EndReason::Busy => "Busy: another call is in progress.",
+        EndReason::NotContacts => {
+            "Messages go only between people who have each other's cards: one of you \
+             does not have the other in their contacts. Nothing was sent."
+        }
         EndReason::Incompatible => {
             "Their Susurro speaks another protocol version: one of you needs to update. \
              Nothing was compared; the call did not start."

@@ -117,6 +117,8 @@ pub enum Phase {
     InCall,
     /// Talking over two paths.
     Doubled,
+    /// A message session: text only, no ringing, no voice.
+    Messages,
     /// Ended; shown until the next call or `Action::Dismiss`.
     Ended(EndReason),
 }
@@ -128,10 +130,16 @@ impl Phase {
         !matches!(self, Phase::Ended(_))
     }
 
-    /// Talking (in call or doubled).
+    /// Talking (in call or doubled): voice flows.
     #[must_use]
     pub fn is_talking(self) -> bool {
         matches!(self, Phase::InCall | Phase::Doubled)
+    }
+
+    /// Text can flow: talking, or a message session.
+    #[must_use]
+    pub fn can_text(self) -> bool {
+        self.is_talking() || self == Phase::Messages
     }
 
     /// The ui phase of a wire phase.
@@ -146,6 +154,7 @@ impl Phase {
             CallPhase::Ringing => Phase::Ringing,
             CallPhase::InCall => Phase::InCall,
             CallPhase::Doubled => Phase::Doubled,
+            CallPhase::Messages => Phase::Messages,
         }
     }
 }

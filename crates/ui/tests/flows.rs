@@ -149,6 +149,7 @@ impl H {
             sent,
             vec![
                 to(ModuleId::Storage, GetPublicKey {}),
+                to(ModuleId::Storage, HistoryKeyRequest {}),
                 to(ModuleId::Storage, ContactList { after: 0, max: 15 }),
             ]
         );
@@ -268,6 +269,7 @@ fn first_run_creates_identity() {
         sent,
         vec![
             to(ModuleId::Storage, GetPublicKey {}),
+            to(ModuleId::Storage, HistoryKeyRequest {}),
             to(ModuleId::Storage, ContactList { after: 0, max: 15 }),
         ]
     );
@@ -592,7 +594,8 @@ fn outgoing_call_through_every_phase() {
             ModuleId::Cryptor,
             Call {
                 target: CallTarget::Contact(7),
-                mode: NetMode::Tor
+                mode: NetMode::Tor,
+                purpose: CallPurpose::Voice,
             }
         )]
     );
@@ -1123,6 +1126,134 @@ fn chat_in_a_call_both_ways_with_receipts() {
 }
 
 #[test]
+fn history_key_while_unlocked_only() {
+    let mut h = H::unlocked(&[contact(7, "Alice", 0)]);
+    h.events();
+    assert!(h.ui.history_key().is_none());
+    h.storage(HistoryKey {
+        key: Secret::new([0x42; 32]),
+    });
+    assert_eq!(h.ui.history_key().map(|k| *k.expose()), Some([0x42; 32]));
+    assert_eq!(h.events(), vec![UiEvent::HistoryKey]);
+    // Never in the view or its debug output.
+    assert!(!format!("{:?}", h.ui.view()).contains("42, 42"));
+    h.storage(StoreStatus {
+        state: StoreState::Locked,
+        attempts_left: 5,
+        retry_after_s: 0,
+    });
+    assert!(h.ui.history_key().is_none(), "forgotten at lock");
+    // A late answer while locked is ignored.
+    h.storage(HistoryKey {
+        key: Secret::new([0x43; 32]),
+    });
+    assert!(h.ui.history_key().is_none());
+}
+
+#[test]
+fn a_message_session_sends_stored_messages_and_receipts_follow_the_host() {
+    let mut h = H::unlocked(&[contact(7, "Alice", 0)]);
+    let sent = h
+        .act(Action::OpenMessages {
+            target: CallTarget::Contact(7),
+            mode: NetMode::Tor,
+        })
+        .unwrap();
+    assert_eq!(
+        sent,
+        vec![to(
+            ModuleId::Cryptor,
+            Call {
+                target: CallTarget::Contact(7),
+                mode: NetMode::Tor,
+                purpose: CallPurpose::Messages,
+            }
+        )]
+    );
+    // Nothing to send before the session is up.
+    h.refused(Action::SendStored { id: 3, text: "x" }, UiError::NotInCall);
+    h.cryptor(CallState {
+        call: CALL,
+        phase: CallPhase::Messages,
+        path: PathKind::Tor,
+    });
+    assert_eq!(h.call().phase, Phase::Messages);
+    assert!(!h.call().phase.is_talking(), "no voice");
+    // The history's id goes out as is; a retry replaces the line.
+    for _ in 0..2 {
+        let sent = h
+            .act(Action::SendStored {
+                id: 3,
+                text: "queued",
+            })
+            .unwrap();
+        assert_eq!(
+            sent,
+            vec![to(
+                ModuleId::Cryptor,
+                SendText {
+                    call: CALL,
+                    id: 3,
+                    part: 0,
+                    parts: 1,
+                    text: Text::new("queued").unwrap()
+                }
+            )]
+        );
+    }
+    assert_eq!(h.call().chat.lines.len(), 1);
+}
+
+#[test]
+fn with_host_receipts_the_front_end_sends_delivered() {
+    let mut h = H::with(UiConfig {
+        host_receipts: true,
+        ..UiConfig::default()
+    });
+    h.storage(StoreStatus {
+        state: StoreState::Locked,
+        attempts_left: 5,
+        retry_after_s: 0,
+    });
+    h.act(Action::Unlock { password: "pw" }).unwrap();
+    h.storage(UnlockResult {
+        outcome: UnlockOutcome::Unlocked,
+        attempts_left: 5,
+        retry_after_s: 0,
+    });
+    h.cryptor(IncomingCall {
+        call: INCOMING,
+        path: PathKind::Tor,
+    });
+    h.cryptor(CallState {
+        call: INCOMING,
+        phase: CallPhase::Messages,
+        path: PathKind::Tor,
+    });
+    h.events();
+    let sent = h.cryptor(TextReceived {
+        call: INCOMING,
+        id: 12,
+        part: 0,
+        parts: 1,
+        text: Text::new("hello").unwrap(),
+    });
+    assert!(sent.is_empty(), "no receipt before the host stored it");
+    assert!(h.events().contains(&UiEvent::TextReceived { id: 12 }));
+    assert_eq!(
+        h.act(Action::Delivered { id: 12 }).unwrap(),
+        vec![to(
+            ModuleId::Cryptor,
+            SendReceipt {
+                call: INCOMING,
+                id: 12,
+                kind: ReceiptKind::Delivered
+            }
+        )]
+    );
+}
+
+#[test]
 fn remote_hangup() {
     let mut h = H::in_call();
     h.cryptor(CallEnded {
@@ -1416,6 +1547,7 @@ fn start_sends_network_config() {
             port: 0,
         }),
         list_batch: 15,
+        host_receipts: false,
     });
     let mut out = Outbox::new(ModuleId::Ui);
     ui.handle(Instant::ZERO, Input::Start, &mut out);

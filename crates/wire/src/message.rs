@@ -487,6 +487,15 @@ messages! {
         /// Request id.
         @req req: u16,
     }
+    /// Asks for the key the host encrypts message history with (unlocked
+    /// store only; the answer is [`HistoryKey`] or a [`StorageError`]).
+    0x2e HistoryKeyRequest Control [Ui => Storage] {}
+    /// The history key: `KDF(STORAGE_HISTORY_KEY, key = identity secret)`,
+    /// the same for the life of the identity (`docs/storage.md`).
+    0x2f HistoryKey Control [Storage => Ui] {
+        /// The key.
+        key: Secret<32>,
+    }
 
     // ---- 0x30..0x4f: ui and cryptor ---------------------------------------------
 
@@ -496,6 +505,8 @@ messages! {
         target: CallTarget,
         /// Path to use.
         mode: NetMode,
+        /// A voice call or a message session.
+        purpose: CallPurpose,
     }
     /// Answers an incoming call.
     0x31 Accept Control [Ui => Cryptor] {
@@ -803,8 +814,10 @@ messages! {
         @call call: CallId,
         /// Ma.
         ma: [u8; 16],
-        /// Mx.
+        /// Mx (covers `purpose`).
         mx: [u8; 16],
+        /// What the caller opened the connection for.
+        purpose: CallPurpose,
     }
     /// IKE 8 (B→A): B's authenticator and key confirmation.
     0x5f IkeAuthB Control peer ike [Cryptor => Transport, Transport => Cryptor] {

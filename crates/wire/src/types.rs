@@ -436,8 +436,12 @@ pub struct PeerVersion(pub u8);
 impl PeerVersion {
     /// The first wave's protocol: its messages carried no version.
     pub const FIRST: PeerVersion = PeerVersion(1);
-    /// The version this code speaks: the SAS from `S, X', Y, U` only.
-    pub const CURRENT: PeerVersion = PeerVersion(2);
+    /// The second wave's first protocol: the SAS from `S, X', Y, U` only.
+    pub const SECOND: PeerVersion = PeerVersion(2);
+    /// The version this code speaks: version 2, and the call's purpose
+    /// (voice or messages) in message 7, covered by `Mx`; text messages
+    /// on the control lane.
+    pub const CURRENT: PeerVersion = PeerVersion(3);
 }
 
 impl Field for PeerVersion {
@@ -662,6 +666,9 @@ wire_enum! {
         InCall = 6,
         /// Talking over two paths.
         Doubled = 7,
+        /// A message session (no voice, no ringing): both sides are
+        /// authenticated contacts and text messages flow.
+        Messages = 8,
     }
 }
 
@@ -691,6 +698,9 @@ wire_enum! {
         /// The peer speaks another version of the protocol (an older or
         /// newer Susurro): nothing was compared, nothing is safe to compare.
         Incompatible = 10,
+        /// A message session between two people who are not both in each
+        /// other's contacts (the keys did not prove who is who): refused.
+        NotContacts = 11,
     }
 }
 
@@ -709,6 +719,19 @@ wire_enum! {
         Active = 4,
         /// NAT traversal failed; still on the previous path.
         Failed = 5,
+    }
+}
+
+wire_enum! {
+    /// What a connection between two cryptors is for. The caller chooses;
+    /// the callee learns it, authenticated, in the IKE's message 7
+    /// (`docs/protocol.md`, "Message sessions").
+    pub enum CallPurpose {
+        /// A voice call: it rings, and text may flow once both answered.
+        Voice = 0,
+        /// Text messages only: no ringing, no voice, both sides must be
+        /// each other's contacts.
+        Messages = 1,
     }
 }
 

@@ -173,7 +173,11 @@ pub(crate) fn screen(ui: &HandsetUi, view: &View) -> Screen {
                 return Screen::Incoming;
             }
             Phase::Calling(_) => return Screen::Calling,
-            Phase::Ringing | Phase::RingingRemote | Phase::InCall | Phase::Doubled => {
+            Phase::Ringing
+            | Phase::RingingRemote
+            | Phase::InCall
+            | Phase::Doubled
+            | Phase::Messages => {
                 if call
                     .received
                     .as_ref()

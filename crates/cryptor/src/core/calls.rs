@@ -7,9 +7,9 @@
 use susurro_crypto::{EphemeralKeyPair, Point, Secret};
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    Address, CallEnded, CallId, CallPhase, CallState, CallTarget, ContactId, ContactQuery,
-    Direction, EndReason, ErrorCode, INCOMING_CALL_BASE, Instant, ModuleId, MuteState, NetMode,
-    PathKind, PeerAccept, PeerHangup, Terminate, TextRate,
+    Address, CallEnded, CallId, CallPhase, CallPurpose, CallState, CallTarget, ContactId,
+    ContactQuery, Direction, EndReason, ErrorCode, INCOMING_CALL_BASE, Instant, ModuleId,
+    MuteState, NetMode, PathKind, PeerAccept, PeerHangup, Terminate, TextRate,
 };
 
 use super::callback::CallBack;
@@ -44,15 +44,22 @@ pub(super) struct Live {
     pub(super) xfer_out: Option<xfer::SendWait>,
     pub(super) xfer_in: Option<xfer::RecvWait>,
     pub(super) compare: Compare,
+    /// What the connection is for (a message session carries no voice).
+    pub(super) purpose: CallPurpose,
     /// Text parts we may still send, and the peer's we accept.
     pub(super) text_out: TextRate,
     pub(super) text_in: TextRate,
 }
 
 impl Live {
-    /// Both sides answered: voice flows.
+    /// Both sides answered (or the session is for messages): text flows.
     pub(super) fn talking(&self) -> bool {
         self.local_accepted && self.remote_accepted
+    }
+
+    /// A voice call both sides answered: voice flows.
+    pub(super) fn voice(&self) -> bool {
+        self.talking() && self.purpose == CallPurpose::Voice
     }
 }
 
@@ -85,6 +92,8 @@ pub(super) struct Call {
     /// The call-back of an authenticated incoming call: where, how many
     /// tries so far, and when the next one is due.
     pub(super) callback: Option<CallBack>,
+    /// What we dial for (an incoming call learns it in the IKE).
+    pub(super) purpose: CallPurpose,
 }
 
 impl Call {
@@ -101,6 +110,7 @@ impl Call {
             verified: None,
             obf: None,
             callback: None,
+            purpose: CallPurpose::Voice,
         }
     }
 
@@ -112,9 +122,9 @@ impl Call {
         }
     }
 
-    /// Keys agreed and both sides answered.
+    /// Keys agreed and both sides answered a voice call: voice flows.
     pub(super) fn is_talking(&self) -> bool {
-        self.live().is_some_and(Live::talking)
+        self.live().is_some_and(Live::voice)
     }
 
     /// Tells the ui the call's phase.
@@ -300,6 +310,7 @@ impl CryptorCore {
         now: Instant,
         target: CallTarget,
         mode: NetMode,
+        purpose: CallPurpose,
         out: &mut Outbox,
     ) {
         if !self.drbg.is_seeded() {
@@ -311,7 +322,7 @@ impl CryptorCore {
             // Storage may have been unlocked since we started: ask, and
             // place the call when the key arrives (or fail if it is refused).
             self.ask_public_key(out);
-            self.waiting_call = Some((target, mode));
+            self.waiting_call = Some((target, mode, purpose));
             return;
         }
         out.request_entropy(ENTROPY_REQUEST);
@@ -326,6 +337,7 @@ impl CryptorCore {
             path,
             now + self.config.dial_timeout,
         );
+        call.purpose = purpose;
         let address = match target {
             CallTarget::Contact(cid) => {
                 call.phase = Phase::Lookup;

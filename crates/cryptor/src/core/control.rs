@@ -114,7 +114,7 @@ impl CryptorCore {
             PeerMessage::PeerReceipt(m) => live.on_peer_receipt(id, m, out),
             PeerMessage::PeerHangup(m) => {
                 hangup = Some(match m.reason {
-                    EndReason::Rejected => EndReason::Rejected,
+                    r @ (EndReason::Rejected | EndReason::NotContacts) => r,
                     _ => EndReason::RemoteHangup,
                 });
             }

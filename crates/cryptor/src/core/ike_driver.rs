@@ -8,9 +8,9 @@
 use susurro_crypto::fingerprint;
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    CallEstablished, CallId, CallPhase, ContactId, ContactQuery, Direction, EndReason, IkeAuthA,
-    IkeAuthB, IkeCommit, IkeConfirm, IkeEphemeral, IkeIdentity, IkeSpekeU, IkeSpekeV, IncomingCall,
-    Instant, Message, ModuleId, PathKind, PeerVersion, TextRate, TransportKey, caps,
+    CallEstablished, CallId, CallPhase, CallPurpose, ContactId, ContactQuery, Direction, EndReason,
+    IkeAuthA, IkeAuthB, IkeCommit, IkeConfirm, IkeEphemeral, IkeIdentity, IkeSpekeU, IkeSpekeV,
+    IncomingCall, Instant, Message, ModuleId, PathKind, PeerVersion, TextRate, TransportKey, caps,
 };
 
 use super::calls::{Live, Phase, Teardown};
@@ -36,10 +36,13 @@ pub(super) enum Ike {
     /// either order.
     RAwaitMa {
         st: ike::RAwaitMa,
-        auth: Option<([u8; ike::TAG_LEN], [u8; ike::TAG_LEN])>,
+        auth: Option<Auth>,
         known: Option<Option<ContactId>>,
     },
 }
+
+/// A's `IkeAuthA`: `Ma`, `Mx` and the purpose `Mx` covers.
+type Auth = ([u8; ike::TAG_LEN], [u8; ike::TAG_LEN], CallPurpose);
 
 /// What moves a key exchange on.
 #[allow(clippy::large_enum_variant)] // no heap to box into
@@ -216,8 +219,18 @@ impl CryptorCore {
                 Ike::OAwaitTa(s)
             }
             (Ike::OAwaitTa(s), I::Tag(ta)) => {
-                let (s, ma, mx) = s.on_tag(&ta);
-                send(out, t, IkeAuthA { call: id, ma, mx });
+                let purpose = self.find(id).map_or(CallPurpose::Voice, |c| c.purpose);
+                let (s, ma, mx) = s.on_tag(&ta, purpose);
+                send(
+                    out,
+                    t,
+                    IkeAuthA {
+                        call: id,
+                        ma,
+                        mx,
+                        purpose,
+                    },
+                );
                 Ike::OAwaitMb(s)
             }
             (Ike::OAwaitMb(s), I::Msg(Message::IkeAuthB(m))) => {
@@ -275,7 +288,7 @@ impl CryptorCore {
                 },
                 I::Msg(Message::IkeAuthA(m)),
             ) => {
-                return self.finish_responder(id, st, Some((m.ma, m.mx)), known, out);
+                return self.finish_responder(id, st, Some((m.ma, m.mx, m.purpose)), known, out);
             }
             (
                 Ike::RAwaitMa {
@@ -295,13 +308,14 @@ impl CryptorCore {
         &mut self,
         id: CallId,
         st: ike::RAwaitMa,
-        auth: Option<([u8; ike::TAG_LEN], [u8; ike::TAG_LEN])>,
+        auth: Option<Auth>,
         known: Option<Option<ContactId>>,
         out: &mut Outbox,
     ) -> Result<Next, IkeError> {
         match (auth, known) {
-            (Some((ma, mx)), Some(contact)) => {
-                let (est, mb, my) = st.on_auth_a(&ma, &mx, contact.is_some(), &mut self.drbg)?;
+            (Some((ma, mx, purpose)), Some(contact)) => {
+                let (est, mb, my) =
+                    st.on_auth_a(&ma, &mx, purpose, contact.is_some(), &mut self.drbg)?;
                 send(out, ModuleId::Transport, IkeAuthB { call: id, mb, my });
                 Ok(Next::Done(est, contact))
             }
@@ -321,6 +335,13 @@ impl CryptorCore {
         out: &mut Outbox,
     ) {
         let ring = self.config.ring_timeout;
+        let messages = est.purpose == CallPurpose::Messages;
+        if messages && est.identity.is_none() {
+            // Messages go only between two people who each hold the
+            // other's card: the keys must have proved both.
+            self.end(id, EndReason::NotContacts, Teardown::FULL, out);
+            return;
+        }
         let Some(c) = self.find_mut(id) else {
             return;
         };
@@ -340,8 +361,10 @@ impl CryptorCore {
             kx_rx: kx_rx.clone(),
             k_cmp: k.k_cmp.clone(),
             sid: k.sid,
-            local_accepted: est.role == Role::Originator,
-            remote_accepted: est.role == Role::Responder,
+            // A message session does not ring: both sides are in it.
+            local_accepted: messages || est.role == Role::Originator,
+            remote_accepted: messages || est.role == Role::Responder,
+            purpose: est.purpose,
             xfer_out: None,
             xfer_in: None,
             compare: Compare::new(),
@@ -378,10 +401,12 @@ impl CryptorCore {
                 peer_fingerprint: peer_key.map(|p| fingerprint(&p)),
             },
         );
+        c.purpose = est.purpose;
         c.show(
-            match est.role {
-                Role::Originator => CallPhase::RingingRemote,
-                Role::Responder => CallPhase::Ringing,
+            match (messages, est.role) {
+                (true, _) => CallPhase::Messages,
+                (false, Role::Originator) => CallPhase::RingingRemote,
+                (false, Role::Responder) => CallPhase::Ringing,
             },
             out,
         );

@@ -42,8 +42,8 @@ use core::time::Duration;
 use susurro_crypto::Point;
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Address, CallId, CallTarget, EndReason, Envelope, ErrorCode, Instant, Message, ModuleId,
-    MuteState, NetMode, TransportSeed,
+    Address, CallId, CallPurpose, CallTarget, EndReason, Envelope, ErrorCode, Instant, Message,
+    ModuleId, MuteState, NetMode, TransportSeed,
 };
 
 use crate::drbg::Drbg;
@@ -124,7 +124,7 @@ pub struct CryptorCore {
     voice_rx: heapless::Deque<Heard, VOICE_QUEUE>,
     stats: Stats,
     /// A call asked for before our public key arrived (placed once it does).
-    waiting_call: Option<(CallTarget, NetMode)>,
+    waiting_call: Option<(CallTarget, NetMode, CallPurpose)>,
     /// `GetPublicKey` requests not answered yet (answers come in order).
     key_requests: u8,
 }
@@ -233,7 +233,7 @@ impl CryptorCore {
         };
         match msg {
             // ui
-            Inbound::Call(m) => self.on_call(now, m.target, m.mode, out),
+            Inbound::Call(m) => self.on_call(now, m.target, m.mode, m.purpose, out),
             Inbound::Accept(m) => self.on_accept(m.call, out),
             Inbound::Hangup(m) => self.on_hangup(m.call, out),
             Inbound::Mute(m) => {

@@ -133,8 +133,8 @@ impl CryptorCore {
     pub(super) fn on_public_key(&mut self, now: Instant, key: [u8; 32], out: &mut Outbox) {
         self.key_requests = self.key_requests.saturating_sub(1);
         self.own_key = Some(Point::from_bytes(key));
-        if let Some((target, mode)) = self.waiting_call.take() {
-            self.on_call(now, target, mode, out);
+        if let Some((target, mode, purpose)) = self.waiting_call.take() {
+            self.on_call(now, target, mode, purpose, out);
         }
     }
 

@@ -89,7 +89,7 @@ impl CryptorCore {
         let Phase::Live(live) = &mut c.phase else {
             return Err(CryptorError::WrongState);
         };
-        if !live.talking() {
+        if !live.voice() {
             return Err(CryptorError::WrongState);
         }
         let tag = Lane::Voice.tag_len();
@@ -120,7 +120,7 @@ impl CryptorCore {
     pub(super) fn on_voice(&mut self, id: CallId, seq: u32, sealed: &[u8]) {
         let mut pt = [0u8; caps::VOICE];
         let opened = match self.find_mut(id).map(|c| &mut c.phase) {
-            Some(Phase::Live(live)) if live.talking() => {
+            Some(Phase::Live(live)) if live.voice() => {
                 live.voice_rx.open(seq, sealed, &mut pt).ok()
             }
             _ => None,

@@ -24,7 +24,9 @@ use susurro_cryptor::ike::{self, Originator, Responder};
 use susurro_cryptor::session::{Lane, Sealer};
 use susurro_cryptor::{labels, sas, xfer};
 use susurro_vectors::{Trace, hx, label_json as label};
-use susurro_wire::{Address, CompareOutcome, PeerAccept, PeerMessage, PeerVersion, XferAddress};
+use susurro_wire::{
+    Address, CallPurpose, CompareOutcome, PeerAccept, PeerMessage, PeerVersion, XferAddress,
+};
 
 /// Long-term private keys of A and B.
 pub const KEY_A: [u8; 32] = *b"susurro vectors: alice long-term";
@@ -93,6 +95,13 @@ fn e_map(t: &mut Trace, what: &str, input: &[u8]) -> [u8; 32] {
 
 /// One IKE, both roles. `b_knows_a`: B has A in its book.
 pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established) {
+    // The known scenario opens a voice call, the other a message session:
+    // the purpose byte Mx covers takes both values in the vectors.
+    let purpose = if b_knows_a {
+        CallPurpose::Voice
+    } else {
+        CallPurpose::Messages
+    };
     let mut t = Trace::default();
     let (ka, kb) = (KEY_A, KEY_B);
     let (pa, pb) = (pubkey(&ka), pubkey(&kb));
@@ -166,7 +175,13 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
     let sas_v = u32::from_le_bytes([sas_b[0], sas_b[1], sas_b[2], 0]);
     let ma = t.mac("Ma", labels::IKE_AUTH_A, &s, &[&tr, &f, &ta, &tb], 16);
     let mb = t.mac("Mb", labels::IKE_AUTH_B, &s, &[&tr, &f, &ta, &tb], 16);
-    let mx = t.mac("Mx", labels::IKE_CONFIRM_X, &kmx, &[&tr, &ma], 16);
+    let mx = t.mac(
+        "Mx",
+        labels::IKE_CONFIRM_X,
+        &kmx,
+        &[&tr, &ma, &[purpose.code()]],
+        16,
+    );
     let random = db.draw(16, "B draws the replacement for Mb (always drawn)", &mut t);
     let mb_sent = if b_knows_a { mb.clone() } else { random };
     let my = t.mac("My", labels::IKE_CONFIRM_Y, &kmy, &[&tr, &mb_sent], 16);
@@ -193,11 +208,14 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
     assert_eq!(claimed.map(|p| p.to_bytes()), Some(pa));
     let (oa, yp) = oa.on_confirm(&m6).unwrap();
     let ta_s = susurro_crypto::SharedPoint::from_bytes(dh(&ka, &yp.to_bytes())).unwrap();
-    let (oa, m7a, m7x) = oa.on_tag(&ta_s);
+    let (oa, m7a, m7x) = oa.on_tag(&ta_s, purpose);
     assert_eq!((m7a.to_vec(), m7x.to_vec()), (ma.clone(), mx.clone()));
-    let (eb, m8b, m8y) = rb1.on_auth_a(&m7a, &m7x, b_knows_a, &mut rb).unwrap();
+    let (eb, m8b, m8y) = rb1
+        .on_auth_a(&m7a, &m7x, purpose, b_knows_a, &mut rb)
+        .unwrap();
     assert_eq!((m8b.to_vec(), m8y.to_vec()), (mb_sent.clone(), my.clone()));
     let ea = oa.on_auth_b(&m8b, &m8y).unwrap();
+    assert_eq!((ea.purpose, eb.purpose), (purpose, purpose));
     assert_eq!(ea.authenticated, b_knows_a);
     assert_eq!(eb.authenticated, b_knows_a);
     assert_eq!(ea.keys.sas, sas_v);
@@ -210,7 +228,7 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
         "inputs": {
             "a": hex::encode(ka), "A": hex::encode(pa), "b": hex::encode(kb), "B": hex::encode(pb),
             "drbg_seed_A_ascii": String::from_utf8_lossy(SEED_A), "drbg_seed_B_ascii": String::from_utf8_lossy(SEED_B),
-            "b_knows_a": b_knows_a,
+            "b_knows_a": b_knows_a, "purpose": purpose.name(), "purpose code": purpose.code(),
         },
         "originator": {
             "x": hex::encode(x), "X": hex::encode(big_x), "Tb = x*B": hex::encode(tb), "P = E(Tb)": hex::encode(p),
@@ -232,7 +250,7 @@ pub fn ike_vector(b_knows_a: bool) -> (Value, ike::Established, ike::Established
             {"kind": "IkeSpekeV", "from": "B", "v": hex::encode(m4)},
             {"kind": "IkeIdentity", "from": "A", "a_masked": hex::encode(m5)},
             {"kind": "IkeConfirm", "from": "B", "c": hex::encode(m6)},
-            {"kind": "IkeAuthA", "from": "A", "ma": hex::encode(m7a), "mx": hex::encode(m7x)},
+            {"kind": "IkeAuthA", "from": "A", "ma": hex::encode(m7a), "mx": hex::encode(m7x), "purpose": purpose.code()},
             {"kind": "IkeAuthB", "from": "B", "mb": hex::encode(m8b), "my": hex::encode(m8y)},
         ],
         "session": {

@@ -3,8 +3,9 @@
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    Accept, Address, CallId, CallTarget, CompareSecret, ContactId, ContactSetVerified, Direction,
-    Hangup, Instant, ModuleId, Mute, NetMode, PathKind, SecretBytes, SendContact, SetDirect, caps,
+    Accept, Address, CallId, CallPurpose, CallTarget, CompareSecret, ContactId, ContactSetVerified,
+    Direction, Hangup, Instant, ModuleId, Mute, NetMode, PathKind, SecretBytes, SendContact,
+    SetDirect, caps,
 };
 
 use super::{UiCore, address, contact_id, end_call, send};
@@ -18,6 +19,7 @@ impl UiCore {
         now: Instant,
         target: CallTarget,
         mode: NetMode,
+        purpose: CallPurpose,
         out: &mut Outbox,
     ) -> Result<(), UiError> {
         if self.view.active_call().is_some() {
@@ -32,7 +34,15 @@ impl UiCore {
                 None
             }
         };
-        send(out, ModuleId::Cryptor, susurro_wire::Call { target, mode })?;
+        send(
+            out,
+            ModuleId::Cryptor,
+            susurro_wire::Call {
+                target,
+                mode,
+                purpose,
+            },
+        )?;
         let path = match mode {
             NetMode::Tor => PathKind::Tor,
             NetMode::Direct => PathKind::Tcp,
@@ -137,6 +147,17 @@ impl UiCore {
                     && matches!(c.phase, Phase::Calling(_) | Phase::Ringing)
             })
             .ok_or(UiError::NoIncomingCall)
+    }
+
+    /// The id of the call once text can flow (talking or a message
+    /// session).
+    pub(super) fn texting_call(&self) -> Result<CallId, UiError> {
+        let call = self.view.active_call().ok_or(UiError::NoCall)?;
+        if call.phase.can_text() {
+            Ok(call.id)
+        } else {
+            Err(UiError::NotInCall)
+        }
     }
 
     /// The id of the call once both sides talk.

@@ -8,10 +8,10 @@ mod text;
 
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Address, CallId, ContactId, ContactList, ContactLookup, ContactQuery, Direction, EndReason,
-    Envelope, ErrorCode, GetPublicKey, Hangup, Instant, Kind, LinkPhase, Message, ModuleId,
-    NetMode, NetworkConfig, Note, Password, PathKind, Reset, StoreState, StoreStatusRequest, Text,
-    UnlockOutcome, contact_flags,
+    Address, CallId, CallPurpose, ContactId, ContactList, ContactLookup, ContactQuery, Direction,
+    EndReason, Envelope, ErrorCode, GetPublicKey, Hangup, HistoryKeyRequest, Instant, Kind,
+    LinkPhase, Message, ModuleId, NetMode, NetworkConfig, Note, Password, PathKind, Reset, Secret,
+    StoreState, StoreStatusRequest, Text, UnlockOutcome, contact_flags,
 };
 
 use crate::action::{Action, UiError};
@@ -26,7 +26,7 @@ susurro_wire::restricted_msg! {
         // host
         RouteRefused, LinkStatus,
         // storage
-        StoreStatus, UnlockResult, PublicKey, ContactEntry, ContactListEnd, ContactAdded,
+        StoreStatus, UnlockResult, PublicKey, HistoryKey, ContactEntry, ContactListEnd, ContactAdded,
         ContactChanged, ContactFound, ContactNotFound, StorageError, Entropy,
         // cryptor
         CallState, IncomingCall, CallEstablished, CallEnded, MuteState, DirectState,
@@ -70,6 +70,11 @@ pub struct UiConfig {
     /// Contacts asked for per `ContactList` request (storage sends at most
     /// 15 per answer).
     pub list_batch: u8,
+    /// The front end keeps a message history and sends the `Delivered`
+    /// receipt of a peer's message itself, once its history has it on disk
+    /// (`Action::Delivered`). Without, the ui core sends it as soon as the
+    /// message is complete.
+    pub host_receipts: bool,
 }
 
 impl Default for UiConfig {
@@ -77,6 +82,7 @@ impl Default for UiConfig {
         Self {
             network: None,
             list_batch: 15,
+            host_receipts: false,
         }
     }
 }
@@ -115,6 +121,8 @@ pub struct UiCore {
     next_req: u16,
     lockout_until: Option<Instant>,
     cryptor_muted: bool,
+    /// The key of the host's message history, while the store is unlocked.
+    history_key: Option<Secret<32>>,
 }
 
 fn send(out: &mut Outbox, dst: ModuleId, msg: impl Into<Message>) -> Result<(), UiError> {
@@ -208,6 +216,7 @@ impl UiCore {
             next_req: REQ_BASE,
             lockout_until: None,
             cryptor_muted: false,
+            history_key: None,
         }
     }
 
@@ -215,6 +224,14 @@ impl UiCore {
     #[must_use]
     pub fn view(&self) -> &View {
         &self.view
+    }
+
+    /// The key the front end encrypts its message history with
+    /// (`KDF(STORAGE_HISTORY_KEY, identity secret)` from storage), while
+    /// the store is unlocked; `None` before storage answered or once
+    /// locked. [`UiEvent::HistoryKey`] says when it arrives.
+    pub fn history_key(&self) -> Option<&Secret<32>> {
+        self.history_key.as_ref()
     }
 
     /// The next event, oldest first.
@@ -301,12 +318,14 @@ impl UiCore {
         let unlocked = state == Some(StoreState::Unlocked);
         if unlocked && !was_unlocked {
             post(out, ModuleId::Storage, GetPublicKey {});
+            post(out, ModuleId::Storage, HistoryKeyRequest {});
             self.view.contacts.after = 0;
             self.start_listing(out);
         }
         if !unlocked {
             // The address book is private: gone from the screen when locked.
             self.listing = None;
+            self.history_key = None;
             if !self.view.contacts.entries.is_empty() || self.view.contacts.loading {
                 self.view.contacts = Default::default();
                 self.event(UiEvent::ContactsChanged);
@@ -635,6 +654,14 @@ impl UiCore {
                 self.set_store(now, Some(m.state), m.attempts_left, m.retry_after_s, out);
             }
             Inbound::UnlockResult(m) => self.on_unlock_result(now, m, out),
+            Inbound::HistoryKey(m) => {
+                if self.view.store.state == Some(StoreState::Unlocked) {
+                    self.history_key = Some(m.key);
+                    self.event(UiEvent::HistoryKey);
+                } else {
+                    self.ignore();
+                }
+            }
             Inbound::PublicKey(m) => {
                 self.view.own_key = Some(OwnKey {
                     key: m.key,
@@ -836,7 +863,10 @@ impl UiCore {
             Action::DeleteContact { id } => self.delete_contact(id, out),
             Action::SetContactAddress { id, address } => self.set_contact_address(id, address, out),
             Action::SetContactNote { id, note } => self.set_contact_note(id, note, out),
-            Action::Call { target, mode } => self.call(now, target, mode, out),
+            Action::Call { target, mode } => self.call(now, target, mode, CallPurpose::Voice, out),
+            Action::OpenMessages { target, mode } => {
+                self.call(now, target, mode, CallPurpose::Messages, out)
+            }
             Action::Accept => self.accept(out),
             Action::Reject => self.reject(out),
             Action::Hangup => self.hang_up(out),
@@ -846,7 +876,9 @@ impl UiCore {
             Action::CompareSecret { phrase } => self.compare_secret(phrase, out),
             Action::SendContact { contact } => self.send_contact(contact, out),
             Action::SetNetwork { mode, listen, port } => self.set_network(mode, listen, port, out),
-            Action::SendText { text } => self.send_text(now, text, out),
+            Action::SendText { text } => self.send_text(now, text, None, out),
+            Action::SendStored { id, text } => self.send_text(now, text, Some(id), out),
+            Action::Delivered { id } => self.delivered(id, out),
             Action::MarkRead => self.mark_read(out),
             Action::Dismiss => self.dismiss(),
         }

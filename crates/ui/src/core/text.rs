@@ -14,13 +14,16 @@ use crate::chat::{ChatLine, PartIn};
 use crate::event::UiEvent;
 
 impl UiCore {
+    /// Sends `text`; `stored`: its id in the front end's history (else the
+    /// chat numbers it).
     pub(super) fn send_text(
         &mut self,
         now: Instant,
         text: &str,
+        stored: Option<u32>,
         out: &mut Outbox,
     ) -> Result<(), UiError> {
-        let call = self.talking_call()?;
+        let call = self.texting_call()?;
         if text.trim().is_empty() {
             return Err(UiError::EmptyText);
         }
@@ -34,7 +37,9 @@ impl UiCore {
             return Err(UiError::OutboxFull);
         }
         let chat = self.chat_mut().ok_or(UiError::NotInCall)?;
-        let id = chat.reserve(now, parts).ok_or(UiError::SendingTooFast)?;
+        let id = chat
+            .reserve(now, parts, stored)
+            .ok_or(UiError::SendingTooFast)?;
         for (part, t) in (0u8..).zip(text_parts(text)) {
             let text = Text::<{ caps::TEXT_PART }>::new(t).map_err(|_| UiError::TextTooLong)?;
             send(
@@ -52,6 +57,8 @@ impl UiCore {
         let mut line = heapless::String::new();
         let _ = line.push_str(text);
         if let Some(chat) = self.chat_mut() {
+            // A retry of a stored message replaces its earlier line.
+            chat.remove(id, false);
             chat.push(ChatLine {
                 id,
                 from_peer: false,
@@ -65,10 +72,26 @@ impl UiCore {
         Ok(())
     }
 
+    /// The front end's history has the peer's message `id`: the
+    /// `Delivered` receipt (also for a message it already had: the peer
+    /// retried because our earlier receipt was lost).
+    pub(super) fn delivered(&mut self, id: u32, out: &mut Outbox) -> Result<(), UiError> {
+        let call = self.texting_call()?;
+        send(
+            out,
+            ModuleId::Cryptor,
+            SendReceipt {
+                call,
+                id,
+                kind: ReceiptKind::Delivered,
+            },
+        )
+    }
+
     /// The front end showed the chat: read receipts for the peer's lines.
     pub(super) fn mark_read(&mut self, out: &mut Outbox) -> Result<(), UiError> {
         let call = self.view.call.as_ref().ok_or(UiError::NoCall)?;
-        let (id, talking) = (call.id, call.phase.is_talking());
+        let (id, talking) = (call.id, call.phase.can_text());
         let Some(chat) = self.chat_mut() else {
             return Ok(());
         };
@@ -98,13 +121,15 @@ impl UiCore {
             PartIn::Waiting => {}
             PartIn::Ignored => self.ignore(),
             PartIn::Complete => {
-                let receipt = SendReceipt {
-                    call: m.call,
-                    id: m.id,
-                    kind: ReceiptKind::Delivered,
-                };
-                // A full outbox loses the receipt, not the line.
-                let _ = send(out, ModuleId::Cryptor, receipt);
+                if !self.config.host_receipts {
+                    let receipt = SendReceipt {
+                        call: m.call,
+                        id: m.id,
+                        kind: ReceiptKind::Delivered,
+                    };
+                    // A full outbox loses the receipt, not the line.
+                    let _ = send(out, ModuleId::Cryptor, receipt);
+                }
                 self.event(UiEvent::TextReceived { id: m.id });
             }
         }

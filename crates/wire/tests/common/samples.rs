@@ -175,9 +175,15 @@ pub fn envelopes() -> Vec<Envelope> {
         }
         .into(),
         ContactNotFound { req: 13 }.into(),
+        HistoryKeyRequest {}.into(),
+        HistoryKey {
+            key: Secret::new([0x5c; 32]),
+        }
+        .into(),
         Call {
             target: CallTarget::Contact(7),
             mode: NetMode::Tor,
+            purpose: CallPurpose::Messages,
         }
         .into(),
         Accept { call: 0x1234_5678 }.into(),
@@ -368,6 +374,7 @@ pub fn envelopes() -> Vec<Envelope> {
             call: 0x1234_5678,
             ma: b16(0x07),
             mx: b16(0x08),
+            purpose: CallPurpose::Voice,
         }
         .into(),
         IkeAuthB {
