@@ -19,11 +19,17 @@ use tokio::time::Instant;
 use crate::config::{self, Config, Home, Mode, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
+use crate::messages::{self, Messaging};
 use crate::{CallOpts, Global, NetworkArg, ProfileArg, Setup};
 use susurro_node::AudioSpec;
 use susurro_node::{Node, NodeConfig, StorageSpec};
 
 const STORE_WAIT: Duration = Duration::from_secs(30);
+
+/// Prints an event: JSON with `--json`, else the sentence.
+pub fn emit(g: &Global, v: serde_json::Value, text: impl FnOnce() -> String) {
+    out(g, v, text);
+}
 
 fn out(g: &Global, v: serde_json::Value, text: impl FnOnce() -> String) {
     if g.json {
@@ -399,6 +405,13 @@ async fn all_contacts(front: &mut Front) -> Result<Vec<Contact>, Failure> {
         }
         front.act(Action::NextContacts)?;
     }
+}
+
+async fn find_by_id(front: &mut Front, id: ContactId) -> Result<Contact, Failure> {
+    let all = all_contacts(front).await?;
+    all.into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Failure::usage("that contact is gone"))
 }
 
 async fn find_contact(front: &mut Front, name: &str) -> Result<Contact, Failure> {
@@ -830,7 +843,7 @@ pub async fn remote_ui(g: &Global, link: LinkSpec) -> Result<(), Failure> {
         .ok_or_else(|| Failure::error("no ui endpoint"))?;
     let mut front = Front::start(ep, Clock::new())?;
     unlock(g, &mut front).await?;
-    let r = session(g, &mut front, None, &SessionOpts::default(), None).await;
+    let r = session(g, &mut front, None, &SessionOpts::default(), None, None).await;
     lock(&mut front).await;
     let _ = host.shutdown().await;
     r
@@ -871,7 +884,14 @@ fn check_audio_files(opts: &CallOpts) -> Result<(), Failure> {
 }
 
 /// `listen` (target `None`) and `call`.
-pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<(), Failure> {
+/// `call` (a target), `listen` (none), or `message` (a target and `text`:
+/// a message session instead of a call).
+pub async fn call(
+    g: &Global,
+    target: Option<String>,
+    opts: CallOpts,
+    text: Option<String>,
+) -> Result<(), Failure> {
     let home = config::locate(g.home.as_deref())?;
     let mut cfg = config::load(&home)?;
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
@@ -899,12 +919,33 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         .or_else(|| cfg.transport_box.serial.clone());
     let mut node = Node::start(nc)?;
     let ep = std::mem::replace(&mut node.ui, dummy_endpoint()?);
-    let mut front = Front::start(ep, node.clock)?;
+    // The history stores a peer's message before its "delivered" receipt.
+    let ui_config = susurro_ui::UiConfig {
+        host_receipts: true,
+        ..susurro_ui::UiConfig::default()
+    };
+    let mut front = Front::start_with(ep, node.clock, ui_config)?;
     unlock(g, &mut front).await?;
+    let history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+    let mut msgs = Messaging::new(history);
     let target = match target {
         Some(t) => Some(resolve_target(&mut front, &t).await?),
         None => None,
     };
+    if let Some(text) = &text {
+        let Some((CallTarget::Contact(id), _)) = &target else {
+            return Err(Failure::usage(
+                "messages go to contacts only (their card must be in your contacts, and yours in theirs)",
+            ));
+        };
+        let c = find_by_id(&mut front, *id).await?;
+        let n = msgs.queue(&c.key, text)?;
+        let name = c.name.as_str().to_owned();
+        out(g, json!({"event": "queued", "to": name, "id": n}), || {
+            format!("Message {n} to {name} queued; connecting…")
+        });
+    }
+    msgs.expire(g, front.view());
     // The target's address decides how to reach it; listening follows the
     // configuration.
     let mode = match &target {
@@ -977,9 +1018,11 @@ pub async fn call(g: &Global, target: Option<String>, opts: CallOpts) -> Result<
         hangup_after: opts.hangup_after.map(Duration::from_secs_f64),
         once: opts.once || target.is_some(),
         say: opts.say.clone(),
+        messages: text.is_some(),
+        retry: target.is_none().then_some(mode),
     };
     let target = target.map(|(t, _)| (t, mode));
-    let r = session(g, &mut front, target, &so, Some(&node)).await;
+    let r = session(g, &mut front, target, &so, Some(&node), Some(&mut msgs)).await;
     let stop = close(node, front).await;
     r.and(stop)
 }
@@ -1048,6 +1091,11 @@ struct SessionOpts {
     once: bool,
     /// Text messages to send once talking.
     say: Vec<String>,
+    /// Open a message session to the target (deliver the outbox, hang up)
+    /// instead of a call.
+    messages: bool,
+    /// `listen`: retry the outbox over this network.
+    retry: Option<NetMode>,
 }
 
 const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, say <message>, status, quit";
@@ -1059,13 +1107,25 @@ async fn session(
     target: Option<(CallTarget, NetMode)>,
     so: &SessionOpts,
     node: Option<&Node>,
+    mut msgs: Option<&mut Messaging>,
 ) -> Result<(), Failure> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     let mut called_at = None;
     let mut hangup_at: Option<Instant> = None;
     if let Some((t, mode)) = target {
-        front.act(Action::Call { target: t, mode })?;
+        if so.messages {
+            let key = match &t {
+                CallTarget::Contact(id) => front.view().contacts.get(*id).map(|c| c.key),
+                CallTarget::Address(_) => None,
+            };
+            front.act(Action::OpenMessages { target: t, mode })?;
+            if let (Some(m), Some(key)) = (msgs.as_deref_mut(), key) {
+                m.opened_session(key);
+            }
+        } else {
+            front.act(Action::Call { target: t, mode })?;
+        }
         called_at = Some(Instant::now());
     } else if !g.json {
         print_line(HELP);
@@ -1084,15 +1144,33 @@ async fn session(
             if let UiEvent::Error(e @ UserError::TransportDisconnectedCallEnded) = &ev {
                 box_lost = Some(e.to_string());
             }
+            let mut queued = None;
+            if let Some(m) = msgs.as_deref_mut() {
+                if let Some(Err(f)) = m.on_event(g, front, &ev)
+                    && so.messages
+                {
+                    // The session ended with messages still queued.
+                    queued = Some(f);
+                }
+                // The history prints the peer's messages as it stores them.
+                if matches!(ev, UiEvent::TextReceived { .. }) {
+                    continue;
+                }
+            } else if matches!(ev, UiEvent::TextReceived { .. }) {
+                // Printed by `render` below: shown, so read; no history,
+                // so "delivered" is the ui core's.
+                let _ = front.act(Action::MarkRead);
+            }
             if let Some(r) = render(g, front.view(), &ev, called_at, node).await {
                 // A call that ended because the key store went away is a
                 // store failure, whatever the call's own reason says.
                 // One that ended because the transport box went away
                 // ended abnormally (the ui hung up locally).
-                result = Some(match (store_lost.take(), box_lost.take()) {
-                    (Some(msg), _) => Err(Failure::new(Code::Store, msg)),
-                    (None, Some(msg)) => Err(Failure::new(Code::CallAborted, msg)),
-                    (None, None) => r,
+                result = Some(match (store_lost.take(), box_lost.take(), queued.take()) {
+                    (Some(msg), _, _) => Err(Failure::new(Code::Store, msg)),
+                    (None, Some(msg), _) => Err(Failure::new(Code::CallAborted, msg)),
+                    (None, None, Some(f)) => Err(f),
+                    (None, None, None) => r,
                 });
             }
             match &ev {
@@ -1112,16 +1190,12 @@ async fn session(
                         hangup_at = Some(Instant::now() + d);
                     }
                     for text in &so.say {
-                        if let Err(f) = front.act(Action::SendText { text }) {
+                        if let Err(f) = messages::say(msgs.as_deref_mut(), front, text) {
                             out(g, json!({"event": "error", "message": f.message}), || {
                                 f.message.clone()
                             });
                         }
                     }
-                }
-                // Printed (by `render`): shown, so read.
-                UiEvent::TextReceived { .. } => {
-                    let _ = front.act(Action::MarkRead);
                 }
                 _ => {}
             }
@@ -1137,17 +1211,33 @@ async fn session(
             }
             let _ = front.act(Action::Dismiss);
         }
-        let until = hangup_at.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        if let (Some(mode), Some(m)) = (so.retry, msgs.as_deref_mut()) {
+            m.retry_due(g, front, mode);
+        }
+        let far = Instant::now() + Duration::from_secs(3600);
+        let until = [
+            hangup_at,
+            msgs.as_deref().and_then(Messaging::next_deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(far);
         tokio::select! {
             r = front.pump(until) => {
-                if !r? && hangup_at.is_some() {
-                    hangup_at = None;
-                    front.act(Action::Hangup)?;
+                if !r? {
+                    if let Some(m) = msgs.as_deref_mut() {
+                        m.check_timeout(front);
+                    }
+                    if hangup_at.is_some_and(|t| t <= Instant::now()) {
+                        hangup_at = None;
+                        front.act(Action::Hangup)?;
+                    }
                 }
             }
             l = lines.next_line(), if stdin_open => match l {
                 Ok(Some(line)) => {
-                    if let Err(f) = command(g, front, line.trim()).await {
+                    if let Err(f) = command(g, front, line.trim(), msgs.as_deref_mut()).await {
                         if f.code == Code::Usage && f.message == "quit" {
                             return Ok(());
                         }
@@ -1169,7 +1259,12 @@ async fn session(
     }
 }
 
-async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failure> {
+async fn command(
+    g: &Global,
+    front: &mut Front,
+    line: &str,
+    msgs: Option<&mut Messaging>,
+) -> Result<(), Failure> {
     let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
     let arg = arg.trim();
     match cmd {
@@ -1181,7 +1276,7 @@ async fn command(g: &Global, front: &mut Front, line: &str) -> Result<(), Failur
         "unmute" => front.act(Action::Mute(false)),
         "sas-verified" => front.act(Action::MarkSasVerified),
         "compare" if !arg.is_empty() => front.act(Action::CompareSecret { phrase: arg }),
-        "say" if !arg.is_empty() => front.act(Action::SendText { text: arg }),
+        "say" if !arg.is_empty() => messages::say(msgs, front, arg),
         "send-contact" if !arg.is_empty() => {
             let id: ContactId = if arg == "me" {
                 0
@@ -1441,4 +1536,72 @@ async fn call_audio(node: &Node, call: susurro_wire::CallId) -> Option<serde_jso
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     None
+}
+
+/// `inbox`: every conversation, newest first, with its last line and how
+/// many of the contact's messages are unread.
+pub async fn inbox(g: &Global) -> Result<(), Failure> {
+    let (node, mut front, _cfg, home) = open(g).await?;
+    let r = async {
+        let history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+        let mut m = Messaging::new(history);
+        all_contacts(&mut front).await?;
+        // Messages that waited too long are given up here too.
+        m.expire(g, front.view());
+        let mut list = m.history().conversations();
+        list.sort_by_key(|s| std::cmp::Reverse(s.last.as_ref().map_or(0, |e| e.at)));
+        if list.is_empty() && !g.json {
+            print_line("No conversations yet.");
+        }
+        for s in &list {
+            let who = messages::name_of(front.view(), &s.contact);
+            let last = s.last.as_ref().map(messages::entry_json);
+            out(
+                g,
+                json!({"event": "conversation", "with": who, "unread": s.unread, "last": last}),
+                || {
+                    let line = s
+                        .last
+                        .as_ref()
+                        .map_or_else(String::new, |e| messages::entry_text(e, &who));
+                    format!("{who} ({} unread): {line}", s.unread)
+                },
+            );
+        }
+        Ok(())
+    }
+    .await;
+    let stop = close(node, front).await;
+    r.and(stop)
+}
+
+/// `conversation <contact>`: the whole conversation, oldest first; the
+/// contact's unread messages are now read.
+pub async fn conversation(g: &Global, name: &str) -> Result<(), Failure> {
+    let (node, mut front, _cfg, home) = open(g).await?;
+    let r = async {
+        let mut history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+        let c = find_contact(&mut front, name).await?;
+        let who = c.name.as_str().to_owned();
+        let lines = history.conversation(&c.key);
+        if lines.is_empty() && !g.json {
+            print_line(&format!("No messages with {who} yet."));
+        }
+        for e in &lines {
+            out(
+                g,
+                json!({"event": "message", "with": who, "message": messages::entry_json(e)}),
+                || messages::entry_text(e, &who),
+            );
+            if e.status == susurro_history::Status::Unread {
+                history
+                    .mark_in_read(&c.key, e.id)
+                    .map_err(|e| Failure::new(Code::Store, format!("message history: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    let stop = close(node, front).await;
+    r.and(stop)
 }

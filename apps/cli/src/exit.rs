@@ -22,6 +22,9 @@ pub enum Code {
     /// 8: `contacts import`: the name is a contact's with a different key
     /// (run again with `--replace` to confirm the new key).
     KeyChanged = 8,
+    /// 9: `message`: not delivered yet; the message stays queued (`listen`
+    /// sends it when the contact can be reached, for up to 7 days).
+    Queued = 9,
 }
 
 /// A failure to report.

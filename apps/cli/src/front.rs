@@ -5,9 +5,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use susurro_host::{Clock, Endpoint};
-use susurro_ui::{Action, UiCore, UiEvent, View};
-use susurro_wire::ModuleId;
+use susurro_ui::{Action, UiConfig, UiCore, UiEvent, View};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
+use susurro_wire::{ModuleId, Secret};
 use tokio::time::{Instant, sleep_until};
 
 use crate::exit::{Code, Failure};
@@ -31,8 +31,13 @@ pub struct Front {
 impl Front {
     /// Starts the core on `ep`.
     pub fn start(ep: Endpoint, clock: Clock) -> Result<Self, Failure> {
+        Self::start_with(ep, clock, UiConfig::default())
+    }
+
+    /// Starts the core on `ep` with `config`.
+    pub fn start_with(ep: Endpoint, clock: Clock, config: UiConfig) -> Result<Self, Failure> {
         let mut f = Self {
-            core: UiCore::default(),
+            core: UiCore::new(config),
             ep,
             clock,
             out: Outbox::new(ModuleId::Ui),
@@ -70,6 +75,20 @@ impl Front {
         let r = self.core.act(now, a, &mut self.out);
         self.flush()?;
         r.map_err(|e| Failure::usage(e.message()))
+    }
+
+    /// Storage's history key, waiting for it up to `within` (`None`: it
+    /// did not come).
+    pub async fn history_key(&mut self, within: Duration) -> Option<Secret<32>> {
+        let until = Instant::now() + within;
+        loop {
+            if let Some(k) = self.core.history_key() {
+                return Some(k.clone());
+            }
+            if !self.pump(until).await.ok()? {
+                return None;
+            }
+        }
     }
 
     /// Takes the next queued event, if any.

@@ -7,6 +7,7 @@ mod config;
 mod demo;
 mod exit;
 mod front;
+mod messages;
 mod module_cmd;
 mod password;
 mod qr;
@@ -28,6 +29,8 @@ use crate::exit::Failure;
 ///   susurro-cli contacts import 'susurro:…' add someone's card
 ///   susurro-cli listen                      wait for calls
 ///   susurro-cli call bob                    call a contact
+///   susurro-cli message bob 'see you at 8'  write to a contact, no call
+///   susurro-cli inbox                       your conversations
 ///   susurro-cli demo                        a whole call on this machine
 ///
 /// Passwords are read from --password-file, else the SUSURRO_PASSWORD
@@ -38,7 +41,8 @@ use crate::exit::Failure;
 /// is missing, damaged or disconnected; 6 the call ended abnormally (key
 /// check failed, network lost, timeout); 7 `contacts import`: that key is
 /// already a contact; 8 `contacts import`: that name is a contact with a
-/// different key (confirm with --replace).
+/// different key (confirm with --replace); 9 `message`: not delivered yet,
+/// queued (`listen` retries it for up to 7 days).
 #[derive(Debug, Parser)]
 #[command(name = "susurro-cli", version, verbatim_doc_comment)]
 struct Cli {
@@ -100,6 +104,27 @@ enum Command {
         target: String,
         #[command(flatten)]
         opts: CallOpts,
+    },
+    /// Send a text message to a contact, with no call: a short encrypted
+    /// connection of its own (both of you must have each other's card).
+    /// If they cannot be reached, it waits in your outbox and `listen`
+    /// sends it when they can (in order, once), for up to 7 days; any
+    /// call with them sends it first too. Exit 0: delivered; 9: queued.
+    Message {
+        /// The contact (by name).
+        contact: String,
+        /// The message (UTF-8, 1 to 3840 bytes).
+        text: String,
+    },
+    /// Your conversations: each contact's last message and how many of
+    /// theirs you have not read.
+    Inbox,
+    /// Your conversation with a contact, oldest first, with each of your
+    /// messages' state (queued, delivered, read, not delivered). Shows
+    /// their messages, so marks them read.
+    Conversation {
+        /// The contact (by name).
+        contact: String,
     },
     /// Write an encrypted backup of your identity and contacts.
     Backup {
@@ -180,6 +205,23 @@ pub struct CallOpts {
     /// Turn off echo cancellation and noise suppression (use with files).
     #[arg(long)]
     pub no_processing: bool,
+}
+
+impl CallOpts {
+    /// A message session's: no audio, one session.
+    fn for_messages() -> Self {
+        Self {
+            input: None,
+            output: None,
+            auto_accept: false,
+            hangup_after: None,
+            once: true,
+            port: None,
+            bitrate: None,
+            no_processing: true,
+            say: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,8 +357,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ContactsCmd::Delete { name } => commands::contacts_delete(&g, &name).await,
             ContactsCmd::Export { qr } => commands::contacts_export(&g, qr).await,
         },
-        Command::Listen(opts) => commands::call(&g, None, opts).await,
-        Command::Call { target, opts } => commands::call(&g, Some(target), opts).await,
+        Command::Listen(opts) => commands::call(&g, None, opts, None).await,
+        Command::Call { target, opts } => commands::call(&g, Some(target), opts, None).await,
+        Command::Message { contact, text } => {
+            commands::call(&g, Some(contact), CallOpts::for_messages(), Some(text)).await
+        }
+        Command::Inbox => commands::inbox(&g).await,
+        Command::Conversation { contact } => commands::conversation(&g, &contact).await,
         Command::Backup { file } => commands::backup(&g, &file).await,
         Command::Restore { file, name, setup } => commands::restore(&g, &file, name, setup).await,
         Command::Module(m) => module_cmd::run(&g, m).await,

@@ -467,3 +467,123 @@ fn the_lockout_wait_ends_across_runs() {
     let out = local(&home, pw, &["contacts", "list"]);
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// Every JSON line a command printed.
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn texts(p: &common::Proc) -> Vec<(u64, String)> {
+    p.seen
+        .iter()
+        .filter(|v| v["event"] == "text")
+        .map(|v| {
+            (
+                v["id"].as_u64().unwrap(),
+                v["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn messages_wait_for_an_offline_contact_and_arrive_in_order_once() {
+    let dir = tmp();
+    let (alice, bob) = pair(dir.path());
+    let out = bob.run(&["contacts", "import", &alice.card()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Bob is offline: queued, exit 9, in words.
+    for t in ["one", "two"] {
+        let out = alice.run(&["message", "bob", t]);
+        assert_eq!(out.status.code(), Some(9), "{}", text(&out));
+        let lines = json_lines(&out);
+        assert!(lines.iter().any(|v| v["event"] == "queued"), "{lines:?}");
+        let fail = lines.last().unwrap();
+        assert!(
+            fail["message"].as_str().unwrap().contains("queued"),
+            "{fail}"
+        );
+    }
+    // Bob comes online; the next message takes the queue first.
+    let mut b = bob.spawn(&["listen"]);
+    b.expect("listening", Duration::from_secs(30));
+    let out = alice.run(&["message", "bob", "three, with ñ"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for _ in 0..3 {
+        b.expect("text", SHORT);
+    }
+    assert_eq!(
+        texts(&b),
+        vec![
+            (1, "one".to_owned()),
+            (2, "two".to_owned()),
+            (3, "three, with ñ".to_owned())
+        ]
+    );
+    // Alice's history: all three delivered.
+    let lines = json_lines(&alice.run(&["conversation", "bob"]));
+    let states: Vec<_> = lines
+        .iter()
+        .map(|v| v["message"]["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, ["read", "read", "read"], "{lines:?}");
+    // Alice queues a fourth while Bob is away, then both listen: Alice's
+    // listen retries until Bob is back; Bob gets it once.
+    b.send("quit");
+    assert_eq!(b.wait(SHORT), 0);
+    let out = alice.run(&["message", "bob", "four"]);
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out));
+    let mut a = alice.spawn(&["listen", "--port", &common::free_port().to_string()]);
+    a.expect("listening", Duration::from_secs(30));
+    let mut b = bob.spawn(&["listen"]);
+    b.expect("listening", Duration::from_secs(30));
+    let got = b.expect("text", Duration::from_secs(60));
+    assert_eq!(
+        (got["id"].as_u64(), got["text"].as_str()),
+        (Some(4), Some("four"))
+    );
+    a.send("quit");
+    b.send("quit");
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(b.wait(SHORT), 0);
+    // Bob's side: four messages, each once, now read.
+    let lines = json_lines(&bob.run(&["conversation", "alice"]));
+    let got: Vec<_> = lines
+        .iter()
+        .map(|v| v["message"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, ["one", "two", "three, with ñ", "four"], "{lines:?}");
+    let inbox = json_lines(&bob.run(&["inbox"]));
+    assert_eq!(inbox.len(), 1, "{inbox:?}");
+    assert_eq!(
+        (inbox[0]["with"].as_str(), inbox[0]["unread"].as_u64()),
+        (Some("alice"), Some(0))
+    );
+}
+
+#[test]
+fn a_message_from_someone_not_in_your_contacts_is_refused() {
+    let dir = tmp();
+    // Alice has Bob's card; Bob does not have Alice's.
+    let (alice, bob) = pair(dir.path());
+    let mut b = bob.spawn(&["listen"]);
+    b.expect("listening", Duration::from_secs(30));
+    let out = alice.run(&["message", "bob", "let me in"]);
+    assert_eq!(out.status.code(), Some(9), "{}", text(&out));
+    let lines = json_lines(&out);
+    let ended = lines.iter().find(|v| v["event"] == "ended").unwrap();
+    assert_eq!(ended["reason"], "NotContacts", "{lines:?}");
+    b.send("quit");
+    assert_eq!(b.wait(SHORT), 0);
+    assert!(texts(&b).is_empty(), "{:?}", b.seen);
+    let lines = json_lines(&bob.run(&["inbox"]));
+    assert!(lines.is_empty(), "{lines:?}");
+    // Too long and empty messages: refused before anything is queued.
+    let out = alice.run(&["message", "bob", &"x".repeat(3841)]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = alice.run(&["message", "bob", "   "]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

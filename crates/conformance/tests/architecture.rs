@@ -105,6 +105,7 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         "susurro-host",
         "susurro-audio",
         "susurro-node",
+        "susurro-history",
     ];
     Some(match name {
         // The primitives: no Susurro crate below them.
@@ -141,6 +142,9 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         // Dev-only vector tooling (the H trace recorder and checker): the
         // primitives it records, nothing else.
         "susurro-vectors" => &["susurro-crypto"],
+        // The host's text history and outbox: its cipher and key
+        // derivation from crypto, the longest message from wire.
+        "susurro-history" => &["susurro-wire", "susurro-crypto"],
         // The front ends may assemble anything but the test suite.
         "susurro-cli" | "susurro" => LIBS_BUT_CONFORMANCE,
         // The transport box runs on the untrusted side: transport and the

@@ -5,6 +5,11 @@
 
 use susurro_wire::{Instant, ReceiptKind, TEXT_MAX, TextRate, caps};
 
+/// Ids the chat gives messages the front end does not store start here
+/// (the high half); a front end's history numbers its messages below it,
+/// so a receiver never takes an unstored chat line for a stored message
+/// (`docs/protocol.md`, "Message sessions").
+pub const CHAT_IDS: u32 = 0x8000_0000;
 /// Lines a call's chat keeps (the oldest goes first).
 pub const CHAT_LINES: usize = 4;
 /// The peer's messages being reassembled at once.
@@ -54,7 +59,7 @@ impl Default for Chat {
         Self {
             lines: heapless::Deque::new(),
             dropped: 0,
-            next_id: 1,
+            next_id: CHAT_IDS + 1,
             rate: TextRate::new(caps::TEXT_RATE),
             assembling: heapless::Vec::new(),
         }
@@ -84,7 +89,7 @@ impl Chat {
             return Some(id);
         }
         let id = self.next_id;
-        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.next_id = self.next_id.wrapping_add(1).max(CHAT_IDS + 1);
         Some(id)
     }
 
@@ -243,7 +248,7 @@ mod tests {
         let t = Instant::ZERO;
         for i in 0..10 {
             let id = c.reserve(t, 1, None).unwrap();
-            assert_eq!(id, i + 1);
+            assert_eq!(id, CHAT_IDS + i + 1);
             c.push(ChatLine {
                 id,
                 from_peer: false,
@@ -255,10 +260,13 @@ mod tests {
         }
         assert_eq!(c.lines.len(), CHAT_LINES);
         assert_eq!(c.dropped, 6);
-        assert!(c.receipt(10, ReceiptKind::Delivered));
-        assert!(!c.receipt(10, ReceiptKind::Delivered), "no change");
-        assert!(c.receipt(10, ReceiptKind::Read));
-        assert!(!c.receipt(1, ReceiptKind::Read), "pushed out");
+        assert!(c.receipt(CHAT_IDS + 10, ReceiptKind::Delivered));
+        assert!(
+            !c.receipt(CHAT_IDS + 10, ReceiptKind::Delivered),
+            "no change"
+        );
+        assert!(c.receipt(CHAT_IDS + 10, ReceiptKind::Read));
+        assert!(!c.receipt(CHAT_IDS + 1, ReceiptKind::Read), "pushed out");
         // 10 of TEXT_RATE parts spent; a message needing more waits.
         assert!(c.reserve(t, caps::TEXT_RATE - 10 + 1, None).is_none());
         assert_eq!(c.reserve(t, caps::TEXT_RATE - 10, Some(77)), Some(77));

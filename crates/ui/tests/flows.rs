@@ -1006,6 +1006,7 @@ fn mute_direct_compare_send_contact() {
 
 #[test]
 fn chat_in_a_call_both_ways_with_receipts() {
+    const ID: u32 = susurro_ui::chat::CHAT_IDS + 1;
     let mut h = H::in_call();
     // A long message is cut at character boundaries into parts.
     let long = format!("{}é and more", "a".repeat(caps::TEXT_PART - 1));
@@ -1020,26 +1021,29 @@ fn chat_in_a_call_both_ways_with_receipts() {
         .collect();
     assert_eq!(
         (parts[0].call, parts[0].id, parts[0].part, parts[0].parts),
-        (CALL, 1, 0, 2)
+        (CALL, ID, 0, 2)
     );
     assert_eq!(parts[1].part, 1);
     assert_eq!(
         format!("{}{}", parts[0].text.as_str(), parts[1].text.as_str()),
         long
     );
-    assert_eq!(h.events(), vec![UiEvent::TextSent { id: 1 }]);
+    assert_eq!(h.events(), vec![UiEvent::TextSent { id: ID }]);
     let mine = h.call().chat.lines.back().unwrap().clone();
-    assert_eq!((mine.id, mine.from_peer, mine.delivered), (1, false, false));
+    assert_eq!(
+        (mine.id, mine.from_peer, mine.delivered),
+        (ID, false, false)
+    );
     assert_eq!(mine.text.as_str(), long);
     // The peer's receipts mark it.
     h.cryptor(ReceiptReceived {
         call: CALL,
-        id: 1,
+        id: ID,
         kind: ReceiptKind::Delivered,
     });
     h.cryptor(ReceiptReceived {
         call: CALL,
-        id: 1,
+        id: ID,
         kind: ReceiptKind::Read,
     });
     let line = h.call().chat.lines.back().unwrap();
@@ -1048,11 +1052,11 @@ fn chat_in_a_call_both_ways_with_receipts() {
         h.events(),
         vec![
             UiEvent::Receipt {
-                id: 1,
+                id: ID,
                 kind: ReceiptKind::Delivered
             },
             UiEvent::Receipt {
-                id: 1,
+                id: ID,
                 kind: ReceiptKind::Read
             }
         ]
