@@ -433,8 +433,30 @@ fn two_clis_call_each_other_over_onion_services() {
         "bob → alice: called again without relay0 and talked 10 s; keys {:.1} s after the first call ended",
         t.elapsed().as_secs_f64() - 10.0
     );
+    // A text message over onion services, out of a call: a message
+    // session of its own (bounded tries: a session that cannot get through
+    // leaves the message queued, exit 9, and the next try sends it first).
+    let t = Instant::now();
+    let mut delivered = false;
+    for _ in 0..3 {
+        let out = bob.run(&["message", "alice", "over onion services"]);
+        if out.status.code() == Some(0) {
+            delivered = true;
+            break;
+        }
+        assert_eq!(out.status.code(), Some(9), "{}", common::text(&out));
+    }
+    assert!(delivered, "no message session got through in 3 tries");
+    let got = l.expect("text", Duration::from_secs(30));
+    assert_eq!(got["text"], "over onion services", "{got}");
+    eprintln!(
+        "bob → alice: a text message delivered over onion services {:.1} s after `message` started",
+        t.elapsed().as_secs_f64()
+    );
     l.send("quit");
     assert_eq!(l.wait(Duration::from_secs(30)), 0);
+    let texts = l.seen.iter().filter(|v| v["event"] == "text").count();
+    assert_eq!(texts, 1, "delivered once: {:?}", l.seen);
 
     // Bob's transport moves to a transport box (`susurro-box`, Tor mode)
     // across a pty pair, with his transport directory as its state: the
