@@ -254,8 +254,9 @@ async fn prober_gets_silence_and_the_cryptor_sees_nothing() {
             let _ = s.write_all(&junk).await;
             let _ = s.shutdown().await;
             let mut buf = [0u8; 64];
-            // Silence, then a close after the random delay.
-            timeout(Duration::from_secs(5), s.read(&mut buf))
+            // Silence, then a close after the handshake timeout (5 s
+            // here) and the random delay.
+            timeout(Duration::from_secs(8), s.read(&mut buf))
                 .await
                 .expect("not closed")
                 .unwrap_or(0)

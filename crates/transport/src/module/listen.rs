@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{Instant, sleep, sleep_until, timeout, timeout_at};
 
 use super::call::CallTask;
 use super::net::{BoxStream, READ_CHUNK, os_rng};
@@ -115,7 +115,11 @@ async fn inbound(mut s: BoxStream, acc: Acceptor) {
         match step {
             InboundStep::NeedMore => {}
             InboundStep::Drop { after } => {
-                sleep(after).await;
+                // One close time for every failure, whatever was sent and
+                // however much: held (and read, so the window does not
+                // tell either) until the handshake timeout, then the
+                // random delay.
+                hold(&mut s, deadline + after).await;
                 return;
             }
             InboundStep::Session1Request { remote } => {
@@ -161,6 +165,22 @@ async fn inbound(mut s: BoxStream, acc: Acceptor) {
                 }
                 return;
             }
+        }
+    }
+}
+
+/// Reads and discards what `s` sends until `until`, then lets it go (the
+/// caller drops it).
+async fn hold(s: &mut BoxStream, until: Instant) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        match timeout_at(until, s.read(&mut buf)).await {
+            Err(_) => return,
+            Ok(Ok(0) | Err(_)) => {
+                sleep_until(until).await;
+                return;
+            }
+            Ok(Ok(_)) => {}
         }
     }
 }
