@@ -173,6 +173,7 @@ impl Messaging {
             UiEvent::CallEnded { .. } => {
                 let opened = self.opened;
                 if let Some((_, key)) = self.peer.take()
+                    && opened != Some(key)
                     && !self.history.outbox(&key).is_empty()
                 {
                     self.failed(&key);
@@ -238,33 +239,37 @@ impl Messaging {
             let Some(contact) = contact_by_key(front.view(), &key) else {
                 continue;
             };
-            // Pushed back now; a delivery clears it.
-            self.failed(&key);
             let name = contact.name.as_str().to_owned();
             crate::commands::emit(g, json!({"event": "retrying", "to": name}), || {
                 format!("Sending your queued messages to {name}…")
             });
+            let id = contact.id;
             if front
                 .act(Action::OpenMessages {
-                    target: CallTarget::Contact(contact.id),
+                    target: CallTarget::Contact(id),
                     mode,
                 })
                 .is_ok()
             {
+                // The session's end says how it went (`CallEnded`).
                 self.opened = Some(key);
+            } else {
+                self.failed(&key);
             }
             return;
         }
     }
 
+    /// A try to reach `key` failed: the next one after the backoff, which
+    /// doubles (5 s, 10 s, 20 s, … 10 min).
     fn failed(&mut self, key: &ContactKey) {
         let now = Instant::now();
         let r = self.retries.entry(*key).or_insert(Retry {
             due: now,
-            backoff: RETRY_FIRST / 2,
+            backoff: RETRY_FIRST,
         });
-        r.backoff = (r.backoff * 2).min(RETRY_MAX);
         r.due = now + r.backoff;
+        r.backoff = (r.backoff * 2).min(RETRY_MAX);
     }
 
     fn reset(&mut self) {
@@ -425,5 +430,28 @@ pub fn say(m: Option<&mut Messaging>, front: &mut Front, text: &str) -> Result<(
             Ok(())
         }
         _ => front.act(Action::SendText { text }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_from_5_s_to_10_min() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = susurro_wire::Secret::new([7; 32]);
+        let h = History::open(dir.path(), &key, Limits::default()).unwrap();
+        let mut m = Messaging::new(h);
+        let bob = [2u8; 32];
+        let mut waits = Vec::new();
+        for _ in 0..10 {
+            let before = Instant::now();
+            m.failed(&bob);
+            let r = m.retries[&bob];
+            waits.push((r.due - before).as_secs());
+        }
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600, 600]);
+        assert!(m.next_deadline().is_some());
     }
 }
