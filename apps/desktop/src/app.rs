@@ -6,11 +6,12 @@
 //! screen shows) and the short screens (opening, lockout, damaged store);
 //! each larger screen has its own file: `onboarding` (first run, unlock,
 //! network step), `contacts`, `card` (*My card*), `call` (call screen and
-//! incoming-call dialog) and `settings`; `widgets` holds what several of
-//! them draw alike.
+//! incoming-call dialog), `chat` (the chat of a call) and `settings`;
+//! `widgets` holds what several of them draw alike.
 
 mod call;
 mod card;
+mod chat;
 mod contacts;
 mod onboarding;
 mod settings;
@@ -55,6 +56,8 @@ struct Forms {
     card_name: String,
     address: String,
     compare: Zeroizing<String>,
+    /// The chat message being written.
+    message: String,
     backup_path: String,
     backup_password: Zeroizing<String>,
     restore: bool,
@@ -88,6 +91,10 @@ pub struct App {
     /// still shows: hidden from the frame of the click on, so the screen
     /// does not jump a frame later under the pointer.
     closed: (Option<String>, Option<String>),
+    /// The call and the peer's unread lines (ids) `Request::MarkRead` was
+    /// last sent for: the front task answers a frame or more later, and
+    /// the request goes once per new unread line, not every frame.
+    read_asked: Option<(susurro_wire::CallId, Vec<u32>)>,
 }
 
 impl App {
@@ -112,6 +119,7 @@ impl App {
             exit_after: None,
             stats: Arc::new(Mutex::new(Stats::default())),
             closed: (None, None),
+            read_asked: None,
         }
     }
 

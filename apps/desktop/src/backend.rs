@@ -79,6 +79,11 @@ pub enum Request {
     Compare(Secret),
     /// Send a contact (0: our own card).
     SendContact(ContactId),
+    /// Send a text message to the peer of the call (talking, or a message
+    /// session).
+    SendText(String),
+    /// The chat was shown: the peer's lines are read (read receipts).
+    MarkRead,
     /// Clear the ended call and the error.
     Dismiss,
     /// Clear the notice.
@@ -706,6 +711,16 @@ impl Front {
             }
             Request::SendContact(id) => {
                 self.act(Action::SendContact { contact: id });
+            }
+            Request::SendText(text) => {
+                self.act(Action::SendText { text: &text });
+            }
+            Request::MarkRead => {
+                // Sent by the window on its own, not by the person: a call
+                // cleared meanwhile is no refusal to show them.
+                if self.core.view().call.is_some() {
+                    self.act(Action::MarkRead);
+                }
             }
             Request::Dismiss => {
                 self.snap.notice = None;

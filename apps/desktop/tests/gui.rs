@@ -13,12 +13,14 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use susurro_desktop::config::Mode;
 use susurro_desktop::{App, Handle, Request, Snapshot};
+use susurro_ui::chat::ChatLine;
 use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
 use susurro_ui::{Phase, Sas, UiCore, UserError, View};
 use susurro_wire::{
     Address, CompareOutcome, Contact, Direction, EndReason, Name, NetMode, PathKind, StoreState,
     Text, contact_flags,
 };
+use tokio::sync::mpsc::UnboundedReceiver;
 
 #[test]
 fn onboarding_refuses_different_passwords_then_creates_identity() {
@@ -176,6 +178,40 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
     wait1(&mut alice, 5, "mute", |p| p.has("Unmute microphone"));
     alice.click("Unmute microphone");
     wait1(&mut alice, 5, "unmute", |p| p.has("Mute microphone"));
+
+    // A text message each way. Bob's window shows Alice's line, which
+    // marks it read: her line goes from sending to delivered to read.
+    alice.type_into("Message", "Hello Bob, can you read me?");
+    alice.enter();
+    wait(
+        &mut [&mut alice, &mut bob],
+        10,
+        "Bob to read Alice's message",
+        |ps| ps[1].has_text("wrote: Hello Bob, can you read me?") && ps[0].has("Message read"),
+    );
+    assert!(alice.has("You wrote: Hello Bob, can you read me?"));
+    bob.type_into("Message", "Yes, loud and clear.");
+    bob.click("Send");
+    wait(
+        &mut [&mut alice, &mut bob],
+        10,
+        "Alice to read Bob's reply",
+        |ps| ps[0].has_text("wrote: Yes, loud and clear.") && ps[1].has("Message read"),
+    );
+    assert_eq!(
+        bob.h.get_by_label("Message").value().as_deref(),
+        Some(""),
+        "the field is cleared once sent"
+    );
+    // An empty message is refused in words.
+    alice.click("Send");
+    wait1(&mut alice, 5, "the refusal", |p| {
+        p.has_text("Write a message first.")
+    });
+    alice.click("OK");
+    wait1(&mut alice, 5, "the refusal closed", |p| {
+        !p.has_text("Write a message first.")
+    });
 
     // The link-quality meter shows up (reports come every second).
     wait1(&mut alice, 10, "link quality", |p| p.has_text("round trip"));
@@ -379,6 +415,37 @@ fn call(phase: Phase, direction: Direction) -> CallView {
     c
 }
 
+fn chat_line(id: u32, from_peer: bool, text: &str, delivered: bool, read: bool) -> ChatLine {
+    ChatLine {
+        id,
+        from_peer,
+        text: heapless::String::try_from(text).unwrap(),
+        at: susurro_wire::Instant::ZERO,
+        delivered,
+        read,
+    }
+}
+
+/// What the app asked of its fixed handle since the last call.
+fn requests(rx: &mut UnboundedReceiver<Request>) -> Vec<Request> {
+    std::iter::from_fn(|| rx.try_recv().ok()).collect()
+}
+
+/// Runs `f` on a thread with a large stack. A `View` is large (a page of
+/// 64 contacts, a call's chat of four lines of up to 3840 bytes): the
+/// debug build of a test building many of them keeps them all in its
+/// frame, more than a test thread's 2 MiB.
+fn on_big_stack(f: fn()) {
+    let r = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(f)
+        .unwrap()
+        .join();
+    if let Err(e) = r {
+        std::panic::resume_unwind(e);
+    }
+}
+
 fn screen(snap: Snapshot, tab_clicks: &[&str], scale: f32) -> Harness<'static, App> {
     let (handle, _rx) = Handle::fixed(snap);
     let mut h = Harness::builder()
@@ -434,6 +501,10 @@ fn tor_config(mut s: Snapshot) -> Snapshot {
 
 #[test]
 fn screens_match_snapshots() {
+    on_big_stack(screens);
+}
+
+fn screens() {
     let mut results = egui_kittest::SnapshotResults::new();
     let mut shot = |h: &mut Harness<'static, App>, name: &str| {
         results.add(h.try_snapshot(name));
@@ -545,6 +616,65 @@ fn screens_match_snapshots() {
     let mut h = screen(with_config(Snapshot::of(cv2)), &[], 1.0);
     assert!(h.query_by_label_contains("not authenticated").is_some());
     shot(&mut h, "call_unauthenticated_verified_muted");
+
+    // The chat: three earlier lines pushed out; ours read, theirs (not
+    // read yet: shown, so marked read once), ours delivered, ours sending.
+    let mut chv = v.clone();
+    let mut c = call(Phase::InCall, Direction::Outgoing);
+    c.chat.dropped = 3;
+    for l in [
+        chat_line(
+            4,
+            false,
+            "Hi Bob! Can you hear me now? The line was breaking up a minute ago.",
+            true,
+            true,
+        ),
+        chat_line(
+            9,
+            true,
+            "Yes, loud and clear. I am on the train, so the sound may drop in the tunnels before the station.",
+            true,
+            false,
+        ),
+        chat_line(5, false, "No problem, I will wait.", true, false),
+        chat_line(6, false, "Call me back if it drops.", false, false),
+    ] {
+        c.chat.lines.push_back(l).unwrap();
+    }
+    chv.call = Some(c);
+    let (handle, mut rx) = Handle::fixed(with_config(Snapshot::of(chv)));
+    let mut h = Harness::builder()
+        .with_size([760.0, 1000.0])
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    assert!(h.query_by_label("3 earlier messages not shown").is_some());
+    assert!(
+        h.query_by_label(
+            "You wrote: Hi Bob! Can you hear me now? The line was breaking up a minute ago."
+        )
+        .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("Bob wrote: Yes, loud and clear.")
+            .is_some()
+    );
+    // The receipts, in words for a screen reader.
+    assert!(h.query_by_label("Message read").is_some());
+    assert!(h.query_by_label("Message delivered").is_some());
+    assert!(
+        h.query_by_label("Message sending, not delivered yet")
+            .is_some()
+    );
+    assert!(h.query_by_label("Message").is_some());
+    assert!(h.query_by_label("Send").is_some());
+    shot(&mut h, "call_chat");
+    h.run_steps(5);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::MarkRead]),
+        "their line shown: marked read once, {asked:?}"
+    );
 
     let mut rv = v.clone();
     let mut c = call(Phase::Ringing, Direction::Incoming);
@@ -666,4 +796,105 @@ fn screens_match_snapshots() {
     shot(&mut h, "settings_tor_bootstrap");
 
     results.unwrap();
+}
+
+/// The chat's field and *Send* as a person uses them, against a fixed
+/// view: what is typed goes to the front task as `SendText` (button or
+/// Enter) and the field empties; `MarkRead` goes once while their line is
+/// unread on screen, and not at all without one. A message session shows
+/// the chat too, an ended call does not.
+#[test]
+fn chat_sends_what_is_typed_and_marks_read_once() {
+    on_big_stack(chat_flow);
+}
+
+fn chat_flow() {
+    let build_in = |phase: Phase, lines: &[ChatLine]| {
+        let mut v = base(StoreState::Unlocked);
+        let mut c = call(phase, Direction::Outgoing);
+        for l in lines {
+            c.chat.lines.push_back(l.clone()).unwrap();
+        }
+        v.call = Some(c);
+        let (handle, rx) = Handle::fixed(with_config(Snapshot::of(v)));
+        let h = Harness::builder()
+            .with_size(SIZE)
+            .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+        (h, rx)
+    };
+    let build = |lines: &[ChatLine]| build_in(Phase::InCall, lines);
+
+    // Only our own line: nothing to mark read.
+    let (mut h, mut rx) = build(&[chat_line(1, false, "Are you there?", true, false)]);
+    h.run_steps(5);
+    assert!(h.query_by_label("No messages yet.").is_none());
+    let asked = requests(&mut rx);
+    assert!(asked.is_empty(), "{asked:?}");
+
+    // A message session (text only) has the chat and none of the voice
+    // call's tools; an ended call has no chat.
+    let (mut h, _rx) = build_in(Phase::Messages, &[]);
+    h.run_steps(3);
+    assert!(h.query_by_label("No messages yet.").is_some());
+    assert!(h.query_by_label("Message").is_some());
+    assert!(h.query_by_label("Mute microphone").is_none());
+    assert!(h.query_by_label("Compare").is_none());
+    let (mut h, _rx) = build_in(Phase::Ended(EndReason::RemoteHangup), &[]);
+    h.run_steps(3);
+    assert!(h.query_by_label("Message").is_none());
+
+    // Their unread line on screen: MarkRead once, however many frames.
+    let (mut h, mut rx) = build(&[
+        chat_line(1, false, "Are you there?", true, false),
+        chat_line(1, true, "Yes, here.", true, false),
+    ]);
+    h.run_steps(8);
+    assert!(h.query_by_label("Bob wrote: Yes, here.").is_some());
+    let asked = requests(&mut rx);
+    assert!(matches!(asked.as_slice(), [Request::MarkRead]), "{asked:?}");
+
+    // Typed, then Send.
+    h.get_by_label("Message").focus();
+    h.step();
+    h.get_by_label("Message").type_text("See you at six");
+    h.step();
+    h.get_by_label("Send").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendText(t)] if t == "See you at six"),
+        "{asked:?}"
+    );
+    assert_eq!(
+        h.get_by_label("Message").value().as_deref(),
+        Some(""),
+        "the field is cleared once sent"
+    );
+
+    // Typed, then Enter.
+    h.get_by_label("Message").focus();
+    h.step();
+    h.get_by_label("Message").type_text("On my way");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendText(t)] if t == "On my way"),
+        "{asked:?}"
+    );
+    assert!(
+        h.get_by_label("Message").is_focused(),
+        "the field keeps the focus for the next line"
+    );
+
+    // An empty field sends too: the front task refuses it in words
+    // (`UiError::EmptyText`), as every refused call action.
+    h.get_by_label("Send").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendText(t)] if t.is_empty()),
+        "{asked:?}"
+    );
 }

@@ -1,6 +1,6 @@
 //! The call screen (state, path, authentication, the SAS, mute and hang
-//! up), the tools of a talking call (secret compare, send a contact) and
-//! the incoming-call dialog.
+//! up, the chat from `chat` while text can flow), the tools of a talking
+//! call (secret compare, send a contact) and the incoming-call dialog.
 
 use std::sync::Arc;
 
@@ -106,6 +106,14 @@ impl App {
         });
         if c.muted {
             ui.colored_label(RED, "Your microphone is muted.");
+        }
+        if c.phase.can_text() {
+            // Talking, or a message session (text only).
+            ui.separator();
+            self.chat(ui, &c);
+        } else {
+            // A message half written in this call is not for the next one.
+            self.forms.message.clear();
         }
         if c.phase.is_talking() {
             self.in_call_tools(ui, &c);
