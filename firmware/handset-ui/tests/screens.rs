@@ -90,6 +90,10 @@ fn check(name: &str, rgb: &[u8]) -> Option<String> {
 
 #[test]
 fn screens_match_snapshots() {
+    common::on_big_stack(screens_match_snapshots_body);
+}
+
+fn screens_match_snapshots_body() {
     let ui = HandsetUi::new();
     let mut failures = Vec::new();
     let mut names = Vec::new();
@@ -167,6 +171,10 @@ fn typed_screens() -> Vec<(&'static str, View, Vec<Control>)> {
 
 #[test]
 fn each_screen_is_the_one_named() {
+    common::on_big_stack(each_screen_is_the_one_named_body);
+}
+
+fn each_screen_is_the_one_named_body() {
     let ui = HandsetUi::new();
     let expect = [
         ("waiting", Screen::Waiting),

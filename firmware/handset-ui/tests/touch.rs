@@ -52,6 +52,10 @@ fn has(ui: &HandsetUi, view: &View, control: Control) -> bool {
 
 #[test]
 fn every_control_is_hit_where_it_is_drawn_and_none_overlap() {
+    common::on_big_stack(every_control_is_hit_where_it_is_drawn_and_none_overlap_body);
+}
+
+fn every_control_is_hit_where_it_is_drawn_and_none_overlap_body() {
     let ui = HandsetUi::new();
     let mut views = common::screens();
     // The keyboard, the largest screen.
@@ -381,6 +385,10 @@ fn a_panel_belongs_to_its_call() {
 
 #[test]
 fn a_received_contact_is_shown_until_read() {
+    common::on_big_stack(a_received_contact_is_shown_until_read_body);
+}
+
+fn a_received_contact_is_shown_until_read_body() {
     let mut ui = HandsetUi::new();
     let (_, view) = common::screens()
         .into_iter()

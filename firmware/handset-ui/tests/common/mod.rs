@@ -134,6 +134,22 @@ pub(crate) fn in_call() -> View {
 }
 
 /// Every screen the tests draw, by snapshot name.
+/// Runs `f` on a thread with a 64 MiB stack. [`screens`] builds every
+/// screen's `View` (tens of KB each since the call's chat) as locals of one
+/// function, which an unoptimised build keeps side by side on the stack:
+/// more than a test thread's 2 MiB. The firmware renders from one `View`
+/// in a static, so this is the test's own need, not the product's.
+pub(crate) fn on_big_stack(f: fn()) {
+    let r = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(f)
+        .expect("a test thread")
+        .join();
+    if let Err(e) = r {
+        std::panic::resume_unwind(e);
+    }
+}
+
 pub(crate) fn screens() -> Vec<(&'static str, View)> {
     let mut out = Vec::new();
     out.push(("waiting", {
