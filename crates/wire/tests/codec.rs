@@ -221,6 +221,12 @@ fn peer_version_is_absent_in_version_1_and_a_byte_after() {
     let Message::IkeEphemeral(m) = Envelope::decode(&v2).unwrap().msg else {
         panic!()
     };
+    assert_eq!(m.version, PeerVersion::SECOND);
+    let mut v3 = v1.clone();
+    v3.push(0x03);
+    let Message::IkeEphemeral(m) = Envelope::decode(&v3).unwrap().msg else {
+        panic!()
+    };
     assert_eq!(m.version, PeerVersion::CURRENT);
 
     let mut one = v1.clone();
