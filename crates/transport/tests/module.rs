@@ -177,19 +177,9 @@ async fn call_ike_rekey_voice_quality_and_hangup() {
 
     // A hangs up: Terminated at both.
     a.send(Terminate { call: ca });
-    let r = a
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = a.terminated().await;
     assert_eq!((r.call, r.reason), (ca, EndReason::LocalHangup));
-    let r = b
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = b.terminated().await;
     assert_eq!(r.call, cb);
     assert!(
         matches!(r.reason, EndReason::RemoteHangup | EndReason::NetworkLost),
@@ -223,12 +213,7 @@ async fn dial_closed_port_is_unreachable_quickly() {
         })
         .await;
     assert_eq!(e.call, 1);
-    let r = a
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = a.terminated().await;
     assert_eq!((r.call, r.reason), (1, EndReason::Unreachable));
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
     assert!(
@@ -347,12 +332,7 @@ async fn odd_requests_get_errors_not_panics() {
         ErrorCode::BadAddress
     };
     assert_eq!((e.call, e.code), (2, want));
-    let r = a
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = a.terminated().await;
     assert_eq!((r.call, r.reason), (2, EndReason::Unreachable));
     // Unknown call: reported once.
     for seq in 0..5 {
@@ -538,20 +518,10 @@ async fn the_hanging_up_side_lets_go_only_once_the_peer_has_closed() {
     }
     let t = Instant::now();
     a.send(Terminate { call: ca });
-    let r = a
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = a.terminated().await;
     let waited = t.elapsed();
     assert_eq!((r.call, r.reason), (ca, EndReason::LocalHangup));
-    let r = b
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = b.terminated().await;
     assert_eq!((r.call, r.reason), (cb, EndReason::RemoteHangup));
     assert!(
         waited >= 2 * ONE_WAY - Duration::from_millis(50),

@@ -221,12 +221,7 @@ async fn kill_one_path(proxied_first: bool) {
     );
     // Hang-up closes both sides.
     a.send(Terminate { call: ca });
-    let r = b
-        .until(|m| match m {
-            Message::Terminated(t) => Some(t.clone()),
-            _ => None,
-        })
-        .await;
+    let r = b.terminated().await;
     assert_eq!((r.call, r.reason), (cb, EndReason::RemoteHangup));
     a.stop().await;
     b.stop().await;

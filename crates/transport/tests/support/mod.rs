@@ -21,7 +21,7 @@ use susurro_transport::pow::EffortPolicy;
 use susurro_transport::{INCOMING_CALL_BASE, ModuleConfig, run_module};
 use susurro_wire::{
     Address, Bytes, CallId, Dial, Direction, Envelope, Message, ModuleId, NetMode, NetworkConfig,
-    ObfuscationKey, ObfuscationSecret, PathKind, PeerData, SessionReady, Text,
+    ObfuscationKey, ObfuscationSecret, PathKind, PeerData, SessionReady, Terminated, Text,
 };
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
@@ -145,6 +145,15 @@ impl Side {
     /// kept in the log.
     pub async fn until<T>(&mut self, pick: impl FnMut(&Message) -> Option<T>) -> T {
         self.until_within(LIMIT, pick).await
+    }
+
+    /// The next `Terminated` (the call's end as transport reports it).
+    pub async fn terminated(&mut self) -> Terminated {
+        self.until(|m| match m {
+            Message::Terminated(t) => Some(t.clone()),
+            _ => None,
+        })
+        .await
     }
 
     /// [`Side::until`] within `limit`.
