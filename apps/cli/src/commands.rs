@@ -407,13 +407,6 @@ async fn all_contacts(front: &mut Front) -> Result<Vec<Contact>, Failure> {
     }
 }
 
-async fn find_by_id(front: &mut Front, id: ContactId) -> Result<Contact, Failure> {
-    let all = all_contacts(front).await?;
-    all.into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| Failure::usage("that contact is gone"))
-}
-
 async fn find_contact(front: &mut Front, name: &str) -> Result<Contact, Failure> {
     let all = all_contacts(front).await?;
     all.into_iter()
@@ -600,7 +593,7 @@ pub async fn contacts_import(
 }
 
 /// The first 8 hex digits of a key, for messages.
-fn short_key(k: &[u8; 32]) -> String {
+pub(crate) fn short_key(k: &[u8; 32]) -> String {
     format!("{}…", susurro_crypto::hex::Lower(&k[..4]))
 }
 
@@ -933,12 +926,11 @@ pub async fn call(
         None => None,
     };
     if let Some(text) = &text {
-        let Some((CallTarget::Contact(id), _)) = &target else {
+        let Some((_, _, Some(c))) = &target else {
             return Err(Failure::usage(
                 "messages go to contacts only (their card must be in your contacts, and yours in theirs)",
             ));
         };
-        let c = find_by_id(&mut front, *id).await?;
         let n = msgs.queue(&c.key, text)?;
         let name = c.name.as_str().to_owned();
         out(g, json!({"event": "queued", "to": name, "id": n}), || {
@@ -949,9 +941,9 @@ pub async fn call(
     // The target's address decides how to reach it; listening follows the
     // configuration.
     let mode = match &target {
-        Some((_, Address::Onion { .. })) => NetMode::Tor,
-        Some((_, Address::Tcp { .. })) => NetMode::Direct,
-        Some((_, Address::None)) | None => cfg.network.mode.net_mode(),
+        Some((_, Address::Onion { .. }, _)) => NetMode::Tor,
+        Some((_, Address::Tcp { .. }, _)) => NetMode::Direct,
+        Some((_, Address::None, _)) | None => cfg.network.mode.net_mode(),
     };
     if mode == NetMode::Tor && !susurro_node::TOR {
         return Err(Failure::usage(
@@ -1021,7 +1013,7 @@ pub async fn call(
         messages: text.is_some(),
         retry: target.is_none().then_some(mode),
     };
-    let target = target.map(|(t, _)| (t, mode));
+    let target = target.map(|(t, _, _)| (t, mode));
     let r = session(g, &mut front, target, &so, Some(&node), Some(&mut msgs)).await;
     let stop = close(node, front).await;
     r.and(stop)
@@ -1062,13 +1054,20 @@ async fn tor_up(g: &Global, front: &mut Front) -> Result<Address, Failure> {
         .await
 }
 
-/// Whom `t` names, and the address used to pick the network (none for a
-/// contact without one).
-async fn resolve_target(front: &mut Front, t: &str) -> Result<(CallTarget, Address), Failure> {
+/// Whom `t` names, the address used to pick the network (none for a
+/// contact without one), and the contact when `t` is a contact's name.
+async fn resolve_target(
+    front: &mut Front,
+    t: &str,
+) -> Result<(CallTarget, Address, Option<Contact>), Failure> {
     if t.to_ascii_lowercase().starts_with("susurro:") {
         let card = uri::decode(t)
             .map_err(|e| Failure::usage(format!("not a valid contact card: {}", e.message())))?;
-        return Ok((CallTarget::Address(card.address.clone()), card.address));
+        return Ok((
+            CallTarget::Address(card.address.clone()),
+            card.address,
+            None,
+        ));
     }
     if let Some((host, port)) = t.rsplit_once(':')
         && let Ok(port) = port.parse::<u16>()
@@ -1078,10 +1077,10 @@ async fn resolve_target(front: &mut Front, t: &str) -> Result<(CallTarget, Addre
         } else {
             tcp_address(host, port)?
         };
-        return Ok((CallTarget::Address(a.clone()), a));
+        return Ok((CallTarget::Address(a.clone()), a, None));
     }
     let c = find_contact(front, t).await?;
-    Ok((CallTarget::Contact(c.id), c.address))
+    Ok((CallTarget::Contact(c.id), c.address.clone(), Some(c)))
 }
 
 #[derive(Debug, Default)]

@@ -370,10 +370,7 @@ fn contact_by_key<'a>(v: &'a View, key: &ContactKey) -> Option<&'a Contact> {
 /// A contact's name, or its key's first bytes.
 pub fn name_of(v: &View, key: &ContactKey) -> String {
     contact_by_key(v, key).map_or_else(
-        || {
-            let short: String = key[..6].iter().map(|b| format!("{b:02x}")).collect();
-            format!("unknown key {short}")
-        },
+        || format!("unknown key {}", crate::commands::short_key(key)),
         |c| c.name.as_str().to_owned(),
     )
 }

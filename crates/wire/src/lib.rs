@@ -22,7 +22,7 @@ pub use crate::module::{Input, ModuleCore, Outbox, ServeError, answer_entropy, s
 pub use crate::restrict::{Apart, unlisted_inbound};
 pub use crate::route::{Policy, Router};
 pub use crate::sas::{Sas, hex_upper};
-pub use crate::text::{TEXT_MAX, TextRate, text_parts};
+pub use crate::text::{TEXT_MAX, TextRate, text_part_valid, text_parts};
 pub use crate::time::{Instant, earliest};
 // The message table and the type vocabulary are flattened on purpose: each
 // is one table whose every row is public (nothing in them is named like a

@@ -8,6 +8,12 @@ use crate::types::caps;
 /// The longest text message, in bytes of UTF-8.
 pub const TEXT_MAX: usize = caps::TEXT_PART * caps::TEXT_PARTS as usize;
 
+/// Whether `part` of `parts` numbers a text part rightly:
+/// `1 ≤ parts ≤ TEXT_PARTS` and `part < parts`.
+pub const fn text_part_valid(part: u8, parts: u8) -> bool {
+    parts >= 1 && parts <= caps::TEXT_PARTS && part < parts
+}
+
 /// Cuts `text` into parts of at most [`caps::TEXT_PART`] bytes, each ending
 /// at a character boundary (so every part is UTF-8 on its own). An empty
 /// text is one empty part.
@@ -102,6 +108,15 @@ mod tests {
         let later = Instant::from_millis(60_000);
         assert!(b.take(later, 4));
         assert!(!b.take(later, 1));
+    }
+
+    #[test]
+    fn part_numbers() {
+        assert!(text_part_valid(0, 1));
+        assert!(text_part_valid(15, 16));
+        assert!(!text_part_valid(0, 0));
+        assert!(!text_part_valid(1, 1));
+        assert!(!text_part_valid(0, 17));
     }
 
     #[test]

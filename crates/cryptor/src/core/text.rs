@@ -1,28 +1,23 @@
 //! Text messages in a call: the ui's parts sealed to the peer as
 //! `PeerText`, the peer's parts handed to the ui as `TextReceived`, and
 //! receipts both ways. Only while talking (both answered), and each
-//! direction held to [`caps::TEXT_RATE`] parts per second.
+//! direction held to [`susurro_wire::caps::TEXT_RATE`] parts per second.
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
     CallId, ErrorCode, Instant, ModuleId, PeerReceipt, PeerText, ReceiptKind, ReceiptReceived,
-    SendText, TextReceived, caps,
+    SendText, TextReceived, text_part_valid,
 };
 
 use super::calls::Live;
 use super::errors::ui_error;
 use super::{CryptorCore, send};
 
-/// Whether `part` of `parts` is a valid part number.
-const fn valid_part(part: u8, parts: u8) -> bool {
-    parts >= 1 && parts <= caps::TEXT_PARTS && part < parts
-}
-
 impl CryptorCore {
     /// `SendText`: seals the part to the peer.
     pub(super) fn on_send_text(&mut self, now: Instant, m: SendText, out: &mut Outbox) {
         let id = m.call;
-        if !valid_part(m.part, m.parts) {
+        if !text_part_valid(m.part, m.parts) {
             ui_error(out, id, ErrorCode::BadText);
             return;
         }
@@ -83,7 +78,7 @@ impl Live {
         m: PeerText,
         out: &mut Outbox,
     ) -> TextIn {
-        if !valid_part(m.part, m.parts) {
+        if !text_part_valid(m.part, m.parts) {
             return TextIn::Malformed;
         }
         if !self.talking() || !self.text_in.take(now, 1) {
@@ -114,19 +109,5 @@ impl Live {
                 kind: m.kind,
             },
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn part_numbers() {
-        assert!(valid_part(0, 1));
-        assert!(valid_part(15, 16));
-        assert!(!valid_part(0, 0));
-        assert!(!valid_part(1, 1));
-        assert!(!valid_part(0, 17));
     }
 }
