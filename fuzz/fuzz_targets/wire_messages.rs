@@ -1,10 +1,10 @@
-//! Message, peer-message and hello decoders on arbitrary bytes: never panic,
+//! Message, peer-message, file-message and hello decoders on arbitrary bytes: never panic,
 //! and whatever decodes re-encodes to exactly the input (canonical form).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use susurro_wire::frame::{HELLO_LEN, Hello};
-use susurro_wire::{Envelope, MAX_MESSAGE, PeerMessage};
+use susurro_wire::{Envelope, FileMessage, MAX_MESSAGE, PeerMessage};
 
 fuzz_target!(|data: &[u8]| {
     let mut buf = [0u8; MAX_MESSAGE];
@@ -16,6 +16,12 @@ fuzz_target!(|data: &[u8]| {
         let n = m
             .encode_to(&mut buf)
             .expect("decoded peer message re-encodes");
+        assert_eq!(&buf[..n], data);
+    }
+    if let Ok(m) = FileMessage::decode_from(data) {
+        let n = m
+            .encode_to(&mut buf)
+            .expect("decoded file message re-encodes");
         assert_eq!(&buf[..n], data);
     }
     if let Ok(h) = Hello::decode(data) {

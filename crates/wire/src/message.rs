@@ -580,6 +580,15 @@ messages! {
         /// What the receipt says.
         kind: ReceiptKind,
     }
+    /// A file-transfer message for the peer of a call or message session
+    /// (an encoded [`FileMessage`], opaque to the cryptor). Only while text
+    /// may flow (the phase's `can_text`).
+    0x3b SendFile Control [Ui => Cryptor] {
+        /// Call.
+        @call call: CallId,
+        /// The encoded [`FileMessage`].
+        body: Bytes<{ caps::FILE_BODY }>,
+    }
     /// A call changed phase.
     0x40 CallState Control [Cryptor => Ui] {
         /// Call.
@@ -704,6 +713,15 @@ messages! {
         id: u32,
         /// What the receipt says.
         kind: ReceiptKind,
+    }
+
+    /// A file-transfer message from the peer (as the peer's ui sent it in
+    /// [`SendFile`]; not decoded by the cryptor).
+    0x4d FileReceived Control [Cryptor => Ui] {
+        /// Call.
+        @call call: CallId,
+        /// The encoded [`FileMessage`].
+        body: Bytes<{ caps::FILE_BODY }>,
     }
 
     // ---- 0x50..0x6f: cryptor and transport --------------------------------------
@@ -985,6 +1003,74 @@ messages! {
         /// What the receipt says.
         kind: ReceiptKind,
     }
+    /// A file-transfer message ([`SendFile`] carried to the peer).
+    0x32 PeerFile Control [] {
+        /// The encoded [`FileMessage`].
+        body: Bytes<{ caps::FILE_BODY }>,
+    }
+}
+
+messages! {
+    /// A file-transfer message between the two front ends, carried opaque
+    /// through the ui and cryptor cores ([`SendFile`], [`PeerFile`],
+    /// [`FileReceived`]). docs/protocol.md, "Files", gives the rules.
+    pub enum FileMessage;
+    /// The kind byte of a [`FileMessage`].
+    pub enum FileKind;
+
+    /// The sender offers a file. `file` names the transfer (random, chosen
+    /// by the sender, kept across connections so a transfer can resume).
+    0x01 FileOffer Control [] {
+        /// The transfer.
+        file: u64,
+        /// The file's size in bytes.
+        size: u64,
+        /// The content hash of the whole plaintext.
+        hash: [u8; 32],
+        /// The file key the chunks are encrypted with.
+        key: [u8; 32],
+        /// The file's name as the sender has it (the receiver sanitises it).
+        name: Text<{ caps::FILE_NAME }>,
+    }
+    /// The recipient accepts: send chunks from `next` on (0 for a new
+    /// transfer; what it already holds for a resumed one).
+    0x02 FileAccept Control [] {
+        /// The transfer.
+        file: u64,
+        /// The first chunk it wants.
+        next: u32,
+    }
+    /// Either side refuses an offer or ends a transfer.
+    0x03 FileDecline Control [] {
+        /// The transfer.
+        file: u64,
+        /// Why.
+        reason: FileRefusal,
+    }
+    /// Chunk `index` of the file, encrypted with the file key.
+    0x04 FileChunk Control [] {
+        /// The transfer.
+        file: u64,
+        /// The chunk's index, from 0.
+        index: u32,
+        /// The encrypted chunk ([`caps::FILE_CHUNK`] bytes, the last one shorter).
+        data: Bytes<{ caps::FILE_CHUNK }>,
+    }
+    /// The recipient holds every chunk before `next`.
+    0x05 FileAck Control [] {
+        /// The transfer.
+        file: u64,
+        /// The first chunk it does not hold.
+        next: u32,
+    }
+    /// The recipient has every chunk and checked the hash: `saved` if it
+    /// matched and the file is in place, else the transfer failed.
+    0x06 FileDone Control [] {
+        /// The transfer.
+        file: u64,
+        /// The hash matched and the file is saved.
+        saved: bool,
+    }
 }
 
 /// A message with its source and destination module.
@@ -1038,22 +1124,30 @@ fn module(r: &mut Reader<'_>) -> Result<ModuleId, DecodeError> {
     ModuleId::from_code(b).ok_or(DecodeError::UnknownModule(b))
 }
 
-impl PeerMessage {
-    /// Encodes into `buf`; returns the length.
-    pub fn encode_to(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut w = Writer::new(buf);
-        self.encode(&mut w)?;
-        Ok(w.position())
-    }
+/// `encode_to`/`decode_from` for a message family carried as bytes on
+/// its own ([`PeerMessage`] in `PeerData`, [`FileMessage`] in `PeerFile`).
+macro_rules! standalone {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// Encodes into `buf`; returns the length.
+            pub fn encode_to(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+                let mut w = Writer::new(buf);
+                self.encode(&mut w)?;
+                Ok(w.position())
+            }
 
-    /// Decodes exactly one peer message; trailing bytes are an error.
-    pub fn decode_from(buf: &[u8]) -> Result<Self, DecodeError> {
-        let mut r = Reader::new(buf);
-        let m = Self::decode(&mut r)?;
-        r.finish()?;
-        Ok(m)
-    }
+            /// Decodes exactly one message; trailing bytes are an error.
+            pub fn decode_from(buf: &[u8]) -> Result<Self, DecodeError> {
+                let mut r = Reader::new(buf);
+                let m = Self::decode(&mut r)?;
+                r.finish()?;
+                Ok(m)
+            }
+        }
+    )*};
 }
+
+standalone!(PeerMessage, FileMessage);
 
 #[cfg(test)]
 mod tests {

@@ -229,6 +229,16 @@ pub mod caps {
     /// this many per second ([`ErrorCode::TooFast`](super::ErrorCode)
     /// past it; a receiver drops what comes faster than twice it).
     pub const TEXT_RATE: u8 = 32;
+    /// File data in one [`FileChunk`](crate::FileChunk): a file is cut into
+    /// chunks of exactly this many bytes, the last one shorter.
+    pub const FILE_CHUNK: usize = 256;
+    /// A file's name in a [`FileOffer`](crate::FileOffer) (UTF-8).
+    pub const FILE_NAME: usize = 160;
+    /// One encoded [`FileMessage`](crate::FileMessage), carried opaque in
+    /// [`SendFile`](crate::SendFile), [`PeerFile`](crate::PeerFile) and
+    /// [`FileReceived`](crate::FileReceived): the largest, a full
+    /// `FileChunk`, is 1 + 8 + 4 + 2 + 256 bytes.
+    pub const FILE_BODY: usize = 271;
 }
 
 /// A contact name.
@@ -742,6 +752,28 @@ wire_enum! {
         Delivered = 0,
         /// The recipient's screen showed it.
         Read = 1,
+    }
+}
+
+wire_enum! {
+    /// Why a file offer or transfer is refused.
+    pub enum FileRefusal {
+        /// The recipient said no.
+        Declined = 0,
+        /// Larger than the recipient accepts.
+        TooBig = 1,
+        /// The recipient cannot store it (disk full, folder not writable).
+        NoSpace = 2,
+        /// The message names a file the side does not know (a resume of a
+        /// transfer it has forgotten, or a chunk for no transfer).
+        Unknown = 3,
+        /// The recipient has too many transfers going.
+        Busy = 4,
+        /// The recipient did not answer the offer in time.
+        NoAnswer = 5,
+        /// A message broke the transfer's rules (a chunk of the wrong
+        /// length, an acknowledgement past the end).
+        Corrupt = 6,
     }
 }
 

@@ -101,6 +101,35 @@ fn peer_vectors_decode_and_reencode() {
 }
 
 #[test]
+fn file_vectors_decode_and_reencode() {
+    let doc = doc();
+    let lines = spec::block_after(&doc, "### File message vectors");
+    let samples = samples::file_messages();
+    assert_eq!(lines.len(), samples.len());
+    for (line, sample) in lines.iter().zip(samples) {
+        let (name, bytes) = spec::parse_line(line);
+        let m = FileMessage::decode_from(&bytes).unwrap();
+        assert_eq!(m, sample, "{name}");
+        let mut buf = [0u8; MAX_MESSAGE];
+        let n = m.encode_to(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &bytes[..]);
+        for cut in 0..bytes.len() {
+            assert!(FileMessage::decode_from(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+        }
+    }
+    // Every kind has a sample, and the largest file message is what
+    // `caps::FILE_BODY` carries.
+    for k in FileKind::ALL {
+        assert!(
+            samples::file_messages().iter().any(|m| m.kind() == *k),
+            "no sample of {}",
+            k.name()
+        );
+    }
+    assert_eq!(FileMessage::MAX_SIZE, caps::FILE_BODY);
+}
+
+#[test]
 fn frame_vectors_decode_and_reencode() {
     let doc = doc();
     let lines = spec::block_after(&doc, "### Frame vectors");

@@ -225,6 +225,11 @@ pub fn envelopes() -> Vec<Envelope> {
             kind: ReceiptKind::Read,
         }
         .into(),
+        SendFile {
+            call: 0x1234_5678,
+            body: file_body(),
+        }
+        .into(),
         CallState {
             call: 0x1234_5678,
             phase: CallPhase::KeyExchange,
@@ -294,6 +299,11 @@ pub fn envelopes() -> Vec<Envelope> {
             part: 0,
             parts: 1,
             text: Text::new("hi").unwrap(),
+        }
+        .into(),
+        FileReceived {
+            call: 0x1234_5678,
+            body: file_body(),
         }
         .into(),
         ReceiptReceived {
@@ -477,6 +487,48 @@ pub fn peer_messages() -> Vec<PeerMessage> {
             kind: ReceiptKind::Read,
         }
         .into(),
+        PeerFile { body: file_body() }.into(),
+    ]
+}
+
+/// An encoded `FileAck`, the body of the file-carrying samples.
+fn file_body() -> Bytes<{ caps::FILE_BODY }> {
+    let mut buf = [0u8; caps::FILE_BODY];
+    let n = FileMessage::from(FileAck {
+        file: 0x0102_0304_0506_0708,
+        next: 42,
+    })
+    .encode_to(&mut buf)
+    .unwrap();
+    Bytes::new(&buf[..n]).unwrap()
+}
+
+/// One sample per file message, with fixed field values.
+pub fn file_messages() -> Vec<FileMessage> {
+    let file = 0x0102_0304_0506_0708;
+    vec![
+        FileOffer {
+            file,
+            size: 20_000_000,
+            hash: b32(0x30),
+            key: b32(0x50),
+            name: Text::new("año nuevo.pdf").unwrap(),
+        }
+        .into(),
+        FileAccept { file, next: 0 }.into(),
+        FileDecline {
+            file,
+            reason: FileRefusal::TooBig,
+        }
+        .into(),
+        FileChunk {
+            file,
+            index: 3,
+            data: Bytes::new(&b32(0x70)).unwrap(),
+        }
+        .into(),
+        FileAck { file, next: 42 }.into(),
+        FileDone { file, saved: true }.into(),
     ]
 }
 

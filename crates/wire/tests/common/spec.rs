@@ -60,6 +60,23 @@ pub fn generated() -> String {
         )
         .unwrap();
     }
+    writeln!(
+        s,
+        "\n### File messages (carried opaque in `SendFile`, `PeerFile`, `FileReceived`)\n"
+    )
+    .unwrap();
+    writeln!(s, "| kind | message | fields, in order |").unwrap();
+    writeln!(s, "|---|---|---|").unwrap();
+    for k in FileKind::ALL {
+        writeln!(
+            s,
+            "| `{:#04x}` | {} | {} |",
+            k.code(),
+            k.name(),
+            fields(k.fields())
+        )
+        .unwrap();
+    }
     writeln!(s, "\n### Envelope vectors\n").unwrap();
     writeln!(s, "Each line: message name, then the encoded envelope (source, destination, kind, body) in hex.\n").unwrap();
     writeln!(s, "```text").unwrap();
@@ -72,6 +89,14 @@ pub fn generated() -> String {
     writeln!(s, "\n### Peer message vectors\n").unwrap();
     writeln!(s, "```text").unwrap();
     for m in samples::peer_messages() {
+        let mut buf = [0u8; MAX_MESSAGE];
+        let n = m.encode_to(&mut buf).unwrap();
+        writeln!(s, "{} {}", m.kind().name(), hex::encode(&buf[..n])).unwrap();
+    }
+    writeln!(s, "```").unwrap();
+    writeln!(s, "\n### File message vectors\n").unwrap();
+    writeln!(s, "```text").unwrap();
+    for m in samples::file_messages() {
         let mut buf = [0u8; MAX_MESSAGE];
         let n = m.encode_to(&mut buf).unwrap();
         writeln!(s, "{} {}", m.kind().name(), hex::encode(&buf[..n])).unwrap();
