@@ -230,3 +230,88 @@ fn the_purpose_cannot_be_changed_on_the_way() {
     assert!(!phases(&sim, 1).contains(&CallPhase::Ringing));
     assert_eq!(sim.parties[1].ended(), Some(EndReason::KeyMismatch));
 }
+
+fn file_body(msg: FileMessage) -> Bytes<{ caps::FILE_BODY }> {
+    let mut buf = [0u8; caps::FILE_BODY];
+    let n = msg.encode_to(&mut buf).unwrap();
+    Bytes::new(&buf[..n]).unwrap()
+}
+
+fn files(sim: &Sim, p: usize) -> Vec<FileMessage> {
+    sim.parties[p]
+        .ui_find(|m| match m {
+            Message::FileReceived(f) => Some(FileMessage::decode_from(f.body.as_slice()).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn file_messages_cross_unchanged_in_a_message_session_and_a_call() {
+    // A message session: both ways, the body exactly as sent, in order.
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    let (bob, _) = sim.introduce();
+    sim.dial_for(bob, CallPurpose::Messages);
+    sim.run(&mut |_, _| true);
+    let a = sim.parties[0].call().unwrap();
+    let b = sim.parties[1].call().unwrap();
+    let chunk: FileMessage = FileChunk {
+        file: 9,
+        index: 0,
+        data: Bytes::new(&[0x5a; caps::FILE_CHUNK]).unwrap(),
+    }
+    .into();
+    let ack: FileMessage = FileAck { file: 9, next: 1 }.into();
+    sim.ui(
+        0,
+        SendFile {
+            call: a,
+            body: file_body(chunk.clone()),
+        },
+    );
+    sim.ui(
+        1,
+        SendFile {
+            call: b,
+            body: file_body(ack.clone()),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(files(&sim, 1), vec![chunk.clone()]);
+    assert_eq!(files(&sim, 0), vec![ack]);
+
+    // A talking call carries them too.
+    let (mut sim, a, _) = talking();
+    sim.ui(
+        0,
+        SendFile {
+            call: a,
+            body: file_body(chunk.clone()),
+        },
+    );
+    sim.run(&mut |_, _| true);
+    assert_eq!(files(&sim, 1), vec![chunk]);
+}
+
+#[test]
+fn no_file_message_before_both_answered_or_without_a_call() {
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    let (bob, _) = sim.introduce();
+    sim.connect(bob, false, &mut |_, _| true);
+    let a = sim.parties[0].call().unwrap();
+    let body = file_body(FileAccept { file: 1, next: 0 }.into());
+    sim.ui(
+        0,
+        SendFile {
+            call: a,
+            body: body.clone(),
+        },
+    );
+    sim.ui(0, SendFile { call: a + 77, body });
+    sim.run(&mut |_, _| true);
+    assert!(files(&sim, 1).is_empty());
+    assert_eq!(
+        errors(&sim, 0),
+        vec![ErrorCode::WrongState, ErrorCode::NoSuchCall]
+    );
+}

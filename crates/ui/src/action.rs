@@ -140,6 +140,13 @@ pub enum Action<'a> {
     /// The front end showed the call's chat: the peer's lines are read
     /// (read receipts go to the peer while the call lasts).
     MarkRead,
+    /// Sends a file-transfer message (an encoded `FileMessage`, at most
+    /// `caps::FILE_BODY` bytes) to the peer of the call or message
+    /// session. The front end runs the transfer; the core only carries it.
+    SendFile {
+        /// The encoded message.
+        body: &'a [u8],
+    },
     /// Clears an ended call and the last error from the view.
     Dismiss,
 }
@@ -178,6 +185,7 @@ impl fmt::Debug for Action<'_> {
             Self::Delivered { id } => write!(f, "Delivered({id})"),
             Self::OpenMessages { target, mode } => write!(f, "OpenMessages({target:?}, {mode:?})"),
             Self::MarkRead => f.write_str("MarkRead"),
+            Self::SendFile { body } => write!(f, "SendFile({} bytes)", body.len()),
             Self::Dismiss => f.write_str("Dismiss"),
         }
     }
@@ -260,6 +268,8 @@ pub enum UiError {
     TextTooLong,
     /// Text messages are going out faster than the peer accepts.
     SendingTooFast,
+    /// A file-transfer message longer than `caps::FILE_BODY` (a front-end bug).
+    FileMessageTooLong,
 }
 
 impl UiError {
@@ -303,6 +313,7 @@ impl UiError {
             Self::EmptyText => "Write a message first.",
             Self::TextTooLong => "The message is too long (3840 bytes at most).",
             Self::SendingTooFast => "Messages are going out too fast. Wait a moment.",
+            Self::FileMessageTooLong => "A file-transfer message is too long.",
         }
     }
 }

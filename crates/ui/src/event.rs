@@ -85,6 +85,9 @@ pub enum UiEvent {
         /// What it says.
         kind: ReceiptKind,
     },
+    /// A file-transfer message from the peer waits in
+    /// [`UiCore::take_file`](crate::UiCore::take_file).
+    File,
     /// New link-quality figures.
     LinkQuality,
     /// The history key arrived (`UiCore::history_key`).

@@ -285,6 +285,9 @@ pub struct Counters {
     pub events_dropped: u32,
     /// Incoming calls refused automatically because a call was active.
     pub busy_rejected: u32,
+    /// The peer's file-transfer messages dropped because the front end
+    /// did not take them (oldest first; the transfer re-sends them).
+    pub files_dropped: u32,
 }
 
 /// Everything a front end renders.

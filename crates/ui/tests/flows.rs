@@ -1209,6 +1209,61 @@ fn a_message_session_sends_stored_messages_and_receipts_follow_the_host() {
 }
 
 #[test]
+fn file_messages_are_carried_both_ways_and_held_for_the_front_end() {
+    let mut h = H::unlocked(&[contact(7, "Alice", 0)]);
+    h.act(Action::OpenMessages {
+        target: CallTarget::Contact(7),
+        mode: NetMode::Tor,
+    })
+    .unwrap();
+    let body = [0x04, 1, 2, 3];
+    // Nothing to carry before the session is up.
+    h.refused(Action::SendFile { body: &body }, UiError::NotInCall);
+    h.cryptor(CallState {
+        call: CALL,
+        phase: CallPhase::Messages,
+        path: PathKind::Tor,
+    });
+    assert_eq!(
+        h.act(Action::SendFile { body: &body }).unwrap(),
+        vec![to(
+            ModuleId::Cryptor,
+            SendFile {
+                call: CALL,
+                body: Bytes::new(&body).unwrap()
+            }
+        )]
+    );
+    let long = [0u8; caps::FILE_BODY + 1];
+    h.refused(Action::SendFile { body: &long }, UiError::FileMessageTooLong);
+    // The peer's: held in order, an event for each, the oldest dropped
+    // and counted past the queue.
+    h.events();
+    for i in 0..6u8 {
+        let sent = h.cryptor(FileReceived {
+            call: CALL,
+            body: Bytes::new(&[i]).unwrap(),
+        });
+        assert!(sent.is_empty());
+    }
+    assert_eq!(h.events(), vec![UiEvent::File; 6]);
+    let got: Vec<u8> = core::iter::from_fn(|| h.ui.take_file())
+        .map(|(call, b)| {
+            assert_eq!(call, CALL);
+            b.as_slice()[0]
+        })
+        .collect();
+    assert_eq!(got, vec![2, 3, 4, 5]);
+    assert_eq!(h.ui.view().counters.files_dropped, 2);
+    // Another call's are ignored.
+    h.cryptor(FileReceived {
+        call: CALL + 9,
+        body: Bytes::new(&[9]).unwrap(),
+    });
+    assert!(h.ui.take_file().is_none());
+}
+
+#[test]
 fn with_host_receipts_the_front_end_sends_delivered() {
     let mut h = H::with(UiConfig {
         host_receipts: true,

@@ -112,6 +112,7 @@ impl CryptorCore {
         match msg {
             PeerMessage::PeerText(m) => text = live.on_peer_text(now, id, m, out),
             PeerMessage::PeerReceipt(m) => live.on_peer_receipt(id, m, out),
+            PeerMessage::PeerFile(m) => text = live.on_peer_file(id, m, out),
             PeerMessage::PeerHangup(m) => {
                 hangup = Some(match m.reason {
                     r @ (EndReason::Rejected | EndReason::NotContacts) => r,

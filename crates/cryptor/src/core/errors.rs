@@ -53,7 +53,8 @@ pub struct Stats {
     /// Messages refused: wrong source module, unknown call, wrong state.
     pub refused: u32,
     /// The peer's text parts dropped for coming faster than twice
-    /// `caps::TEXT_RATE`.
+    /// `caps::TEXT_RATE`, and its text parts and file messages that came
+    /// before the call was talking.
     pub text_dropped: u32,
 }
 

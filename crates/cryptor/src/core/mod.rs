@@ -69,7 +69,7 @@ susurro_wire::restricted_msg! {
     enum Inbound {
         // ui
         Call, Accept, Hangup, Mute, SetDirect, CompareSecret, SendContact, NetworkConfig, Reset,
-        SendText, SendReceipt,
+        SendText, SendReceipt, SendFile,
         // storage
         PublicKey, ScalarMultResult, ContactFound, ContactNotFound, ContactAdded, StorageError,
         StoreStatus, Entropy,
@@ -245,6 +245,7 @@ impl CryptorCore {
             Inbound::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
             Inbound::SendText(m) => self.on_send_text(now, m, out),
             Inbound::SendReceipt(m) => self.on_send_receipt(m.call, m.id, m.kind, out),
+            Inbound::SendFile(m) => self.on_send_file(m, out),
             Inbound::NetworkConfig(m) => {
                 // The ui configures the network once the store is unlocked:
                 // a good moment to learn our key if we could not at start.

@@ -2,11 +2,14 @@
 //! `PeerText`, the peer's parts handed to the ui as `TextReceived`, and
 //! receipts both ways. Only while talking (both answered), and each
 //! direction held to [`susurro_wire::caps::TEXT_RATE`] parts per second.
+//! File-transfer messages ride the same way (`SendFile` → `PeerFile` →
+//! `FileReceived`), opaque here: the front ends run the transfer and its
+//! flow control.
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    CallId, ErrorCode, Instant, ModuleId, PeerReceipt, PeerText, ReceiptKind, ReceiptReceived,
-    SendText, TextReceived, text_part_valid,
+    CallId, ErrorCode, FileReceived, Instant, ModuleId, PeerFile, PeerReceipt, PeerText,
+    ReceiptKind, ReceiptReceived, SendFile, SendText, TextReceived, text_part_valid,
 };
 
 use super::calls::Live;
@@ -58,6 +61,20 @@ impl CryptorCore {
     }
 }
 
+impl CryptorCore {
+    /// `SendFile`: seals the file message to the peer, unread.
+    pub(super) fn on_send_file(&mut self, m: SendFile, out: &mut Outbox) {
+        let id = m.call;
+        let sent = self.with_talking(id, |live| {
+            live.send_peer(id, PeerFile { body: m.body }, out);
+            Ok(())
+        });
+        if let Err(code) = sent {
+            ui_error(out, id, code);
+        }
+    }
+}
+
 /// What became of a part the peer sent.
 pub(super) enum TextIn {
     /// Handed to the ui (or, for a receipt, nothing to count).
@@ -95,6 +112,16 @@ impl Live {
                 text: m.text,
             },
         );
+        TextIn::Delivered
+    }
+
+    /// The peer's `PeerFile`: to the ui if we are talking (else dropped
+    /// and counted, like an early text part).
+    pub(super) fn on_peer_file(&mut self, call: CallId, m: PeerFile, out: &mut Outbox) -> TextIn {
+        if !self.talking() {
+            return TextIn::Dropped;
+        }
+        send(out, ModuleId::Ui, FileReceived { call, body: m.body });
         TextIn::Delivered
     }
 

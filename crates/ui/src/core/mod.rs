@@ -8,10 +8,10 @@ mod text;
 
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Address, CallId, CallPurpose, ContactId, ContactList, ContactLookup, ContactQuery, Direction,
+    Address, Bytes, CallId, CallPurpose, ContactId, ContactList, ContactLookup, ContactQuery, Direction,
     EndReason, Envelope, ErrorCode, GetPublicKey, Hangup, HistoryKeyRequest, Instant, Kind,
     LinkPhase, Message, ModuleId, NetMode, NetworkConfig, Note, Password, PathKind, Reset, Secret,
-    StoreState, StoreStatusRequest, Text, UnlockOutcome, contact_flags,
+    StoreState, StoreStatusRequest, Text, UnlockOutcome, caps, contact_flags,
 };
 
 use crate::action::{Action, UiError};
@@ -31,7 +31,7 @@ susurro_wire::restricted_msg! {
         // cryptor
         CallState, IncomingCall, CallEstablished, CallEnded, MuteState, DirectState,
         CompareResult, ContactReceived, LinkQuality, NetworkStatus, ErrorReport, TextReceived,
-        ReceiptReceived,
+        ReceiptReceived, FileReceived,
     }
 }
 const _: () = assert!(
@@ -123,7 +123,14 @@ pub struct UiCore {
     cryptor_muted: bool,
     /// The key of the host's message history, while the store is unlocked.
     history_key: Option<Secret<32>>,
+    /// The peer's file-transfer messages the front end has not taken.
+    files: heapless::Deque<(CallId, Bytes<{ caps::FILE_BODY }>), FILE_QUEUE>,
 }
+
+/// File-transfer messages held for the front end ([`UiCore::take_file`]):
+/// a front end takes them after every input, so a few suffice; more are
+/// dropped oldest first and counted (`Counters::files_dropped`).
+pub(crate) const FILE_QUEUE: usize = 4;
 
 fn send(out: &mut Outbox, dst: ModuleId, msg: impl Into<Message>) -> Result<(), UiError> {
     out.send(dst, msg).map_err(|_| UiError::OutboxFull)
@@ -217,6 +224,7 @@ impl UiCore {
             lockout_until: None,
             cryptor_muted: false,
             history_key: None,
+            files: heapless::Deque::new(),
         }
     }
 
@@ -773,6 +781,7 @@ impl UiCore {
             Inbound::ErrorReport(m) => self.on_cryptor_error(m.call, m.code),
             Inbound::TextReceived(m) => self.on_text_received(now, m, out),
             Inbound::ReceiptReceived(m) => self.on_receipt_received(m),
+            Inbound::FileReceived(m) => self.on_file_received(m),
         }
     }
 
@@ -880,6 +889,7 @@ impl UiCore {
             Action::SendStored { id, text } => self.send_text(now, text, Some(id), out),
             Action::Delivered { id } => self.delivered(id, out),
             Action::MarkRead => self.mark_read(out),
+            Action::SendFile { body } => self.send_file(body, out),
             Action::Dismiss => self.dismiss(),
         }
     }

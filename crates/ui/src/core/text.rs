@@ -4,8 +4,8 @@
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    Instant, ModuleId, ReceiptKind, ReceiptReceived, SendReceipt, SendText, TEXT_MAX, Text,
-    TextReceived, caps, text_parts,
+    Bytes, CallId, FileReceived, Instant, ModuleId, ReceiptKind, ReceiptReceived, SendFile,
+    SendReceipt, SendText, TEXT_MAX, Text, TextReceived, caps, text_parts,
 };
 
 use super::{UiCore, send};
@@ -14,6 +14,35 @@ use crate::chat::{ChatLine, PartIn};
 use crate::event::UiEvent;
 
 impl UiCore {
+    /// Carries a file-transfer message to the peer of the call.
+    pub(super) fn send_file(&mut self, body: &[u8], out: &mut Outbox) -> Result<(), UiError> {
+        let call = self.texting_call()?;
+        let body = Bytes::new(body).map_err(|_| UiError::FileMessageTooLong)?;
+        send(out, ModuleId::Cryptor, SendFile { call, body })
+    }
+
+    /// The peer's file-transfer message, for the front end (only from the
+    /// active call; anything else is ignored).
+    pub(super) fn on_file_received(&mut self, m: FileReceived) {
+        if self.call_for(m.call).is_none() {
+            self.ignore();
+            return;
+        }
+        if self.files.is_full() {
+            let _ = self.files.pop_front();
+            let c = &mut self.view.counters.files_dropped;
+            *c = c.saturating_add(1);
+        }
+        let _ = self.files.push_back((m.call, m.body));
+        self.event(UiEvent::File);
+    }
+
+    /// Takes the oldest of the peer's file-transfer messages (an encoded
+    /// `FileMessage`) and the call it came in, if any.
+    pub fn take_file(&mut self) -> Option<(CallId, Bytes<{ caps::FILE_BODY }>)> {
+        self.files.pop_front()
+    }
+
     /// Sends `text`; `stored`: its id in the front end's history (else the
     /// chat numbers it).
     pub(super) fn send_text(
