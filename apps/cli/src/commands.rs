@@ -19,8 +19,9 @@ use tokio::time::Instant;
 use crate::config::{self, Config, Home, Mode, Network};
 use crate::exit::{Code, Failure};
 use crate::front::{Front, print_line};
-use crate::messages::{self, Messaging};
+use crate::messages;
 use crate::{CallOpts, Global, NetworkArg, ProfileArg, Setup};
+use susurro_front::{Messaging, SessionEnd};
 use susurro_node::AudioSpec;
 use susurro_node::{Node, NodeConfig, StorageSpec};
 
@@ -525,8 +526,8 @@ pub async fn contacts_import(
                 "{name:?} is already in your contacts with a different key (theirs: {}, this card's: {}). \
                  A new key means a new device, a restored identity, or someone else. Check with {name} \
                  another way, then run the command again with --replace. Nothing was changed.",
-                short_key(&old.key),
-                short_key(&card.key)
+                susurro_front::short_key(&old.key),
+                susurro_front::short_key(&card.key)
             ),
         ));
     }
@@ -590,11 +591,6 @@ pub async fn contacts_import(
         }
     });
     close(node, front).await
-}
-
-/// The first 8 hex digits of a key, for messages.
-pub(crate) fn short_key(k: &[u8; 32]) -> String {
-    format!("{}…", susurro_crypto::hex::Lower(&k[..4]))
 }
 
 /// `contacts rename`.
@@ -931,13 +927,17 @@ pub async fn call(
                 "messages go to contacts only (their card must be in your contacts, and yours in theirs)",
             ));
         };
-        let n = msgs.queue(&c.key, text)?;
+        let n = msgs
+            .queue(&c.key, text)
+            .map_err(|e| Failure::usage(e.to_string()))?;
         let name = c.name.as_str().to_owned();
         out(g, json!({"event": "queued", "to": name, "id": n}), || {
             format!("Message {n} to {name} queued; connecting…")
         });
     }
-    msgs.expire(g, front.view());
+    let mut notices = Vec::new();
+    msgs.expire(front.view(), &mut notices);
+    messages::show(g, &mut notices);
     // The target's address decides how to reach it; listening follows the
     // configuration.
     let mode = match &target {
@@ -1145,11 +1145,24 @@ async fn session(
             }
             let mut queued = None;
             if let Some(m) = msgs.as_deref_mut() {
-                if let Some(Err(f)) = m.on_event(g, front, &ev)
+                let mut notices = Vec::new();
+                let end = m.on_event(front, &ev, std::time::Instant::now(), &mut notices);
+                messages::show(g, &mut notices);
+                if let Some(SessionEnd::Queued { left }) = end
                     && so.messages
                 {
                     // The session ended with messages still queued.
-                    queued = Some(f);
+                    queued = Some(Failure::new(
+                        Code::Queued,
+                        format!(
+                            "{left} message(s) not delivered yet: they stay queued, and `listen` sends them when the contact can be reached (for up to 7 days)"
+                        ),
+                    ));
+                }
+                if m.session_done() {
+                    // Everything delivered: the session has done its job
+                    // (its end comes as `CallEnded`).
+                    m.finish_session(front);
                 }
                 // The history prints the peer's messages as it stores them.
                 if matches!(ev, UiEvent::TextReceived { .. }) {
@@ -1189,7 +1202,7 @@ async fn session(
                         hangup_at = Some(Instant::now() + d);
                     }
                     for text in &so.say {
-                        if let Err(f) = messages::say(msgs.as_deref_mut(), front, text) {
+                        if let Err(f) = say(msgs.as_deref_mut(), front, text) {
                             out(g, json!({"event": "error", "message": f.message}), || {
                                 f.message.clone()
                             });
@@ -1211,12 +1224,16 @@ async fn session(
             let _ = front.act(Action::Dismiss);
         }
         if let (Some(mode), Some(m)) = (so.retry, msgs.as_deref_mut()) {
-            m.retry_due(g, front, mode);
+            let mut notices = Vec::new();
+            m.retry_due(front, mode, std::time::Instant::now(), &mut notices);
+            messages::show(g, &mut notices);
         }
         let far = Instant::now() + Duration::from_secs(3600);
         let until = [
             hangup_at,
-            msgs.as_deref().and_then(Messaging::next_deadline),
+            msgs.as_deref()
+                .and_then(Messaging::next_deadline)
+                .map(Instant::from_std),
         ]
         .into_iter()
         .flatten()
@@ -1226,7 +1243,7 @@ async fn session(
             r = front.pump(until) => {
                 if !r? {
                     if let Some(m) = msgs.as_deref_mut() {
-                        m.check_timeout(front);
+                        m.check_timeout(front, std::time::Instant::now());
                     }
                     if hangup_at.is_some_and(|t| t <= Instant::now()) {
                         hangup_at = None;
@@ -1275,7 +1292,7 @@ async fn command(
         "unmute" => front.act(Action::Mute(false)),
         "sas-verified" => front.act(Action::MarkSasVerified),
         "compare" if !arg.is_empty() => front.act(Action::CompareSecret { phrase: arg }),
-        "say" if !arg.is_empty() => messages::say(msgs, front, arg),
+        "say" if !arg.is_empty() => say(msgs, front, arg),
         "send-contact" if !arg.is_empty() => {
             let id: ContactId = if arg == "me" {
                 0
@@ -1314,6 +1331,15 @@ async fn command(
         }
         "quit" | "exit" => Err(Failure::usage("quit")),
         _ => Err(Failure::usage(format!("unknown command {line:?}; {HELP}"))),
+    }
+}
+
+/// `say` in a call: through the history when there is one (stored, with
+/// its id, if the peer is a proven contact), else as a chat line.
+fn say(m: Option<&mut Messaging>, front: &mut Front, text: &str) -> Result<(), Failure> {
+    match m {
+        Some(m) => m.say(front, text).map_err(Failure::usage),
+        None => front.act(Action::SendText { text }),
     }
 }
 
@@ -1546,14 +1572,16 @@ pub async fn inbox(g: &Global) -> Result<(), Failure> {
         let mut m = Messaging::new(history);
         all_contacts(&mut front).await?;
         // Messages that waited too long are given up here too.
-        m.expire(g, front.view());
+        let mut notices = Vec::new();
+        m.expire(front.view(), &mut notices);
+        messages::show(g, &mut notices);
         let mut list = m.history().conversations();
         list.sort_by_key(|s| std::cmp::Reverse(s.last.as_ref().map_or(0, |e| e.at)));
         if list.is_empty() && !g.json {
             print_line("No conversations yet.");
         }
         for s in &list {
-            let who = messages::name_of(front.view(), &s.contact);
+            let who = susurro_front::name_of(front.view(), &s.contact);
             let last = s.last.as_ref().map(messages::entry_json);
             out(
                 g,

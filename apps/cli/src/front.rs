@@ -148,3 +148,15 @@ async fn sleep_opt(deadline: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+impl susurro_front::Ui for Front {
+    type Error = Failure;
+
+    fn act(&mut self, a: Action<'_>) -> Result<(), Failure> {
+        Front::act(self, a)
+    }
+
+    fn view(&self) -> &View {
+        Front::view(self)
+    }
+}

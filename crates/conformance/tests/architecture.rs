@@ -106,6 +106,8 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         "susurro-audio",
         "susurro-node",
         "susurro-history",
+        "susurro-files",
+        "susurro-front",
     ];
     Some(match name {
         // The primitives: no Susurro crate below them.
@@ -145,6 +147,18 @@ fn allowed_workspace_deps(name: &str) -> Option<&'static [&'static str]> {
         // The host's text history and outbox: its cipher and key
         // derivation from crypto, the longest message from wire.
         "susurro-history" => &["susurro-wire", "susurro-crypto"],
+        // File transfer between front ends: the file messages from wire,
+        // the hash, the chunk cipher and the record seal from crypto.
+        "susurro-files" => &["susurro-wire", "susurro-crypto"],
+        // What both front ends do beside the ui core: conversations in the
+        // history and file transfers, driven by the ui core's events.
+        "susurro-front" => &[
+            "susurro-wire",
+            "susurro-crypto",
+            "susurro-ui",
+            "susurro-history",
+            "susurro-files",
+        ],
         // The front ends may assemble anything but the test suite.
         "susurro-cli" | "susurro" => LIBS_BUT_CONFORMANCE,
         // The transport box runs on the untrusted side: transport and the

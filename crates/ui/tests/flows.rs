@@ -1235,7 +1235,10 @@ fn file_messages_are_carried_both_ways_and_held_for_the_front_end() {
         )]
     );
     let long = [0u8; caps::FILE_BODY + 1];
-    h.refused(Action::SendFile { body: &long }, UiError::FileMessageTooLong);
+    h.refused(
+        Action::SendFile { body: &long },
+        UiError::FileMessageTooLong,
+    );
     // The peer's: held in order, an event for each, the oldest dropped
     // and counted past the queue.
     h.events();

@@ -8,10 +8,10 @@ mod text;
 
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{
-    Address, Bytes, CallId, CallPurpose, ContactId, ContactList, ContactLookup, ContactQuery, Direction,
-    EndReason, Envelope, ErrorCode, GetPublicKey, Hangup, HistoryKeyRequest, Instant, Kind,
-    LinkPhase, Message, ModuleId, NetMode, NetworkConfig, Note, Password, PathKind, Reset, Secret,
-    StoreState, StoreStatusRequest, Text, UnlockOutcome, caps, contact_flags,
+    Address, Bytes, CallId, CallPurpose, ContactId, ContactList, ContactLookup, ContactQuery,
+    Direction, EndReason, Envelope, ErrorCode, GetPublicKey, Hangup, HistoryKeyRequest, Instant,
+    Kind, LinkPhase, Message, ModuleId, NetMode, NetworkConfig, Note, Password, PathKind, Reset,
+    Secret, StoreState, StoreStatusRequest, Text, UnlockOutcome, caps, contact_flags,
 };
 
 use crate::action::{Action, UiError};

@@ -1,0 +1,474 @@
+//! Text messages with history, driven by the ui core's events: the outbox
+//! goes first in every session with a proven contact, the peer's messages
+//! are stored before "delivered", receipts are marked, a message session
+//! we opened hangs up once everything is delivered, and a front end that
+//! stays up retries the outbox with a backoff.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use susurro_history::{ContactKey, History, HistoryError, Receipt, Received, Status};
+use susurro_ui::view::CallView;
+use susurro_ui::{Action, UiEvent, View};
+use susurro_wire::{CallTarget, Contact, ContactId, NetMode, ReceiptKind};
+
+/// What this crate needs from a front end: act on its ui core, read the
+/// core's view.
+pub trait Ui {
+    /// A refusal in words (the front end's own error type).
+    type Error: core::fmt::Display;
+
+    /// Does `a` on the ui core (and sends what it produced).
+    ///
+    /// # Errors
+    /// The core's refusal, or the front end's failure to send.
+    fn act(&mut self, a: Action<'_>) -> Result<(), Self::Error>;
+
+    /// The ui core's view.
+    fn view(&self) -> &View;
+}
+
+/// Something for the front end to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The peer's message `id` arrived (stored first if the peer is a
+    /// proven contact).
+    Text {
+        /// The peer's id for it.
+        id: u32,
+        /// The message.
+        text: String,
+    },
+    /// Our message `id` to `to` waited past the outbox's age and was given
+    /// up.
+    NotDelivered {
+        /// The contact's name.
+        to: String,
+        /// Our id.
+        id: u32,
+    },
+    /// A retry of `to`'s outbox starts (a message session opens).
+    Retrying {
+        /// The contact's name.
+        to: String,
+    },
+    /// Something went wrong that the user should see.
+    Error(String),
+}
+
+/// How a message session we opened ended, when it did not deliver
+/// everything ([`Messaging::session_done`] tells the other case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The session ended with `left` messages still queued.
+    Queued {
+        /// How many.
+        left: usize,
+    },
+}
+
+/// Where a contact's outbox retries stand.
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    due: Instant,
+    backoff: Duration,
+}
+
+/// First retry 5 s after a failure, then doubling to 10 min.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
+const RETRY_MAX: Duration = Duration::from_secs(600);
+/// How long a message session we opened waits for the last receipt.
+const RECEIPT_WAIT: Duration = Duration::from_secs(30);
+
+/// Unix seconds now (the history's timestamps).
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The peer of `call` as a contact whose key the exchange proved.
+#[must_use]
+pub fn proven_peer(v: &View, call: &CallView) -> Option<(ContactId, ContactKey)> {
+    if !call.authenticated {
+        return None;
+    }
+    let id = call.peer?;
+    Some((id, v.contacts.get(id)?.key))
+}
+
+/// The contact with `key` on the view's page.
+fn contact_by_key<'a>(v: &'a View, key: &ContactKey) -> Option<&'a Contact> {
+    v.contacts.entries.iter().find(|c| &c.key == key)
+}
+
+/// A contact's name, or "unknown key" and its key's first bytes.
+#[must_use]
+pub fn name_of(v: &View, key: &ContactKey) -> String {
+    contact_by_key(v, key).map_or_else(
+        || format!("unknown key {}", short_key(key)),
+        |c| c.name.as_str().to_owned(),
+    )
+}
+
+/// The first 8 hex digits of a key and an ellipsis, for messages.
+#[must_use]
+pub fn short_key(k: &[u8; 32]) -> String {
+    format!("{}…", susurro_crypto::hex::Lower(&k[..4]))
+}
+
+/// A history line's state in words.
+#[must_use]
+pub fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Queued => "queued",
+        Status::Delivered => "delivered",
+        Status::Read => "read",
+        Status::Expired => "not delivered",
+        Status::Unread => "unread",
+    }
+}
+
+/// The history's side of a session: what to send, what came, what to retry.
+pub struct Messaging {
+    history: History,
+    /// Stored messages sent in this call and not yet delivered.
+    in_flight: Vec<u32>,
+    /// The peer of the current call, if the exchange proved it.
+    peer: Option<(ContactId, ContactKey)>,
+    /// The outbox went out in this call.
+    flushed: bool,
+    /// We opened the current message session to this contact (deliver,
+    /// then hang up).
+    opened: Option<ContactKey>,
+    /// When the current session gives up waiting for receipts.
+    give_up: Option<Instant>,
+    retries: HashMap<ContactKey, Retry>,
+}
+
+impl core::fmt::Debug for Messaging {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Messaging")
+            .field("in_flight", &self.in_flight)
+            .field("flushed", &self.flushed)
+            .field("retries", &self.retries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Messaging {
+    /// Over `history`.
+    #[must_use]
+    pub fn new(history: History) -> Self {
+        Self {
+            history,
+            in_flight: Vec::new(),
+            peer: None,
+            flushed: false,
+            opened: None,
+            give_up: None,
+            retries: HashMap::new(),
+        }
+    }
+
+    /// Queues `text` to `contact`; its id in the conversation.
+    ///
+    /// # Errors
+    /// The history's refusal (empty, too long, full, disk).
+    pub fn queue(&mut self, contact: &ContactKey, text: &str) -> Result<u32, HistoryError> {
+        self.history.queue(contact, text, unix_now())
+    }
+
+    /// Messages that waited past the outbox's age: now "not delivered".
+    pub fn expire(&mut self, v: &View, notices: &mut Vec<Notice>) {
+        match self.history.expire(unix_now()) {
+            Ok(gone) => notices.extend(gone.into_iter().map(|(key, id)| Notice::NotDelivered {
+                to: name_of(v, &key),
+                id,
+            })),
+            Err(e) => notices.push(Notice::Error(format!("message history: {e}"))),
+        }
+    }
+
+    /// Marks that we opened the current call as a message session to
+    /// `contact`.
+    pub fn opened_session(&mut self, contact: ContactKey) {
+        self.opened = Some(contact);
+    }
+
+    /// The proven contact of the current call, once the outbox went out
+    /// (the peer files go to and come from).
+    #[must_use]
+    pub fn peer(&self) -> Option<(ContactId, ContactKey)> {
+        self.peer
+    }
+
+    /// Looks at one event of the session and acts on the ui core as
+    /// needed. `Some` when a message session we opened ended with messages
+    /// still queued (see [`Self::session_done`] for the other end).
+    pub fn on_event<U: Ui>(
+        &mut self,
+        ui: &mut U,
+        ev: &UiEvent,
+        now: Instant,
+        notices: &mut Vec<Notice>,
+    ) -> Option<SessionEnd> {
+        match ev {
+            UiEvent::CallPhaseChanged(p) if p.can_text() => self.flush(ui, now, notices),
+            // The peer's name (and so its proof) may come after the phase.
+            UiEvent::CallEstablished { .. } | UiEvent::PeerChanged
+                if ui.view().call.as_ref().is_some_and(|c| c.phase.can_text()) =>
+            {
+                self.flush(ui, now, notices);
+            }
+            UiEvent::TextReceived { id } => self.received(ui, *id, notices),
+            UiEvent::Receipt { id, kind } => {
+                if let Some((_, key)) = self.peer
+                    && (self.in_flight.contains(id) || *kind == ReceiptKind::Read)
+                {
+                    let r = match kind {
+                        ReceiptKind::Delivered => Receipt::Delivered,
+                        ReceiptKind::Read => Receipt::Read,
+                    };
+                    if let Err(e) = self.history.mark_out(&key, *id, r) {
+                        notices.push(Notice::Error(format!("message history: {e}")));
+                    }
+                    self.in_flight.retain(|x| x != id);
+                    self.retries.remove(&key);
+                }
+            }
+            UiEvent::CallEnded { .. } => {
+                let opened = self.opened;
+                if let Some((_, key)) = self.peer.take()
+                    && opened != Some(key)
+                    && !self.history.outbox(&key).is_empty()
+                {
+                    self.failed(&key, now);
+                }
+                self.reset();
+                if let Some(key) = opened {
+                    let left = self.history.outbox(&key).len();
+                    if left > 0 {
+                        self.failed(&key, now);
+                        return Some(SessionEnd::Queued { left });
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Whether a message session we opened has delivered its outbox (the
+    /// front end may hang up once nothing else, such as a file, is going).
+    #[must_use]
+    pub fn session_done(&self) -> bool {
+        self.opened.is_some() && self.flushed && self.in_flight.is_empty()
+    }
+
+    /// Ends a message session we opened whose work is done: hangs up (the
+    /// session's end then comes as `CallEnded`).
+    pub fn finish_session<U: Ui>(&mut self, ui: &mut U) {
+        let _ = ui.act(Action::Hangup);
+        self.opened = None;
+    }
+
+    /// A session we opened that waited too long for its receipts hangs up
+    /// (the messages stay queued).
+    pub fn check_timeout<U: Ui>(&mut self, ui: &mut U, now: Instant) {
+        if self.give_up.is_some_and(|t| now >= t) {
+            self.give_up = None;
+            let _ = ui.act(Action::Hangup);
+        }
+    }
+
+    /// When `check_timeout` or `retry_due` next has something to do.
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let retry = self.retries.values().map(|r| r.due).min();
+        match (self.give_up, retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// For a front end that stays up: a contact whose outbox is due for a
+    /// retry now, if no call is on, gets a message session.
+    pub fn retry_due<U: Ui>(
+        &mut self,
+        ui: &mut U,
+        mode: NetMode,
+        now: Instant,
+        notices: &mut Vec<Notice>,
+    ) {
+        if ui.view().active_call().is_some() {
+            return;
+        }
+        for key in self.history.pending_contacts() {
+            let r = *self.retries.entry(key).or_insert(Retry {
+                due: now,
+                backoff: RETRY_FIRST,
+            });
+            if r.due > now {
+                continue;
+            }
+            let Some(contact) = contact_by_key(ui.view(), &key) else {
+                continue;
+            };
+            notices.push(Notice::Retrying {
+                to: contact.name.as_str().to_owned(),
+            });
+            let id = contact.id;
+            if ui
+                .act(Action::OpenMessages {
+                    target: CallTarget::Contact(id),
+                    mode,
+                })
+                .is_ok()
+            {
+                // The session's end says how it went (`CallEnded`).
+                self.opened = Some(key);
+            } else {
+                self.failed(&key, now);
+            }
+            return;
+        }
+    }
+
+    /// `say` in a call: through the history (queued, then sent with its
+    /// id) when the peer is a proven contact, else as an unstored chat
+    /// line.
+    ///
+    /// # Errors
+    /// The history's refusal in words, or the ui core's.
+    pub fn say<U: Ui>(&mut self, ui: &mut U, text: &str) -> Result<(), String> {
+        let v = ui.view();
+        let peer = v.call.as_ref().and_then(|c| proven_peer(v, c));
+        match peer {
+            Some((_, key)) if v.active_call().is_some() => {
+                let id = self.queue(&key, text).map_err(|e| e.to_string())?;
+                ui.act(Action::SendStored { id, text })
+                    .map_err(|e| e.to_string())?;
+                self.in_flight.push(id);
+                Ok(())
+            }
+            _ => ui.act(Action::SendText { text }).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// A try to reach `key` failed: the next one after the backoff, which
+    /// doubles (5 s, 10 s, 20 s, … 10 min).
+    fn failed(&mut self, key: &ContactKey, now: Instant) {
+        let r = self.retries.entry(*key).or_insert(Retry {
+            due: now,
+            backoff: RETRY_FIRST,
+        });
+        r.due = now + r.backoff;
+        r.backoff = (r.backoff * 2).min(RETRY_MAX);
+    }
+
+    fn reset(&mut self) {
+        self.in_flight.clear();
+        self.flushed = false;
+        self.opened = None;
+        self.give_up = None;
+    }
+
+    /// Sends the outbox for the call's peer, oldest first, once per call.
+    fn flush<U: Ui>(&mut self, ui: &mut U, now: Instant, notices: &mut Vec<Notice>) {
+        if self.flushed {
+            return;
+        }
+        let Some(call) = ui.view().call.clone() else {
+            return;
+        };
+        let Some(peer) = proven_peer(ui.view(), &call) else {
+            return;
+        };
+        self.peer = Some(peer);
+        self.flushed = true;
+        for e in self.history.outbox(&peer.1) {
+            match ui.act(Action::SendStored {
+                id: e.id,
+                text: e.text.as_str(),
+            }) {
+                Ok(()) => self.in_flight.push(e.id),
+                Err(f) => {
+                    // Too fast for the rate: the rest waits for the next
+                    // session.
+                    notices.push(Notice::Error(f.to_string()));
+                    break;
+                }
+            }
+        }
+        if self.opened.is_some() {
+            self.give_up = Some(now + RECEIPT_WAIT);
+        }
+    }
+
+    /// A message from the peer is complete: stored (if the peer is a
+    /// proven contact), then "delivered".
+    fn received<U: Ui>(&mut self, ui: &mut U, id: u32, notices: &mut Vec<Notice>) {
+        let v = ui.view();
+        let Some(call) = v.call.as_ref() else {
+            return;
+        };
+        let Some(line) = call.chat.lines.iter().find(|l| l.from_peer && l.id == id) else {
+            return;
+        };
+        let text = line.text.as_str().to_owned();
+        // Ids from CHAT_IDS up are a front end's unstored chat lines.
+        let peer = proven_peer(v, call).filter(|_| id < susurro_ui::chat::CHAT_IDS);
+        let stored = match peer {
+            Some((_, key)) => match self.history.receive(&key, id, &text, unix_now()) {
+                Ok(Received::Stored) => true,
+                Ok(Received::Duplicate) => false,
+                Err(e) => {
+                    // Not on disk: no receipt, the sender retries.
+                    notices.push(Notice::Error(format!("message history: {e}")));
+                    return;
+                }
+            },
+            None => true,
+        };
+        if stored {
+            notices.push(Notice::Text { id, text });
+        }
+        let _ = ui.act(Action::Delivered { id });
+        let _ = ui.act(Action::MarkRead);
+        if let Some((_, key)) = peer
+            && let Err(e) = self.history.mark_in_read(&key, id)
+        {
+            notices.push(Notice::Error(format!("message history: {e}")));
+        }
+    }
+
+    /// The history (for listing conversations and reading one).
+    pub fn history(&mut self) -> &mut History {
+        &mut self.history
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use susurro_history::Limits;
+
+    #[test]
+    fn retries_back_off_from_5_s_to_10_min() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = susurro_wire::Secret::new([7; 32]);
+        let h = History::open(dir.path(), &key, Limits::default()).unwrap();
+        let mut m = Messaging::new(h);
+        let bob = [2u8; 32];
+        let start = Instant::now();
+        let mut waits = Vec::new();
+        for i in 0..10 {
+            let now = start + Duration::from_secs(i);
+            m.failed(&bob, now);
+            waits.push((m.retries[&bob].due - now).as_secs());
+        }
+        assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600, 600]);
+        assert!(m.next_deadline().is_some());
+    }
+}
