@@ -315,3 +315,33 @@ fn no_file_message_before_both_answered_or_without_a_call() {
         vec![ErrorCode::WrongState, ErrorCode::NoSuchCall]
     );
 }
+
+#[test]
+fn a_message_session_lives_while_text_or_files_flow() {
+    let mut sim = Sim::new(&[0xa1; 32], &[0xb2; 32], &[0x11; 32], &[0x22; 32]);
+    let (bob, _) = sim.introduce();
+    sim.dial_for(bob, CallPurpose::Messages);
+    sim.run(&mut |_, _| true);
+    let a = sim.parties[0].call().unwrap();
+    // A file message every 60 s for 5 minutes: the session outlives the
+    // 90 s ring deadline on both sides.
+    for i in 0..5 {
+        sim.advance(60_000);
+        sim.ui(
+            0,
+            SendFile {
+                call: a,
+                body: file_body(FileAck { file: 1, next: i }.into()),
+            },
+        );
+        sim.run(&mut |_, _| true);
+    }
+    assert_eq!(files(&sim, 1).len(), 5);
+    assert_eq!(sim.parties[0].ended(), None);
+    assert_eq!(sim.parties[1].ended(), None);
+    // Then silence: it ends 90 s after the last message.
+    sim.advance(80_000);
+    assert_eq!(sim.parties[0].ended(), None);
+    sim.advance(20_000);
+    assert_eq!(sim.parties[0].ended(), Some(EndReason::Timeout));
+}

@@ -103,12 +103,21 @@ impl CryptorCore {
         let mut add: Option<(Point, Address, u32)> = None;
         let mut hangup = None;
         let mut text = TextIn::Delivered;
+        let ring = self.config.ring_timeout;
+        // Text and files keep a message session alive.
+        let activity = matches!(
+            msg,
+            PeerMessage::PeerText(_) | PeerMessage::PeerReceipt(_) | PeerMessage::PeerFile(_)
+        );
         let Some((c, drbg)) = self.find_with_drbg(id) else {
             return;
         };
         let Phase::Live(live) = &mut c.phase else {
             return;
         };
+        if activity && live.purpose == susurro_wire::CallPurpose::Messages && live.talking() {
+            c.deadline = Some(now + ring);
+        }
         match msg {
             PeerMessage::PeerText(m) => text = live.on_peer_text(now, id, m, out),
             PeerMessage::PeerReceipt(m) => live.on_peer_receipt(id, m, out),

@@ -244,8 +244,8 @@ impl CryptorCore {
             Inbound::CompareSecret(m) => self.on_compare_secret(m.call, m.phrase.expose(), out),
             Inbound::SendContact(m) => self.on_send_contact(m.call, m.contact, out),
             Inbound::SendText(m) => self.on_send_text(now, m, out),
-            Inbound::SendReceipt(m) => self.on_send_receipt(m.call, m.id, m.kind, out),
-            Inbound::SendFile(m) => self.on_send_file(m, out),
+            Inbound::SendReceipt(m) => self.on_send_receipt(now, m.call, m.id, m.kind, out),
+            Inbound::SendFile(m) => self.on_send_file(now, m, out),
             Inbound::NetworkConfig(m) => {
                 // The ui configures the network once the store is unlocked:
                 // a good moment to learn our key if we could not at start.

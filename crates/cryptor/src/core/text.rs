@@ -8,11 +8,11 @@
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    CallId, ErrorCode, FileReceived, Instant, ModuleId, PeerFile, PeerReceipt, PeerText,
+    CallId, CallPurpose, ErrorCode, FileReceived, Instant, ModuleId, PeerFile, PeerReceipt, PeerText,
     ReceiptKind, ReceiptReceived, SendFile, SendText, TextReceived, text_part_valid,
 };
 
-use super::calls::Live;
+use super::calls::{Live, Phase};
 use super::errors::ui_error;
 use super::{CryptorCore, send};
 
@@ -37,8 +37,9 @@ impl CryptorCore {
             live.send_peer(id, msg, out);
             Ok(())
         });
-        if let Err(code) = sent {
-            ui_error(out, id, code);
+        match sent {
+            Ok(()) => self.keep_alive(now, id),
+            Err(code) => ui_error(out, id, code),
         }
     }
 
@@ -46,6 +47,7 @@ impl CryptorCore {
     /// rate-limited: a ui sends at most two per message it received).
     pub(super) fn on_send_receipt(
         &mut self,
+        now: Instant,
         id: CallId,
         msg: u32,
         kind: ReceiptKind,
@@ -55,22 +57,36 @@ impl CryptorCore {
             live.send_peer(id, PeerReceipt { id: msg, kind }, out);
             Ok(())
         });
-        if let Err(code) = sent {
-            ui_error(out, id, code);
+        match sent {
+            Ok(()) => self.keep_alive(now, id),
+            Err(code) => ui_error(out, id, code),
         }
     }
 }
 
 impl CryptorCore {
     /// `SendFile`: seals the file message to the peer, unread.
-    pub(super) fn on_send_file(&mut self, m: SendFile, out: &mut Outbox) {
+    pub(super) fn on_send_file(&mut self, now: Instant, m: SendFile, out: &mut Outbox) {
         let id = m.call;
         let sent = self.with_talking(id, |live| {
             live.send_peer(id, PeerFile { body: m.body }, out);
             Ok(())
         });
-        if let Err(code) = sent {
-            ui_error(out, id, code);
+        match sent {
+            Ok(()) => self.keep_alive(now, id),
+            Err(code) => ui_error(out, id, code),
+        }
+    }
+
+    /// A message session lives while text or files go either way: its end
+    /// is the ring deadline after the last of them.
+    fn keep_alive(&mut self, now: Instant, id: CallId) {
+        let ring = self.config.ring_timeout;
+        if let Some(c) = self.find_mut(id)
+            && let Phase::Live(live) = &c.phase
+            && live.purpose == CallPurpose::Messages
+        {
+            c.deadline = Some(now + ring);
         }
     }
 }
