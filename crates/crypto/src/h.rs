@@ -340,6 +340,85 @@ impl H {
     }
 }
 
+impl H {
+    /// Starts one framed part of `len` bytes that arrives in pieces (a file
+    /// too big to hold): absorbs `LE64(len)` now, then each piece given to
+    /// [`PartInPieces::absorb`]. [`PartInPieces::end`] checks that exactly
+    /// `len` bytes came and gives the `H` back, in the state
+    /// [`H::absorb`] of the whole part would have left it.
+    #[must_use]
+    pub fn absorb_part_in_pieces(mut self, len: u64) -> PartInPieces {
+        self.sponge.absorb(&len.to_le_bytes());
+        PartInPieces { h: self, left: len }
+    }
+}
+
+/// One framed part being absorbed piece by piece
+/// ([`H::absorb_part_in_pieces`]). The sponge inside is wiped on drop.
+#[derive(Debug)]
+pub struct PartInPieces {
+    h: H,
+    left: u64,
+}
+
+/// A part absorbed in pieces got more or fewer bytes than its announced
+/// length ([`H::absorb_part_in_pieces`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartLengthError {
+    /// Bytes still expected when the error was found (0 when too many
+    /// came).
+    pub missing: u64,
+}
+
+impl core::fmt::Display for PartLengthError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.missing == 0 {
+            f.write_str("more bytes than the part's announced length")
+        } else {
+            write!(f, "the part ended {} bytes short", self.missing)
+        }
+    }
+}
+
+impl core::error::Error for PartLengthError {}
+
+impl PartInPieces {
+    /// Absorbs the next piece of the part.
+    ///
+    /// # Errors
+    /// [`PartLengthError`] (`missing: 0`) if the piece would take the part
+    /// past its announced length; nothing is absorbed then.
+    pub fn absorb(&mut self, piece: &[u8]) -> Result<&mut Self, PartLengthError> {
+        match self.left.checked_sub(piece.len() as u64) {
+            Some(left) => {
+                self.h.sponge.absorb(piece);
+                self.left = left;
+                Ok(self)
+            }
+            None => Err(PartLengthError { missing: 0 }),
+        }
+    }
+
+    /// Bytes of the part still to come.
+    #[must_use]
+    pub fn remaining(&self) -> u64 {
+        self.left
+    }
+
+    /// Ends the part and returns the `H`, to absorb further parts or
+    /// finalize.
+    ///
+    /// # Errors
+    /// [`PartLengthError`] if fewer bytes than announced came.
+    pub fn end(self) -> Result<H, PartLengthError> {
+        if self.left == 0 {
+            Ok(self.h)
+        } else {
+            Err(PartLengthError { missing: self.left })
+        }
+    }
+}
+
 /// One-shot hash: `N` bytes of `H(label, parts)` in [`Mode::Hash`].
 #[must_use]
 pub fn hash<const N: usize>(label: Label, parts: &[&[u8]]) -> [u8; N] {
@@ -594,6 +673,46 @@ mod tests {
             verify_mac::<40>(l, b"k2", &[b"m"], &t),
             Err(Error::AuthenticationFailed)
         );
+    }
+
+    #[test]
+    fn a_part_in_pieces_equals_the_framed_part() {
+        let l = labels::TEST_VECTOR;
+        let data: [u8; 1000] = core::array::from_fn(|i| (i * 31 + 7) as u8);
+        let pieces: [&[usize]; 5] = [&[1], &[67, 1], &[3, 65, 1, 68], &[500, 0, 137], &[1000]];
+        for len in [0usize, 1, 67, 68, 69, 136, 1000] {
+            let part = &data[..len];
+            let one: [u8; 32] = hash(l, &[b"before", part, b"after"]);
+            for sizes in pieces {
+                let mut h = H::new(l);
+                h.absorb(b"before");
+                let mut p = h.absorb_part_in_pieces(len as u64);
+                let mut at = 0;
+                for &n in sizes.iter().cycle().take(len + 2) {
+                    let n = n.min(len - at);
+                    p.absorb(&part[at..at + n]).unwrap();
+                    at += n;
+                }
+                assert_eq!(p.remaining(), 0);
+                let mut h = p.end().unwrap();
+                h.absorb(b"after");
+                assert_eq!(h.finalize::<32>(), one, "len {len}, pieces {sizes:?}");
+            }
+        }
+        // Too many bytes are refused (and not absorbed); too few as well.
+        let mut p = H::new(l).absorb_part_in_pieces(3);
+        assert_eq!(
+            p.absorb(b"abcd").err(),
+            Some(PartLengthError { missing: 0 })
+        );
+        p.absorb(b"ab").unwrap();
+        assert_eq!(p.remaining(), 1);
+        assert_eq!(p.absorb(b"cd").err(), Some(PartLengthError { missing: 0 }));
+        p.absorb(b"c").unwrap();
+        assert_eq!(p.end().unwrap().finalize::<32>(), hash::<32>(l, &[b"abc"]));
+        let mut p = H::new(l).absorb_part_in_pieces(3);
+        p.absorb(b"ab").unwrap();
+        assert_eq!(p.end().err(), Some(PartLengthError { missing: 1 }));
     }
 
     #[test]

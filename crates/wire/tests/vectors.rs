@@ -114,7 +114,10 @@ fn file_vectors_decode_and_reencode() {
         let n = m.encode_to(&mut buf).unwrap();
         assert_eq!(&buf[..n], &bytes[..]);
         for cut in 0..bytes.len() {
-            assert!(FileMessage::decode_from(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+            assert!(
+                FileMessage::decode_from(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
         }
     }
     // Every kind has a sample, and the largest file message is what
