@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod admission;
 mod config;
 mod error;
 pub mod frame;

@@ -142,6 +142,14 @@ pub struct ModuleConfig {
     pub paths: crate::paths::Policy,
     /// Where to send [`PathReport`]s (diagnostics and tests; `None`: none).
     pub path_reports: Option<mpsc::UnboundedSender<PathReport>>,
+    /// Caps on the connections each listener holds before they
+    /// authenticate, and on those from one source address; past a cap the
+    /// oldest is shed ([`crate::admission`]; default:
+    /// [`crate::admission::tunables`]).
+    pub admission: crate::admission::Limits,
+    /// Where the listeners count the connections they admitted, hold and
+    /// shed (figures, tests and diagnostics; `None`: not counted).
+    pub admission_stats: Option<Arc<crate::admission::Stats>>,
 }
 
 /// What a call's paths did: the selection's measurements and decisions,
@@ -214,6 +222,8 @@ impl Default for ModuleConfig {
             tor: None,
             paths: crate::paths::Policy::default(),
             path_reports: None,
+            admission: crate::admission::Limits::default(),
+            admission_stats: None,
         }
     }
 }

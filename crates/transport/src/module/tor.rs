@@ -186,6 +186,7 @@ async fn accept(req: StreamRequest, port: u16, acc: Acceptor) {
         return;
     }
     if let Ok(stream) = req.accept(Connected::new_empty()).await {
-        acc.handle(Box::new(stream));
+        // No source address: every stream comes from the onion service.
+        acc.handle(Box::new(stream), None);
     }
 }
