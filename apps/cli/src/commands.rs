@@ -18,10 +18,11 @@ use tokio::time::Instant;
 
 use crate::config::{self, Config, Home, Mode, Network};
 use crate::exit::{Code, Failure};
+use crate::files;
 use crate::front::{Front, print_line};
 use crate::messages;
 use crate::{CallOpts, Global, NetworkArg, ProfileArg, Setup};
-use susurro_front::{Messaging, SessionEnd};
+use susurro_front::{AcceptPolicy, Filing, Messaging, SessionEnd};
 use susurro_node::AudioSpec;
 use susurro_node::{Node, NodeConfig, StorageSpec};
 
@@ -879,8 +880,12 @@ pub async fn call(
     g: &Global,
     target: Option<String>,
     opts: CallOpts,
-    text: Option<String>,
+    errand: crate::Errand,
 ) -> Result<(), Failure> {
+    let text = match &errand {
+        crate::Errand::Message(t) => Some(t.clone()),
+        _ => None,
+    };
     let home = config::locate(g.home.as_deref())?;
     let mut cfg = config::load(&home)?;
     let spec = storage_spec(g, &home, Some(&cfg), profile_of(&cfg));
@@ -921,6 +926,35 @@ pub async fn call(
         Some(t) => Some(resolve_target(&mut front, &t).await?),
         None => None,
     };
+    let downloads = opts
+        .downloads
+        .clone()
+        .unwrap_or_else(|| files::default_downloads(&home));
+    let mut policy = AcceptPolicy {
+        from: std::collections::HashSet::new(),
+        ask: true,
+    };
+    for name in &opts.accept_files_from {
+        let c = find_contact(&mut front, name).await?;
+        policy.from.insert(c.key);
+    }
+    let mut filing = files::open(&mut front, &home, &downloads, policy).await?;
+    if let crate::Errand::File(path) = &errand {
+        let Some((_, _, Some(c))) = &target else {
+            return Err(Failure::usage(
+                "files go to contacts only (their card must be in your contacts, and yours in theirs)",
+            ));
+        };
+        filing
+            .send(c.key, path)
+            .map_err(|e| Failure::usage(e.to_string()))?;
+        let name = c.name.as_str().to_owned();
+        out(
+            g,
+            json!({"event": "file_queued", "to": name, "path": path.display().to_string()}),
+            || format!("Sending {} to {name}; connecting…", path.display()),
+        );
+    }
     if let Some(text) = &text {
         let Some((_, _, Some(c))) = &target else {
             return Err(Failure::usage(
@@ -1010,11 +1044,17 @@ pub async fn call(
         hangup_after: opts.hangup_after.map(Duration::from_secs_f64),
         once: opts.once || target.is_some(),
         say: opts.say.clone(),
-        messages: text.is_some(),
+        messages: !matches!(errand, crate::Errand::Call),
+        file: matches!(errand, crate::Errand::File(_)),
         retry: target.is_none().then_some(mode),
     };
     let target = target.map(|(t, _, _)| (t, mode));
-    let r = session(g, &mut front, target, &so, Some(&node), Some(&mut msgs)).await;
+    let mut sides = Sides {
+        msgs: &mut msgs,
+        filing: &mut filing,
+        printer: files::Printer::new(),
+    };
+    let r = session(g, &mut front, target, &so, Some(&node), Some(&mut sides)).await;
     let stop = close(node, front).await;
     r.and(stop)
 }
@@ -1093,11 +1133,20 @@ struct SessionOpts {
     /// Open a message session to the target (deliver the outbox, hang up)
     /// instead of a call.
     messages: bool,
+    /// The session sends a file (`send-file`): its outcome is the result.
+    file: bool,
     /// `listen`: retry the outbox over this network.
     retry: Option<NetMode>,
 }
 
-const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, say <message>, status, quit";
+const HELP: &str = "commands: accept, reject, hangup, mute, unmute, sas-verified, compare <secret>, send-contact <name|me>, say <message>, send-file <path>, accept-file [id], decline-file [id], status, quit";
+
+/// The history's and the transfers' sides of a session.
+struct Sides<'a> {
+    msgs: &'a mut Messaging,
+    filing: &'a mut Filing,
+    printer: files::Printer,
+}
 
 /// The interactive part: renders events, reads commands from stdin.
 async fn session(
@@ -1106,7 +1155,7 @@ async fn session(
     target: Option<(CallTarget, NetMode)>,
     so: &SessionOpts,
     node: Option<&Node>,
-    mut msgs: Option<&mut Messaging>,
+    mut sides: Option<&mut Sides<'_>>,
 ) -> Result<(), Failure> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
@@ -1119,8 +1168,8 @@ async fn session(
                 CallTarget::Address(_) => None,
             };
             front.act(Action::OpenMessages { target: t, mode })?;
-            if let (Some(m), Some(key)) = (msgs.as_deref_mut(), key) {
-                m.opened_session(key);
+            if let (Some(sd), Some(key)) = (sides.as_deref_mut(), key) {
+                sd.msgs.opened_session(key);
             }
         } else {
             front.act(Action::Call { target: t, mode })?;
@@ -1144,12 +1193,17 @@ async fn session(
                 box_lost = Some(e.to_string());
             }
             let mut queued = None;
-            if let Some(m) = msgs.as_deref_mut() {
+            if let Some(sd) = sides.as_deref_mut() {
+                let now = std::time::Instant::now();
                 let mut notices = Vec::new();
-                let end = m.on_event(front, &ev, std::time::Instant::now(), &mut notices);
+                let end = sd.msgs.on_event(front, &ev, now, &mut notices);
                 messages::show(g, &mut notices);
+                let mut file_notices = Vec::new();
+                sd.filing.on_event(front, &ev, now, &mut file_notices);
+                sd.printer.show(g, &mut file_notices);
                 if let Some(SessionEnd::Queued { left }) = end
                     && so.messages
+                    && !so.file
                 {
                     // The session ended with messages still queued.
                     queued = Some(Failure::new(
@@ -1159,10 +1213,19 @@ async fn session(
                         ),
                     ));
                 }
-                if m.session_done() {
-                    // Everything delivered: the session has done its job
-                    // (its end comes as `CallEnded`).
-                    m.finish_session(front);
+                if sd.msgs.session_done() && !sd.filing.busy() && !sd.filing.sending() {
+                    // Everything delivered, the file through: the session
+                    // has done its job (its end comes as `CallEnded`).
+                    sd.msgs.finish_session(front);
+                }
+                if so.file
+                    && let UiEvent::CallEnded { .. } = ev
+                {
+                    // `send-file`: the file's outcome is the result.
+                    queued = files::send_result(&sd.printer.outcome).err();
+                    if queued.is_none() {
+                        result = Some(Ok(()));
+                    }
                 }
                 // The history prints the peer's messages as it stores them.
                 if matches!(ev, UiEvent::TextReceived { .. }) {
@@ -1202,7 +1265,7 @@ async fn session(
                         hangup_at = Some(Instant::now() + d);
                     }
                     for text in &so.say {
-                        if let Err(f) = say(msgs.as_deref_mut(), front, text) {
+                        if let Err(f) = say(sides.as_deref_mut(), front, text) {
                             out(g, json!({"event": "error", "message": f.message}), || {
                                 f.message.clone()
                             });
@@ -1223,16 +1286,27 @@ async fn session(
             }
             let _ = front.act(Action::Dismiss);
         }
-        if let (Some(mode), Some(m)) = (so.retry, msgs.as_deref_mut()) {
-            let mut notices = Vec::new();
-            m.retry_due(front, mode, std::time::Instant::now(), &mut notices);
-            messages::show(g, &mut notices);
+        if let Some(sd) = sides.as_deref_mut() {
+            let now = std::time::Instant::now();
+            if let Some(mode) = so.retry {
+                let mut notices = Vec::new();
+                sd.msgs.retry_due(front, mode, now, &mut notices);
+                messages::show(g, &mut notices);
+            }
+            let mut file_notices = Vec::new();
+            sd.filing.poll(front, now, &mut file_notices);
+            sd.printer.show(g, &mut file_notices);
         }
         let far = Instant::now() + Duration::from_secs(3600);
         let until = [
             hangup_at,
-            msgs.as_deref()
-                .and_then(Messaging::next_deadline)
+            sides
+                .as_deref()
+                .and_then(|sd| sd.msgs.next_deadline())
+                .map(Instant::from_std),
+            sides
+                .as_deref()
+                .and_then(|sd| sd.filing.next_deadline())
                 .map(Instant::from_std),
         ]
         .into_iter()
@@ -1242,8 +1316,8 @@ async fn session(
         tokio::select! {
             r = front.pump(until) => {
                 if !r? {
-                    if let Some(m) = msgs.as_deref_mut() {
-                        m.check_timeout(front, std::time::Instant::now());
+                    if let Some(sd) = sides.as_deref_mut() {
+                        sd.msgs.check_timeout(front, std::time::Instant::now());
                     }
                     if hangup_at.is_some_and(|t| t <= Instant::now()) {
                         hangup_at = None;
@@ -1253,7 +1327,7 @@ async fn session(
             }
             l = lines.next_line(), if stdin_open => match l {
                 Ok(Some(line)) => {
-                    if let Err(f) = command(g, front, line.trim(), msgs.as_deref_mut()).await {
+                    if let Err(f) = command(g, front, line.trim(), sides.as_deref_mut()).await {
                         if f.code == Code::Usage && f.message == "quit" {
                             return Ok(());
                         }
@@ -1279,7 +1353,7 @@ async fn command(
     g: &Global,
     front: &mut Front,
     line: &str,
-    msgs: Option<&mut Messaging>,
+    sides: Option<&mut Sides<'_>>,
 ) -> Result<(), Failure> {
     let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
     let arg = arg.trim();
@@ -1292,7 +1366,12 @@ async fn command(
         "unmute" => front.act(Action::Mute(false)),
         "sas-verified" => front.act(Action::MarkSasVerified),
         "compare" if !arg.is_empty() => front.act(Action::CompareSecret { phrase: arg }),
-        "say" if !arg.is_empty() => say(msgs, front, arg),
+        "say" if !arg.is_empty() => say(sides, front, arg),
+        "send-file" | "accept-file" | "decline-file" => {
+            let sd =
+                sides.ok_or_else(|| Failure::usage("files need a history (not in this mode)"))?;
+            file_command(g, front, sd, cmd, arg)
+        }
         "send-contact" if !arg.is_empty() => {
             let id: ContactId = if arg == "me" {
                 0
@@ -1336,10 +1415,61 @@ async fn command(
 
 /// `say` in a call: through the history when there is one (stored, with
 /// its id, if the peer is a proven contact), else as a chat line.
-fn say(m: Option<&mut Messaging>, front: &mut Front, text: &str) -> Result<(), Failure> {
-    match m {
-        Some(m) => m.say(front, text).map_err(Failure::usage),
+fn say(sides: Option<&mut Sides<'_>>, front: &mut Front, text: &str) -> Result<(), Failure> {
+    match sides {
+        Some(sd) => sd.msgs.say(front, text).map_err(Failure::usage),
         None => front.act(Action::SendText { text }),
+    }
+}
+
+/// `send-file <path>` in a call with a proven contact, `accept-file [id]`,
+/// `decline-file [id]`.
+fn file_command(
+    g: &Global,
+    front: &mut Front,
+    sd: &mut Sides<'_>,
+    cmd: &str,
+    arg: &str,
+) -> Result<(), Failure> {
+    let now = std::time::Instant::now();
+    match cmd {
+        "send-file" => {
+            if arg.is_empty() {
+                return Err(Failure::usage("send-file <path>"));
+            }
+            let v = front.view();
+            let peer = v
+                .call
+                .as_ref()
+                .filter(|c| c.phase.can_text())
+                .and_then(|c| susurro_front::proven_peer(v, c))
+                .ok_or_else(|| {
+                    Failure::usage(
+                        "files go to a contact whose key this call proved, once it is talking",
+                    )
+                })?;
+            sd.filing
+                .send(peer.1, Path::new(arg))
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            // The session is up: offer it now.
+            let mut notices = Vec::new();
+            sd.filing
+                .on_event(front, &UiEvent::PeerChanged, now, &mut notices);
+            sd.printer.show(g, &mut notices);
+            Ok(())
+        }
+        "accept-file" => {
+            let id = files::pick(sd.filing, arg)?;
+            sd.filing
+                .accept(front, id, now)
+                .map_err(|e| Failure::usage(e.to_string()))
+        }
+        _ => {
+            let id = files::pick(sd.filing, arg)?;
+            sd.filing
+                .decline(front, id, now)
+                .map_err(|e| Failure::usage(e.to_string()))
+        }
     }
 }
 

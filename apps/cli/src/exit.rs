@@ -25,6 +25,12 @@ pub enum Code {
     /// 9: `message`: not delivered yet; the message stays queued (`listen`
     /// sends it when the contact can be reached, for up to 7 days).
     Queued = 9,
+    /// 10: `send-file`: the file did not arrive (declined, too big for
+    /// them, or it failed its check); the message says which.
+    FileFailed = 10,
+    /// 11: `send-file`: the connection ended mid-transfer; the same command
+    /// again resumes where it stopped.
+    FileInterrupted = 11,
 }
 
 /// A failure to report.

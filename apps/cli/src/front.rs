@@ -159,4 +159,13 @@ impl susurro_front::Ui for Front {
     fn view(&self) -> &View {
         Front::view(self)
     }
+
+    fn take_file(
+        &mut self,
+    ) -> Option<(
+        susurro_wire::CallId,
+        susurro_wire::Bytes<{ susurro_wire::caps::FILE_BODY }>,
+    )> {
+        self.core.take_file()
+    }
 }

@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod demo;
 mod exit;
+mod files;
 mod front;
 mod messages;
 mod module_cmd;
@@ -116,6 +117,20 @@ enum Command {
         /// The message (UTF-8, 1 to 3840 bytes).
         text: String,
     },
+    /// Send a file to a contact, with no call: a short encrypted connection
+    /// of its own, as for `message` (both of you must have each other's
+    /// card). They must accept it (or list you with
+    /// `--accept-files-from`); it is checked against its hash before it is
+    /// saved, never over an existing file. Up to 100 MB. If the connection
+    /// drops, the same command again resumes where it stopped. Progress
+    /// goes to stderr. Exit 0: saved on their side; 10: declined or
+    /// failed; 11: interrupted (run again to resume).
+    SendFile {
+        /// The contact (by name).
+        contact: String,
+        /// The file to send.
+        path: PathBuf,
+    },
     /// Your conversations: each contact's last message and how many of
     /// theirs you have not read.
     Inbox,
@@ -152,6 +167,17 @@ enum Command {
     /// with its storage in its own process over a pty, a TCP loopback call
     /// with speech, a contact exchange, a secret compare, and a report.
     Demo(demo::DemoArgs),
+}
+
+/// What a `call` run is for.
+#[derive(Debug, Clone)]
+pub enum Errand {
+    /// A call (or, with no target, listening).
+    Call,
+    /// A message session delivering this text.
+    Message(String),
+    /// A message session sending this file.
+    File(PathBuf),
 }
 
 /// How a new home is set up (`init`, and `restore` into an empty home).
@@ -205,6 +231,15 @@ pub struct CallOpts {
     /// Turn off echo cancellation and noise suppression (use with files).
     #[arg(long)]
     pub no_processing: bool,
+    /// Accept files from this contact without asking (repeat for more).
+    /// Offers from other contacts are asked about (`accept-file` or
+    /// `decline-file`, 60 s to answer); nobody else can send files.
+    #[arg(long, value_name = "NAME")]
+    pub accept_files_from: Vec<String>,
+    /// Save received files in this folder (default: `downloads` in your
+    /// data directory). Files are never overwritten: a number is added.
+    #[arg(long, value_name = "DIR")]
+    pub downloads: Option<PathBuf>,
 }
 
 impl CallOpts {
@@ -220,6 +255,8 @@ impl CallOpts {
             bitrate: None,
             no_processing: true,
             say: Vec::new(),
+            accept_files_from: Vec::new(),
+            downloads: None,
         }
     }
 }
@@ -357,10 +394,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             ContactsCmd::Delete { name } => commands::contacts_delete(&g, &name).await,
             ContactsCmd::Export { qr } => commands::contacts_export(&g, qr).await,
         },
-        Command::Listen(opts) => commands::call(&g, None, opts, None).await,
-        Command::Call { target, opts } => commands::call(&g, Some(target), opts, None).await,
+        Command::Listen(opts) => commands::call(&g, None, opts, Errand::Call).await,
+        Command::Call { target, opts } => {
+            commands::call(&g, Some(target), opts, Errand::Call).await
+        }
         Command::Message { contact, text } => {
-            commands::call(&g, Some(contact), CallOpts::for_messages(), Some(text)).await
+            let opts = CallOpts::for_messages();
+            commands::call(&g, Some(contact), opts, Errand::Message(text)).await
+        }
+        Command::SendFile { contact, path } => {
+            let opts = CallOpts::for_messages();
+            commands::call(&g, Some(contact), opts, Errand::File(path)).await
         }
         Command::Inbox => commands::inbox(&g).await,
         Command::Conversation { contact } => commands::conversation(&g, &contact).await,

@@ -587,3 +587,160 @@ fn a_message_from_someone_not_in_your_contacts_is_refused() {
     let out = alice.run(&["message", "bob", "   "]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// `len` bytes that do not repeat (a keyed LCG, cheap to make).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (x >> 56) as u8
+        })
+        .collect()
+}
+
+/// Alice and Bob, each in the other's contacts; Bob listening, saving into
+/// `downloads`, with `extra` options.
+fn file_pair(dir: &std::path::Path, extra: &[&str]) -> (Party, Party, common::Proc) {
+    let (alice, bob) = pair(dir);
+    let out = bob.run(&["contacts", "import", &alice.card()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let downloads = dir.join("downloads");
+    let d = downloads.to_str().unwrap().to_owned();
+    let mut args = vec!["listen", "--downloads", &d];
+    args.extend_from_slice(extra);
+    let mut b = bob.spawn_logged(&args, &dir.join("bob.log"));
+    b.expect("listening", Duration::from_secs(30));
+    (alice, bob, b)
+}
+
+#[test]
+fn a_20_mb_file_killed_at_half_resumes_and_arrives_whole() {
+    let dir = tmp();
+    let (alice, _bob, mut b) = file_pair(dir.path(), &["--accept-files-from", "alice"]);
+    let data = noise(20_000_000, 7);
+    let src = dir.path().join("big.bin");
+    std::fs::write(&src, &data).unwrap();
+    let t0 = Instant::now();
+    // The first try is killed (-9) once Bob holds half of it.
+    let alog = dir.path().join("alice.log");
+    let mut a = alice.spawn_logged(&["send-file", "bob", src.to_str().unwrap()], &alog);
+    b.expect("file_offer", Duration::from_secs(30));
+    loop {
+        let p = match b.try_expect("file_progress", Duration::from_secs(60)) {
+            Ok(p) => p,
+            Err(e) => panic!(
+                "{e}; Bob saw {:?}\nAlice's log:\n{}\nBob's log:\n{}",
+                b.seen,
+                std::fs::read_to_string(&alog).unwrap_or_default(),
+                std::fs::read_to_string(dir.path().join("bob.log")).unwrap_or_default()
+            ),
+        };
+        if p["done"].as_u64().unwrap() >= 10_000_000 {
+            break;
+        }
+    }
+    a.kill9();
+    let first = t0.elapsed();
+    // Bob notices the connection is gone (no file saved).
+    b.expect("ended", Duration::from_secs(90));
+    assert!(
+        !b.seen.iter().any(|v| v["event"] == "file_done"),
+        "{:?}",
+        b.seen
+    );
+    // The same command again: it resumes where Bob stopped.
+    let t1 = Instant::now();
+    let out = run_bounded(
+        {
+            let mut c = alice.cmd();
+            c.args(["send-file", "bob", src.to_str().unwrap()]);
+            c
+        },
+        Duration::from_secs(180),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let lines = json_lines(&out);
+    assert!(
+        lines.iter().any(|v| v["event"] == "file_resumed"),
+        "not offered again: {lines:?}"
+    );
+    // Bob goes on from what he holds (at least the half he had).
+    let resumed = b.expect("file_resumed", SHORT);
+    assert_eq!(resumed["direction"], "in", "{resumed}");
+    let held = resumed["done"].as_u64().unwrap();
+    assert!(held >= 10_000_000, "{resumed}");
+    let done = b.expect("file_done", Duration::from_secs(60));
+    let saved = std::path::PathBuf::from(done["path"].as_str().unwrap());
+    assert_eq!(saved.file_name().unwrap(), "big.bin");
+    assert!(std::fs::read(&saved).unwrap() == data, "saved bytes differ");
+    eprintln!(
+        "20 MB over loopback TCP: first try {:.1} s to half, resumed from {held} bytes in {:.1} s",
+        first.as_secs_f64(),
+        t1.elapsed().as_secs_f64()
+    );
+    b.send("quit");
+    assert_eq!(b.wait(SHORT), 0);
+}
+
+#[test]
+fn file_offers_are_asked_declined_sanitised_and_never_overwrite() {
+    let dir = tmp();
+    let (alice, _bob, mut b) = file_pair(dir.path(), &[]);
+    let downloads = dir.path().join("downloads");
+    // A hidden name: saved without the dot, and asked about first.
+    let src = dir.path().join(".profile");
+    std::fs::write(&src, b"echo hello\n").unwrap();
+    let mut a = alice.spawn(&["send-file", "bob", src.to_str().unwrap()]);
+    let offer = b.expect("file_offer", Duration::from_secs(30));
+    assert_eq!(offer["accepted"], false);
+    assert_eq!(offer["name"], "profile");
+    b.send("accept-file");
+    let done = b.expect("file_done", SHORT);
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(done["path"], downloads.join("profile").to_str().unwrap());
+    // The same name again: a number is added, the first is untouched.
+    std::fs::write(&src, b"second\n").unwrap();
+    let mut a = alice.spawn(&["send-file", "bob", src.to_str().unwrap()]);
+    b.expect("file_offer", Duration::from_secs(30));
+    b.send("accept-file");
+    let done = b.expect("file_done", SHORT);
+    assert_eq!(a.wait(SHORT), 0);
+    assert_eq!(
+        done["path"],
+        downloads.join("profile (1)").to_str().unwrap()
+    );
+    assert_eq!(
+        std::fs::read(downloads.join("profile")).unwrap(),
+        b"echo hello\n"
+    );
+    // Declined: exit 10, in words; nothing saved.
+    let other = dir.path().join("no.txt");
+    std::fs::write(&other, b"no").unwrap();
+    let mut a = alice.spawn(&["send-file", "bob", other.to_str().unwrap()]);
+    b.expect("file_offer", Duration::from_secs(30));
+    b.send("decline-file");
+    assert_eq!(a.wait(SHORT), 10);
+    let failed = a
+        .seen
+        .iter()
+        .rev()
+        .find(|v| v["event"] == "failure")
+        .cloned();
+    assert!(
+        failed.is_some_and(|f| f["message"].as_str().unwrap().contains("declined")),
+        "{:?}",
+        a.seen
+    );
+    assert!(!downloads.join("no.txt").exists());
+    // Bad input before any connection: a missing file, a folder.
+    let out = alice.run(&["send-file", "bob", "/nonexistent/x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no such file"), "{}", text(&out));
+    let out = alice.run(&["send-file", "bob", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    b.send("quit");
+    assert_eq!(b.wait(SHORT), 0);
+}

@@ -19,9 +19,11 @@ pub const MAX_FILE_SIZE: u64 = (1 << 38) - 64;
 /// message session over Tor.
 pub const DEFAULT_MAX_SIZE: u64 = 100_000_000;
 
-/// Chunks in flight in a message session: 64 × 256 bytes = 16 KiB, enough
-/// to fill a Tor circuit's round trip without queueing much behind it.
-pub const WINDOW_MESSAGE: u32 = 64;
+/// Chunks in flight in a message session: 256 × 256 bytes = 64 KiB, so a
+/// Tor circuit with a 0.5 s round trip still carries about 128 KB/s (a
+/// window is sent once per round trip). A message session has no voice to
+/// keep ahead of, and transport queues up to 512 frames per path.
+pub const WINDOW_MESSAGE: u32 = 256;
 
 /// Chunks in flight in a voice call: few, so a resend after a path switch
 /// does not delay voice frames.

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod filing;
 mod messaging;
 
+pub use crate::filing::{ANSWER_WAIT, AcceptPolicy, FileNotice, Filing, failure_words};
 pub use crate::messaging::{
     Messaging, Notice, SessionEnd, Ui, name_of, proven_peer, short_key, status_word,
 };

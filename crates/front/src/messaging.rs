@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use susurro_history::{ContactKey, History, HistoryError, Receipt, Received, Status};
 use susurro_ui::view::CallView;
 use susurro_ui::{Action, UiEvent, View};
-use susurro_wire::{CallTarget, Contact, ContactId, NetMode, ReceiptKind};
+use susurro_wire::{Bytes, CallId, CallTarget, Contact, ContactId, NetMode, ReceiptKind, caps};
 
 /// What this crate needs from a front end: act on its ui core, read the
 /// core's view.
@@ -26,6 +26,10 @@ pub trait Ui {
 
     /// The ui core's view.
     fn view(&self) -> &View;
+
+    /// The oldest of the peer's file messages the ui core holds
+    /// (`UiCore::take_file`).
+    fn take_file(&mut self) -> Option<(CallId, Bytes<{ caps::FILE_BODY }>)>;
 }
 
 /// Something for the front end to show.

@@ -8,8 +8,8 @@
 
 use susurro_wire::module::Outbox;
 use susurro_wire::{
-    CallId, CallPurpose, ErrorCode, FileReceived, Instant, ModuleId, PeerFile, PeerReceipt, PeerText,
-    ReceiptKind, ReceiptReceived, SendFile, SendText, TextReceived, text_part_valid,
+    CallId, CallPurpose, ErrorCode, FileReceived, Instant, ModuleId, PeerFile, PeerReceipt,
+    PeerText, ReceiptKind, ReceiptReceived, SendFile, SendText, TextReceived, text_part_valid,
 };
 
 use super::calls::{Live, Phase};

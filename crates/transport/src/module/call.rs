@@ -36,10 +36,16 @@ use crate::session2::{CallRole, Channel, Incoming, Session2Initiator, extra_path
 /// and reconnections after a path dies.
 pub(super) const MAX_EXTRA_PATHS: u32 = 8;
 
-/// Frames queued for one path's writer (1 s of voice at 20 ms). A path
-/// whose queue is full skips voice (the other path carries it) and is
-/// dropped if a control frame does not fit.
-const PATH_QUEUE: usize = 50;
+/// Frames queued for one path's writer. Voice is skipped on a path with
+/// [`VOICE_QUEUE`] frames waiting (the other paths carry it); a control
+/// frame that does not fit drops the path. Control frames come in bursts
+/// (a file transfer's window: 256 chunks in a message session), so the
+/// queue holds more than voice may use.
+const PATH_QUEUE: usize = 512;
+
+/// Frames waiting on a path past which voice skips it: 1 s of voice at
+/// 20 ms. A stalled path does not build up seconds of stale voice.
+const VOICE_QUEUE: usize = 50;
 
 /// Why a call stops before or after its channel is up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1144,10 +1150,14 @@ impl Paths {
         self.seal_on(0, payload)
     }
 
-    /// Sends on every path (voice); a path whose queue is full skips it.
+    /// Sends on every path (voice); a path with [`VOICE_QUEUE`] frames
+    /// waiting skips it.
     fn send_all(&mut self, payload: &[u8]) -> Result<(), Stop> {
         for i in 0..self.paths.len() {
-            let full = self.paths[i].out.as_ref().is_none_or(|o| o.capacity() == 0);
+            let full = self.paths[i]
+                .out
+                .as_ref()
+                .is_none_or(|o| o.max_capacity() - o.capacity() >= VOICE_QUEUE);
             if !full {
                 self.seal_on(i, payload)?;
             }
