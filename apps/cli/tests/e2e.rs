@@ -79,6 +79,12 @@ fn a_sent_contact_is_saved_and_the_next_call_is_authenticated() {
     let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
     assert_eq!(ea["authenticated"], false, "Bob does not know Alice yet");
     assert_eq!(eb["authenticated"], false);
+    // No files in a call whose keys did not prove both sides.
+    let doc = dir.path().join("notes.txt");
+    std::fs::write(&doc, "in-call file\n".repeat(2000)).unwrap();
+    a.send(&format!("send-file {}", doc.display()));
+    let e = a.expect("error", SHORT);
+    assert!(e["message"].as_str().unwrap().contains("proved"), "{e}");
     a.send("send-contact me");
     let got = b.expect("contact_received", SHORT);
     let sas = ea["sas"].as_str().unwrap().replace('-', "");
@@ -90,11 +96,30 @@ fn a_sent_contact_is_saved_and_the_next_call_is_authenticated() {
     assert_eq!(a.wait(SHORT), 0);
     assert_eq!(b.wait(SHORT), 0);
     assert!(bob.contact_names().contains(&name), "{name} not saved");
-    // Now each knows the other: both sides prove their keys.
-    let (mut a, mut b, ea, eb) = call(&alice, &bob, &[], &[]);
+    // Now each knows the other: both sides prove their keys, and a file
+    // crosses the call (at the call's pace) into Bob's folder.
+    let downloads = dir.path().join("bob-downloads");
+    let (mut a, mut b, ea, eb) = call(
+        &alice,
+        &bob,
+        &[],
+        &[
+            "--accept-files-from",
+            &name,
+            "--downloads",
+            downloads.to_str().unwrap(),
+        ],
+    );
     assert_eq!(ea["authenticated"], true, "{ea}");
     assert_eq!(eb["authenticated"], true, "{eb}");
     assert_eq!(eb["peer"].as_str(), Some(name.as_str()));
+    a.send(&format!("send-file {}", doc.display()));
+    let done = b.expect("file_done", Duration::from_secs(30));
+    assert_eq!(
+        std::fs::read(done["path"].as_str().unwrap()).unwrap(),
+        std::fs::read(&doc).unwrap()
+    );
+    assert_eq!(a.expect("file_done", SHORT)["direction"], "out");
     a.send("hangup");
     a.expect("ended", SHORT);
     b.expect("ended", SHORT);

@@ -321,9 +321,14 @@ fn two_clis_call_each_other_over_onion_services() {
     let out = bob.run(&["contacts", "import", &cards[0]]);
     assert!(out.status.success(), "{}", text(&out));
 
-    // Alice → Bob, 60 s of speech.
+    // Alice → Bob, 60 s of speech, and a file sent in the call beside it
+    // (at the call's pace: voice keeps priority).
     let (speech_path, said) = speech(dir.path());
     let heard_path = dir.path().join("bob-heard.wav");
+    let bob_downloads = dir.path().join("bob-downloads");
+    let in_call_file = dir.path().join("in-call.bin");
+    let in_call_data: Vec<u8> = (0..150_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    std::fs::write(&in_call_file, &in_call_data).unwrap();
     let (mut b, _, b_up, _) = listen(
         &bob,
         &[
@@ -331,6 +336,10 @@ fn two_clis_call_each_other_over_onion_services() {
             "--once",
             "--output",
             heard_path.to_str().unwrap(),
+            "--accept-files-from",
+            "alice",
+            "--downloads",
+            bob_downloads.to_str().unwrap(),
         ],
     );
     eprintln!("bob: onion service up again after {b_up:.1} s (cached consensus)");
@@ -349,6 +358,9 @@ fn two_clis_call_each_other_over_onion_services() {
     assert_eq!(ea["sas"], eb["sas"], "SAS differ: {ea} / {eb}");
     assert_eq!(ea["authenticated"], true, "{ea}");
     assert_eq!(eb["authenticated"], true, "{eb}");
+    a.expect_phase("InCall", Duration::from_secs(30));
+    let file_sent_at = Instant::now();
+    a.send(&format!("send-file {}", in_call_file.display()));
     let ended_a = a.expect("ended", Duration::from_secs(120));
     let ended_b = b.expect("ended", Duration::from_secs(30));
     assert_eq!(a.wait(Duration::from_secs(30)), 0, "{ended_a}");
@@ -380,6 +392,24 @@ fn two_clis_call_each_other_over_onion_services() {
         ea["setup_ms"].as_f64().unwrap_or(f64::NAN)
     );
     assert!(pesq >= 3.3, "PESQ-WB {pesq:.2} < 3.3");
+    // The file sent during the call arrived whole, checked.
+    let done = b
+        .seen
+        .iter()
+        .find(|v| v["event"] == "file_done")
+        .unwrap_or_else(|| panic!("no file in the call: {:?}", last_events(&b)));
+    let saved = std::fs::read(done["path"].as_str().unwrap()).unwrap();
+    assert!(saved == in_call_data, "the in-call file differs");
+    let took = at(done) - b
+        .seen
+        .iter()
+        .find(|v| v["event"] == "file_offer")
+        .map_or(0.0, at);
+    eprintln!(
+        "alice → bob: 150 kB sent during the call in {took:.1} s ({:.1} kB/s at the call's pace), the voice above measured with it going; sent {:.1} s after InCall",
+        150.0 / took,
+        file_sent_at.elapsed().as_secs_f64() - took
+    );
 
     // Bob → Alice; a relay dies mid-call. Alice keeps listening across it
     // (no --once), as a person whose phone stays on would.
@@ -451,6 +481,35 @@ fn two_clis_call_each_other_over_onion_services() {
     assert_eq!(got["text"], "over onion services", "{got}");
     eprintln!(
         "bob → alice: a text message delivered over onion services {:.1} s after `message` started",
+        t.elapsed().as_secs_f64()
+    );
+    // A 2 MB file, Bob → Alice, out of a call (a message session); Alice
+    // is asked and accepts. An interrupted try (exit 11) is run again and
+    // resumes; bounded: three tries.
+    let big: Vec<u8> = (0..2_000_000u32).map(|i| (i ^ (i >> 9)) as u8).collect();
+    let big_path = dir.path().join("two-mb.bin");
+    std::fs::write(&big_path, &big).unwrap();
+    let t = Instant::now();
+    let mut sender = bob.spawn(&["send-file", "alice", big_path.to_str().unwrap()]);
+    let offer = l.expect("file_offer", Duration::from_secs(90));
+    assert_eq!(offer["size"], 2_000_000, "{offer}");
+    l.send("accept-file");
+    let mut code = sender.wait(Duration::from_secs(240));
+    for _ in 0..2 {
+        if code != 11 {
+            break;
+        }
+        sender = bob.spawn(&["send-file", "alice", big_path.to_str().unwrap()]);
+        code = sender.wait(Duration::from_secs(240));
+    }
+    assert_eq!(code, 0, "send-file: {:?}", last_events(&sender));
+    let done = l.expect("file_done", Duration::from_secs(30));
+    let saved = std::fs::read(done["path"].as_str().unwrap()).unwrap();
+    assert!(saved == big, "the 2 MB file differs");
+    let secs = at(done) - at(&offer);
+    eprintln!(
+        "bob → alice: 2 MB over onion services in {secs:.1} s from the offer ({:.0} kB/s), {:.1} s from `send-file`",
+        2000.0 / secs,
         t.elapsed().as_secs_f64()
     );
     l.send("quit");

@@ -250,6 +250,7 @@ impl Filing {
             Pace::Call
         };
         let at = self.at(now);
+        let mut out = Vec::new();
         match self.session {
             Some((c, p)) if c == key => {
                 if p != pace {
@@ -259,42 +260,43 @@ impl Filing {
             }
             _ => {
                 self.session = Some((key, pace));
-                let mut out = self.transfers.session_started(at, &key, pace);
-                let mine: Vec<SourceFile> = {
-                    let (mine, rest) = core::mem::take(&mut self.to_send)
-                        .into_iter()
-                        .partition(|(c, _)| *c == key);
-                    self.to_send = rest;
-                    mine.into_iter().map(|(_, s)| s).collect()
-                };
-                for source in mine {
-                    match self.transfers.offer(at, &key, &source) {
-                        Ok((file, offer)) => {
-                            self.ours.push((key, file));
-                            out.push(offer);
-                        }
-                        Err(FilesError::AlreadySending) => {
-                            // Resumed by `session_started` just above.
-                            if let Some(r) = self.transfers.store().find_outgoing(
-                                &key,
-                                source.path(),
-                                source.size(),
-                                source.hash(),
-                            ) {
-                                self.ours.push((key, r.file));
-                            }
-                        }
-                        Err(e) => notices.push(FileNotice::Failed {
-                            with: name_of(ui.view(), &key),
-                            file: 0,
-                            direction: Direction::Out,
-                            why: format!("{}: {e}", source.name()),
-                        }),
-                    }
-                }
-                send_all(ui, &out);
+                out = self.transfers.session_started(at, &key, pace);
             }
         }
+        // Files `send` queued for this contact, now or earlier.
+        let mine: Vec<SourceFile> = {
+            let (mine, rest) = core::mem::take(&mut self.to_send)
+                .into_iter()
+                .partition(|(c, _)| *c == key);
+            self.to_send = rest;
+            mine.into_iter().map(|(_, s)| s).collect()
+        };
+        for source in mine {
+            match self.transfers.offer(at, &key, &source) {
+                Ok((file, offer)) => {
+                    self.ours.push((key, file));
+                    out.push(offer);
+                }
+                Err(FilesError::AlreadySending) => {
+                    // Resumed by `session_started` just above.
+                    if let Some(r) = self.transfers.store().find_outgoing(
+                        &key,
+                        source.path(),
+                        source.size(),
+                        source.hash(),
+                    ) {
+                        self.ours.push((key, r.file));
+                    }
+                }
+                Err(e) => notices.push(FileNotice::Failed {
+                    with: name_of(ui.view(), &key),
+                    file: 0,
+                    direction: Direction::Out,
+                    why: format!("{}: {e}", source.name()),
+                }),
+            }
+        }
+        send_all(ui, &out);
     }
 
     /// One file message from the peer.
