@@ -506,7 +506,7 @@ fn two_clis_call_each_other_over_onion_services() {
     let done = l.expect("file_done", Duration::from_secs(30));
     let saved = std::fs::read(done["path"].as_str().unwrap()).unwrap();
     assert!(saved == big, "the 2 MB file differs");
-    let secs = at(done) - at(&offer);
+    let secs = at(&done) - at(&offer);
     eprintln!(
         "bob → alice: 2 MB over onion services in {secs:.1} s from the offer ({:.0} kB/s), {:.1} s from `send-file`",
         2000.0 / secs,
