@@ -428,3 +428,85 @@ fn simultaneous_compare_resolves() {
         Some(&CompareOutcome::Match)
     );
 }
+
+/// Transport's announcements of connections whose session 1 checked out:
+/// all someone who knows only the address can cause (issue 25, item 1).
+fn forged_openings(sim: &mut Sim, n: u32) {
+    for i in 0..n {
+        sim.inject(
+            1,
+            ObfuscationOpen {
+                call: 0x9000_0000 + i,
+                direction: Direction::Incoming,
+            },
+        );
+    }
+    sim.run(&mut |_, _| true);
+}
+
+#[test]
+fn session_1_requests_alone_take_no_call_slot_and_show_nothing() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    // Ten openings that never go on to session 2 (the cryptor has four
+    // call slots): the ui hears nothing of them.
+    forged_openings(&mut sim, 10);
+    let shown = sim.parties[1]
+        .ui_find(|m| match m {
+            Message::CallState(_) | Message::IncomingCall(_) => Some(()),
+            _ => None,
+        })
+        .count();
+    assert_eq!(shown, 0, "the ui saw the forged connections");
+    // A real caller still gets through, at once.
+    sim.connect(bob, true, &mut |_, _| true);
+    assert!(
+        sim.parties[0].established().is_some(),
+        "the real call failed"
+    );
+    assert!(sim.parties[1].established().is_some());
+    assert!(
+        sim.parties[1]
+            .core
+            .is_talking(sim.parties[1].call().unwrap())
+    );
+}
+
+#[test]
+fn callers_in_their_key_exchange_never_take_the_last_slot() {
+    let mut sim = new_sim();
+    let (bob, _) = sim.introduce();
+    // Three callers finish session 2 and then stall before their IKE
+    // commitment (a killed caller, or one that paid the proof of work only
+    // to hold a slot); a fourth is refused.
+    for i in 0..4u32 {
+        sim.inject(
+            1,
+            SessionReady {
+                call: 0x9100_0000 + i,
+                direction: Direction::Incoming,
+                path: PathKind::Tor,
+            },
+        );
+    }
+    sim.run(&mut |_, _| true);
+    let incoming = sim.parties[1]
+        .ui_find(|m| match m {
+            Message::IncomingCall(c) => Some(c.call),
+            _ => None,
+        })
+        .count();
+    assert_eq!(incoming, 3, "at most three callers set up at once");
+    // The stalled ones are given up at the step timeout (20 s), not held.
+    sim.advance(21_000);
+    let ended = sim.parties[1]
+        .ui_find(|m| match m {
+            Message::CallEnded(e) if e.call >= 0x9100_0000 => Some(e.reason),
+            _ => None,
+        })
+        .count();
+    assert_eq!(ended, 3, "stalled set-ups freed at the step timeout");
+    // And a real call gets through afterwards.
+    sim.connect(bob, true, &mut |_, _| true);
+    assert!(sim.parties[0].established().is_some());
+}

@@ -13,7 +13,7 @@ use susurro_wire::{
 };
 
 use super::callback::CallBack;
-use super::errors::ui_error;
+use super::errors::{count, ui_error};
 use super::ike_driver::Ike;
 use super::storage_mux::Purpose;
 use super::{CryptorCore, ENTROPY_REQUEST, send};
@@ -438,6 +438,19 @@ impl CryptorCore {
         }
         if direction != Direction::Incoming || id == 0 || !self.drbg.is_seeded() {
             self.refuse();
+            send(out, ModuleId::Transport, Terminate { call: id });
+            return false;
+        }
+        // Callers still in their key exchange never take the last slot:
+        // an outgoing call always finds one.
+        let setting_up = self
+            .calls
+            .iter()
+            .flatten()
+            .filter(|c| c.direction == Direction::Incoming && c.live().is_none())
+            .count();
+        if setting_up + 1 >= MAX_CALLS {
+            count(&mut self.stats.refused);
             send(out, ModuleId::Transport, Terminate { call: id });
             return false;
         }

@@ -119,6 +119,8 @@ pub struct CryptorCore {
     next_call: CallId,
     next_req: u16,
     calls: [Option<Call>; MAX_CALLS],
+    /// Incoming connections' obfuscation key agreements (no call slot yet).
+    obf_pending: heapless::Vec<obfuscation::ObfPending, { obfuscation::OBF_PENDING }>,
     pending: heapless::Vec<Pending, MAX_PENDING>,
     muted: bool,
     voice_rx: heapless::Deque<Heard, VOICE_QUEUE>,
@@ -163,6 +165,7 @@ impl CryptorCore {
             next_call: 1,
             next_req: 1,
             calls: core::array::from_fn(|_| None),
+            obf_pending: heapless::Vec::new(),
             pending: heapless::Vec::new(),
             muted: false,
             voice_rx: heapless::Deque::new(),
@@ -294,6 +297,7 @@ impl CryptorCore {
             Inbound::Voice(m) => self.on_voice(m.call, m.seq, m.sealed.as_slice()),
             Inbound::VoiceGap(m) => self.on_voice_gap(m),
             Inbound::Terminated(m) => {
+                self.obf_pending.retain(|p| p.id != m.call);
                 if self.find(m.call).is_some() {
                     self.end(m.call, m.reason, Teardown::LOCAL_ONLY, out);
                 }
@@ -333,6 +337,7 @@ impl ModuleCore for CryptorCore {
             }
             Input::Entropy(bytes) => self.drbg.reseed(bytes),
             Input::Timer => {
+                self.expire_obfuscation(now, out);
                 self.expire_calls(now, out);
                 self.retry_callbacks(now, out);
             }
@@ -346,6 +351,7 @@ impl ModuleCore for CryptorCore {
             .flatten()
             .flat_map(|c| [c.deadline, c.callback.as_ref().and_then(|b| b.retry_at)])
             .flatten()
+            .chain(self.obf_pending.iter().map(|p| p.deadline))
             .min()
     }
 }
