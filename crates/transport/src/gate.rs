@@ -79,6 +79,9 @@ pub struct Gate {
     pending: Vec<Pending>,
     /// Extra paths of keyed calls: no expiry, removed by [`Gate::forget`].
     extra: Vec<Pending>,
+    /// Session-1 markers spent since the runtime last took them (to keep
+    /// them across restarts).
+    spent: Vec<[u8; ID_LEN]>,
 }
 
 /// Extra paths remembered at most (oldest dropped).
@@ -93,8 +96,23 @@ impl Gate {
             s2_replay: ReplayCache::new(cfg.replay_capacity),
             pending: Vec::new(),
             extra: Vec::new(),
+            spent: Vec::new(),
             cfg,
         }
+    }
+
+    /// Session-1 markers spent by an earlier process (oldest first): their
+    /// requests are replays here too.
+    pub fn preload_spent(&mut self, marks: impl IntoIterator<Item = [u8; ID_LEN]>) {
+        for m in marks {
+            self.s1_replay.insert(m);
+        }
+    }
+
+    /// The session-1 markers spent since the last call, for the runtime to
+    /// keep before it answers their requests.
+    pub fn take_spent(&mut self) -> Vec<[u8; ID_LEN]> {
+        core::mem::take(&mut self.spent)
     }
 
     /// The configuration.
@@ -186,6 +204,7 @@ impl Gate {
                 if !self.s1_replay.insert(mark) {
                     return self.drop_conn(conn, rng);
                 }
+                self.spent.push(mark);
                 conn.state = InState::Request(remote);
                 InboundStep::Session1Request { remote }
             }

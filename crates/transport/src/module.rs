@@ -18,6 +18,7 @@ mod call;
 mod link;
 mod listen;
 mod net;
+mod spent;
 #[cfg(feature = "tor")]
 mod tor;
 

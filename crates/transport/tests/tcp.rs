@@ -259,6 +259,43 @@ async fn replayed_session1_request_gets_silence() {
     b.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_answered_before_a_restart_is_a_replay_after_it() {
+    // Issue 25, item 4: the spent markers live in the state directory.
+    let state = std::env::temp_dir().join(format!("susurro-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let mut c = cfg();
+    c.state_dir = Some(state.clone());
+    let port = free_port();
+    let mut b = Side::start("B", 16, c.clone()).await;
+    listen(&mut b, port).await;
+    let mut rng = StdRng::seed_from_u64(29);
+    let keys = ObfuscationKeys::generate(&mut rng).unwrap();
+    let core = Config::new(access_key_for(&tcp(port)));
+    let (_, req) = Session1Initiator::new(&core, keys.representative(), &mut rng);
+    assert!(!answered(&mut b, port, req.clone()).await.is_empty());
+    b.stop().await;
+    // A new process on the same state: the recorded request gets silence
+    // and never reaches the cryptor; a fresh one is answered.
+    let mut b = Side::start("B", 16, c).await;
+    listen(&mut b, port).await;
+    let (got, after) = probe(port, &req).await;
+    assert!(
+        got.is_empty(),
+        "a replay across a restart got {} bytes",
+        got.len()
+    );
+    assert!(after >= PROBE_DELAY, "closed after {after:?}");
+    sleep(Duration::from_millis(100)).await;
+    drain(&mut b);
+    assert_eq!(obfuscation_opens(&b), 0, "{:?}", b.log);
+    let keys = ObfuscationKeys::generate(&mut rng).unwrap();
+    let (_, fresh) = Session1Initiator::new(&core, keys.representative(), &mut rng);
+    assert!(!answered(&mut b, port, fresh).await.is_empty());
+    b.stop().await;
+    let _ = std::fs::remove_dir_all(&state);
+}
+
 /// Sends a session-1 request to B's listener while B's fake cryptor
 /// answers; returns B's reply.
 async fn answered(b: &mut Side, port: u16, req: Vec<u8>) -> Vec<u8> {

@@ -19,6 +19,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout, timeout_at};
 
 use super::call::CallTask;
 use super::net::{BoxStream, os_rng};
+use super::spent::SpentLog;
 use super::{Established, Event, INCOMING_CALL_BASE, Shared};
 use crate::admission::tunables::{DESCRIPTOR_WAIT, PENDING_READ};
 use crate::admission::{Registry, Shed, Source, Stats};
@@ -51,6 +52,9 @@ pub(super) struct Acceptor {
     ids: Arc<AtomicU32>,
     kind: PathKind,
     admission: Arc<Admission>,
+    /// Spent session-1 markers kept across restarts (with a state
+    /// directory).
+    spent: Option<Arc<SpentLog>>,
 }
 
 impl Acceptor {
@@ -68,12 +72,29 @@ impl Acceptor {
             closed: Notify::new(),
             stats: shared.cfg.admission_stats.clone(),
         });
+        let mut gate = Gate::new(core);
+        let capacity = shared.cfg.driver.core.replay_capacity;
+        let spent = shared.cfg.state_dir.as_deref().and_then(|dir| {
+            match SpentLog::open(dir, capacity) {
+                Ok((log, marks)) => {
+                    gate.preload_spent(marks);
+                    Some(Arc::new(log))
+                }
+                Err(e) => {
+                    // Replays from before this process would be answered:
+                    // said, and the listener still runs.
+                    tracing::warn!(error = %e, "cannot keep spent session-1 markers");
+                    None
+                }
+            }
+        });
         Self {
-            gate: Arc::new(Mutex::new(Gate::new(core))),
+            gate: Arc::new(Mutex::new(gate)),
             shared,
             ids,
             kind,
             admission,
+            spent,
         }
     }
 
@@ -226,6 +247,7 @@ async fn inbound(mut ticket: Ticket, mut s: BoxStream, acc: Acceptor) {
         ids,
         kind,
         admission: _,
+        spent,
     } = acc;
     let limit = shared.cfg.driver.handshake_timeout;
     let deadline = Instant::now() + limit;
@@ -269,6 +291,17 @@ async fn inbound(mut ticket: Ticket, mut s: BoxStream, acc: Acceptor) {
                 return;
             }
             InboundStep::Session1Request { remote } => {
+                // Its marker is on disk before any reply can go out, so a
+                // later process refuses it as a replay too.
+                let marks = lock(&gate).take_spent();
+                if let Some(log) = &spent
+                    && let Err(e) = log.record(&marks)
+                {
+                    tracing::warn!(error = %e, "cannot keep a spent session-1 marker");
+                    let after = lock(&gate).on_timeout(&mut conn, &mut rng);
+                    hold(&mut s, &mut buf, deadline + after).await;
+                    return;
+                }
                 // Authentic: no longer pending, never shed.
                 drop(ticket);
                 drop(buf);
