@@ -216,12 +216,21 @@ fn new_config(name: String, setup: &Setup) -> Result<(Config, ProfileArg), Failu
             "this susurro-cli was built without Tor: use --network direct, or build with `--features tor`",
         ));
     }
-    Name::new(&name).map_err(|_| Failure::usage("the name must be 1 to 64 bytes"))?;
+    // What `status` and `contacts export` make of these must be a card:
+    // a name that passes for no one and hides nothing, a port, a host.
+    susurro_front::check_name(&name, std::iter::empty())
+        .map_err(|p| Failure::usage(format!("--name {name:?}: {p}")))?;
+    if setup.port == 0 {
+        return Err(Failure::usage(
+            "--port 0 is no port others can reach: give one from 1 to 65535",
+        ));
+    }
+    let host = card_host(&setup.host)?;
     let cfg = Config {
         name,
         network: Network {
             mode,
-            host: setup.host.clone(),
+            host,
             port: setup.port,
             listen: "127.0.0.1".to_owned(),
             onion: None,
@@ -240,7 +249,40 @@ fn new_config(name: String, setup: &Setup) -> Result<(Config, ProfileArg), Failu
         },
         transport_box: crate::config::TransportBox::default(),
     };
+    // The card itself, as `status` will write it (with a stand-in key).
+    card_text(&cfg, [0x55; 32])?;
     Ok((cfg, setup.profile))
+}
+
+/// `--host` as a card carries it: an IPv4 address, an IPv6 address (put
+/// in brackets), or a host name of letters, digits, `-`, `_` and `.`
+/// (labels of 1 to 63, 64 bytes in all).
+fn card_host(host: &str) -> Result<String, Failure> {
+    let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    match bracketed.unwrap_or(host).parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(ip)) => return Ok(format!("[{ip}]")),
+        Ok(std::net::IpAddr::V4(ip)) if bracketed.is_none() => return Ok(ip.to_string()),
+        _ => {}
+    }
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let numeric = labels
+        .last()
+        .is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    if host.len() > susurro_wire::caps::HOST || !labels.iter().all(|l| label_ok(l)) || numeric {
+        return Err(Failure::usage(format!(
+            "--host {host:?} is not a host name or IP address: give a name such as \
+             calls.example.org (letters, digits, \"-\" and \".\", 64 bytes at most), \
+             an IPv4 address such as 192.0.2.7, or an IPv6 address"
+        )));
+    }
+    Ok(host.to_owned())
 }
 
 /// `init`.
@@ -338,13 +380,23 @@ pub async fn status(g: &Global) -> Result<(), Failure> {
 
 async fn own_card(front: &mut Front, cfg: &Config) -> Result<String, Failure> {
     let key = own_key(front).await?;
+    card_text(cfg, key)
+}
+
+/// The `susurro:` card of `cfg` with `key`.
+fn card_text(cfg: &Config, key: [u8; 32]) -> Result<String, Failure> {
+    let unusable = |why: &str| {
+        Failure::usage(format!(
+            "your contact card cannot be made from your configuration (config.toml): {why}"
+        ))
+    };
     let card = ContactCard {
-        name: Name::new(&cfg.name).map_err(|_| Failure::usage("the configured name is invalid"))?,
+        name: Name::new(&cfg.name).map_err(|_| unusable("the name is over 64 bytes"))?,
         key,
         address: own_address(cfg)?,
     };
     let mut s = heapless::String::<{ uri::MAX_URI }>::new();
-    uri::encode(&card, &mut s).map_err(|e| Failure::usage(e.message()))?;
+    uri::encode(&card, &mut s).map_err(|e| unusable(e.message()))?;
     Ok(s.as_str().to_owned())
 }
 
@@ -502,6 +554,7 @@ pub async fn contacts_import(
         ));
     }
     let (node, mut front, _, _) = open(g).await?;
+    let given_name = name.is_some();
     let name = name.unwrap_or(card.name.as_str()).to_owned();
     // The whole book (this also lets the listing begun at unlock finish, so
     // the next change seen below is this command's).
@@ -515,6 +568,13 @@ pub async fn contacts_import(
                 c.name.as_str()
             ),
         ));
+    }
+    // A name that passes for another contact's, or hides characters, is
+    // refused (the very same name is a key change, below).
+    let others = all.iter().map(|c| c.name.as_str()).filter(|n| *n != name);
+    if let Err(p) = susurro_front::check_name(&name, others) {
+        close(node, front).await?;
+        return Err(import_name_failure(&name, given_name, &p));
     }
     let old = all.iter().find(|c| c.name.as_str() == name).cloned();
     if let Some(old) = &old
@@ -594,10 +654,43 @@ pub async fn contacts_import(
     close(node, front).await
 }
 
-/// `contacts rename`.
+/// Why `contacts import` stores nothing under `name`, and how to import
+/// the card all the same: under another name.
+fn import_name_failure(name: &str, given: bool, p: &susurro_front::NameProblem) -> Failure {
+    Failure::usage(match (given, p) {
+        (true, _) => format!("--name {name:?}: {p}. Nothing was added."),
+        (false, susurro_front::NameProblem::LooksLike { contact }) => format!(
+            "this card's name {name:?} looks like your contact {contact:?}, but the key is not \
+             theirs: it may be someone passing for them. Nothing was added. If it is someone \
+             else you mean to add, run the command again with --name <a name you can tell \
+             apart from {contact:?}>."
+        ),
+        (false, _) => format!(
+            "this card's name {name:?} cannot be used: {p}. Nothing was added. To add it, \
+             run the command again with --name <another name>."
+        ),
+    })
+}
+
+/// `contacts rename`: refused if the new name looks like another
+/// contact's or hides characters (not like its own: a contact may take a
+/// name that differs from its own only in case).
 pub async fn contacts_rename(g: &Global, name: &str, new_name: &str) -> Result<(), Failure> {
     let (node, mut front, _, _) = open(g).await?;
-    let c = find_contact(&mut front, name).await?;
+    let all = all_contacts(&mut front).await?;
+    let Some(c) = all.iter().find(|c| c.name.as_str() == name).cloned() else {
+        close(node, front).await?;
+        return Err(Failure::usage(format!(
+            "no contact named {name:?} (see `contacts list`)"
+        )));
+    };
+    let others = all.iter().filter(|o| o.id != c.id).map(|o| o.name.as_str());
+    if let Err(p) = susurro_front::check_name(new_name, others) {
+        close(node, front).await?;
+        return Err(Failure::usage(format!(
+            "cannot rename {name:?} to {new_name:?}: {p}. Nothing was changed."
+        )));
+    }
     front.act(Action::RenameContact {
         id: c.id,
         name: new_name,

@@ -86,7 +86,9 @@ pub struct Global {
 enum Command {
     /// Create your identity: a new long-term key protected by a password.
     Init {
-        /// Your name as it appears on your contact card.
+        /// Your name as it appears on your contact card (no invisible or
+        /// control characters, no mix of scripts such as Latin with
+        /// Cyrillic).
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -188,9 +190,11 @@ pub struct Setup {
     #[arg(long, value_enum)]
     pub network: Option<NetworkArg>,
     /// Direct: TCP port to listen on. Tor: your onion service's port.
+    /// 1 to 65535.
     #[arg(long, default_value_t = config::DEFAULT_PORT)]
     pub port: u16,
-    /// Direct: host name or IP address others use to reach you.
+    /// Direct: host name or IP address others use to reach you (it goes
+    /// on your card; an IPv6 address is put in brackets).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Key-derivation strength for the password (test-only-insecure is
@@ -284,7 +288,9 @@ enum ContactsCmd {
         #[arg(long)]
         replace: bool,
     },
-    /// Import a contact from its `susurro:` card.
+    /// Import a contact from its `susurro:` card. A name (the card's, or
+    /// --name) that looks like another contact's, or has invisible or
+    /// control characters, is refused (exit 2): give another with --name.
     Import {
         /// The card (`susurro:…`).
         uri: String,
@@ -298,7 +304,8 @@ enum ContactsCmd {
         #[arg(long)]
         replace: bool,
     },
-    /// Rename a contact.
+    /// Rename a contact. A name that looks like another contact's, or
+    /// has invisible or control characters, is refused (exit 2).
     Rename {
         /// Current name.
         name: String,

@@ -73,6 +73,16 @@ pub fn show(g: &Global, notices: &mut Vec<Notice>) {
                     format!("Sending your queued messages to {to}…")
                 });
             }
+            Notice::Throttled { from, id } => crate::commands::emit(
+                g,
+                json!({"event": "throttled", "from": from, "id": id}),
+                || {
+                    format!(
+                        "{from} is sending faster than {} messages a minute: message {id} waits on their side for a later try.",
+                        susurro_front::STORE_PER_MINUTE
+                    )
+                },
+            ),
             Notice::Error(message) => {
                 crate::commands::emit(g, json!({"event": "error", "message": message}), || {
                     message.clone()

@@ -769,3 +769,233 @@ fn file_offers_are_asked_declined_sanitised_and_never_overwrite() {
     b.send("quit");
     assert_eq!(b.wait(SHORT), 0);
 }
+
+// ---- Look-alike names (#25, item 9) ----------------------------------
+
+/// A card for `name` with `key`, reachable at a made-up loopback port.
+fn card_named(name: &str, key: [u8; 32]) -> String {
+    use susurro_ui::uri::{ContactCard, encode};
+    let card = ContactCard {
+        name: susurro_wire::Name::new(name).unwrap(),
+        key,
+        address: susurro_wire::Address::Tcp {
+            host: susurro_wire::Text::new("127.0.0.1").unwrap(),
+            port: 9,
+        },
+    };
+    let mut s = heapless::String::<{ susurro_ui::uri::MAX_URI }>::new();
+    encode(&card, &mut s).unwrap();
+    s.to_string()
+}
+
+/// `init` of `name` in `home` (store file in the home, direct TCP), with
+/// `extra` options; its exit code and last JSON line.
+fn init_local(
+    home: &std::path::Path,
+    name: &str,
+    extra: &[&str],
+) -> (Option<i32>, serde_json::Value) {
+    let mut args = vec![
+        "init",
+        "--name",
+        name,
+        "--network",
+        "direct",
+        "--profile",
+        "test-only-insecure",
+    ];
+    args.extend_from_slice(extra);
+    let out = local(home, common::PASSWORD, &args);
+    (out.status.code(), common::last_json(&out))
+}
+
+/// The names in a local home's address book.
+fn local_names(home: &std::path::Path) -> Vec<String> {
+    let out = local(home, common::PASSWORD, &["contacts", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    common::last_json(&out)["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A card from someone else whose name is "bob" with a Cyrillic "о"
+/// (or with a direction override, or capitalised) while "bob" is a
+/// contact: refused in words that name the contact it resembles and the
+/// way to import it under another name; the book is unchanged. Under a
+/// name that can be told apart, it goes in.
+#[test]
+fn a_card_whose_name_looks_like_a_contact_is_refused_in_words() {
+    let dir = tmp();
+    let home = dir.path().join("alice");
+    assert_eq!(init_local(&home, "alice", &[]).0, Some(0));
+    let pw = common::PASSWORD;
+    let out = local(
+        &home,
+        pw,
+        &["contacts", "import", &card_named("bob", [7; 32])],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    for look_alike in ["b\u{43e}b", "\u{202e}bob", "Bob", "b\u{200b}ob"] {
+        let card = card_named(look_alike, [9; 32]);
+        let out = local(&home, pw, &["contacts", "import", &card]);
+        let v = common::last_json(&out);
+        assert_eq!(out.status.code(), Some(2), "{look_alike:?}: {}", text(&out));
+        let msg = v["message"].as_str().unwrap();
+        assert!(
+            msg.contains("\"bob\"") && msg.contains("--name"),
+            "{look_alike:?}: {msg}"
+        );
+        assert_eq!(local_names(&home), ["bob"], "{look_alike:?}");
+        // The same through --name.
+        let out = local(
+            &home,
+            pw,
+            &[
+                "contacts",
+                "import",
+                &card_named("zed", [9; 32]),
+                "--name",
+                look_alike,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{look_alike:?}: {}", text(&out));
+        assert_eq!(local_names(&home), ["bob"], "{look_alike:?}");
+    }
+    // Told apart at a glance: fine, and so is a name in one other script.
+    let card = card_named("b\u{43e}b", [9; 32]);
+    let out = local(
+        &home,
+        pw,
+        &["contacts", "import", &card, "--name", "bob's brother"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = local(
+        &home,
+        pw,
+        &["contacts", "import", &card_named("Борис", [11; 32])],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = local(
+        &home,
+        pw,
+        &["contacts", "import", &card_named("山田太郎", [12; 32])],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut names = local_names(&home);
+    names.sort();
+    assert_eq!(names, ["bob", "bob's brother", "Борис", "山田太郎"]);
+}
+
+/// `contacts rename` to a name with a zero-width or direction character,
+/// or to a look-alike of another contact: refused (2), nothing renamed.
+/// A contact may take a name that only looks like its own.
+#[test]
+fn renaming_to_an_invisible_or_look_alike_name_is_refused() {
+    let dir = tmp();
+    let home = dir.path().join("alice");
+    assert_eq!(init_local(&home, "alice", &[]).0, Some(0));
+    let pw = common::PASSWORD;
+    for (name, key) in [("bob", [7; 32]), ("carol", [8; 32])] {
+        let out = local(&home, pw, &["contacts", "import", &card_named(name, key)]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    for bad in [
+        "car\u{200b}ol",
+        "car\u{200d}ol",
+        "\u{202e}lorac",
+        "\u{feff}carol",
+        "b\u{43e}b",
+    ] {
+        let out = local(&home, pw, &["contacts", "rename", "carol", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out));
+        let msg = common::last_json(&out)["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(msg.contains("carol"), "{bad:?}: {msg}");
+        let mut names = local_names(&home);
+        names.sort();
+        assert_eq!(names, ["bob", "carol"], "{bad:?}");
+    }
+    let out = local(&home, pw, &["contacts", "rename", "carol", "Carol"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut names = local_names(&home);
+    names.sort();
+    assert_eq!(names, ["Carol", "bob"]);
+}
+
+/// `init` (and `restore` into an empty home) used to accept a name with
+/// a control character, port 0 and a host with a space, and `status`
+/// failed for good afterwards. Now each is a usage error (2) that writes
+/// nothing; and after every `init` that is accepted, `status` works.
+#[test]
+fn init_refuses_what_status_could_not_use_and_status_works_after() {
+    let dir = tmp();
+    let refused: [(&str, &[&str], &str); 7] = [
+        ("ali\u{7}ce", &[], "--name"),
+        ("\u{202e}ecila", &[], "--name"),
+        ("\u{410}lice", &[], "--name"),
+        ("alice", &["--port", "0"], "--port"),
+        ("alice", &["--host", "a b"], "--host"),
+        ("alice", &["--host", "host\u{1b}[2J"], "--host"),
+        ("alice", &["--host", ""], "--host"),
+    ];
+    for (i, (name, extra, what)) in refused.iter().enumerate() {
+        let home = dir.path().join(format!("refused-{i}"));
+        let (code, v) = init_local(&home, name, extra);
+        assert_eq!(code, Some(2), "{name:?} {extra:?}: {v}");
+        assert!(
+            v["message"].as_str().unwrap().contains(what),
+            "{name:?} {extra:?}: {v}"
+        );
+        assert!(!home.exists(), "{name:?} {extra:?}: the home was written");
+    }
+    // `restore --name` sets a home up as `init` does: the same refusal,
+    // before the backup is read.
+    let junk = dir.path().join("junk");
+    std::fs::write(&junk, [0x42u8; 300]).unwrap();
+    let home = dir.path().join("restored");
+    let out = local(
+        &home,
+        common::PASSWORD,
+        &[
+            "restore",
+            junk.to_str().unwrap(),
+            "--name",
+            "b\u{202e}ob",
+            "--network",
+            "direct",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(!home.exists(), "restore wrote the home");
+
+    let accepted: [(&str, &[&str]); 6] = [
+        ("alice", &[]),
+        (
+            "Zoë Ångström",
+            &["--host", "calls.example.org", "--port", "7000"],
+        ),
+        ("山田 太郎", &["--host", "192.0.2.7"]),
+        ("Борис", &["--host", "::1"]),
+        ("佐藤 Sato さとう", &["--host", "[2001:db8::7]"]),
+        ("007", &["--port", "65535"]),
+    ];
+    for (i, (name, extra)) in accepted.iter().enumerate() {
+        let home = dir.path().join(format!("accepted-{i}"));
+        let (code, v) = init_local(&home, name, extra);
+        assert_eq!(code, Some(0), "{name:?} {extra:?}: {v}");
+        let out = local(&home, common::PASSWORD, &["status"]);
+        assert!(
+            out.status.success(),
+            "status after {name:?} {extra:?}: {}",
+            text(&out)
+        );
+        let st = common::last_json(&out);
+        assert_eq!(st["name"].as_str(), Some(*name), "{st}");
+        assert!(st["uri"].as_str().unwrap().starts_with("susurro:"), "{st}");
+    }
+}

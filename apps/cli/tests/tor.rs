@@ -399,11 +399,11 @@ fn two_clis_call_each_other_over_onion_services() {
         .unwrap_or_else(|| panic!("no file in the call: {:?}", last_events(&b)));
     let saved = std::fs::read(done["path"].as_str().unwrap()).unwrap();
     assert!(saved == in_call_data, "the in-call file differs");
-    let took = at(done) - b
-        .seen
-        .iter()
-        .find(|v| v["event"] == "file_offer")
-        .map_or(0.0, at);
+    let took = at(done)
+        - b.seen
+            .iter()
+            .find(|v| v["event"] == "file_offer")
+            .map_or(0.0, at);
     eprintln!(
         "alice → bob: 150 kB sent during the call in {took:.1} s ({:.1} kB/s at the call's pace), the voice above measured with it going",
         150.0 / took

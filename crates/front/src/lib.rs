@@ -3,8 +3,11 @@
 
 mod filing;
 mod messaging;
+pub mod names;
 
 pub use crate::filing::{ANSWER_WAIT, AcceptPolicy, FileNotice, Filing, failure_words};
 pub use crate::messaging::{
-    Messaging, Notice, SessionEnd, Ui, name_of, proven_peer, short_key, status_word,
+    Messaging, Notice, STORE_BURST, STORE_PER_MINUTE, SessionEnd, Ui, name_of, proven_peer,
+    short_key, status_word,
 };
+pub use crate::names::{NameProblem, check_name};

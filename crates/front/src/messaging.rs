@@ -56,6 +56,14 @@ pub enum Notice {
         /// The contact's name.
         to: String,
     },
+    /// A contact sends faster than [`STORE_PER_MINUTE`]: its message
+    /// `id` was not stored and waits in its outbox for a later try.
+    Throttled {
+        /// The contact's name.
+        from: String,
+        /// The contact's id for the message.
+        id: u32,
+    },
     /// Something went wrong that the user should see.
     Error(String),
 }
@@ -83,6 +91,48 @@ const RETRY_FIRST: Duration = Duration::from_secs(5);
 const RETRY_MAX: Duration = Duration::from_secs(600);
 /// How long a message session we opened waits for the last receipt.
 const RECEIPT_WAIT: Duration = Duration::from_secs(30);
+
+/// Messages one contact may have stored, across all sessions and calls:
+/// a burst of [`STORE_BURST`], then [`STORE_PER_MINUTE`] a minute. Past
+/// it a message is not stored and gets no "delivered": the sender's
+/// outbox keeps it and retries later, so nothing is lost, and a contact
+/// who floods cannot push older messages out of the bounded history.
+pub const STORE_PER_MINUTE: u32 = 60;
+/// See [`STORE_PER_MINUTE`].
+pub const STORE_BURST: u32 = 120;
+
+/// A token bucket per contact (whole messages; refilled by elapsed time).
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Tokens in thousandths of a message.
+    milli: u64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn full(now: Instant) -> Self {
+        Self {
+            milli: u64::from(STORE_BURST) * 1000,
+            at: now,
+        }
+    }
+
+    /// Takes one message's token if there is one.
+    fn take(&mut self, now: Instant) -> bool {
+        let ms =
+            u64::try_from(now.saturating_duration_since(self.at).as_millis()).unwrap_or(u64::MAX);
+        // STORE_PER_MINUTE messages per 60 000 ms, in thousandths.
+        let refill = ms.saturating_mul(u64::from(STORE_PER_MINUTE)) / 60;
+        self.milli = (self.milli.saturating_add(refill)).min(u64::from(STORE_BURST) * 1000);
+        self.at = now;
+        if self.milli >= 1000 {
+            self.milli -= 1000;
+            true
+        } else {
+            false
+        }
+    }
+}
 
 /// Unix seconds now (the history's timestamps).
 fn unix_now() -> u64 {
@@ -148,6 +198,8 @@ pub struct Messaging {
     /// When the current session gives up waiting for receipts.
     give_up: Option<Instant>,
     retries: HashMap<ContactKey, Retry>,
+    /// Each contact's allowance of stored messages.
+    buckets: HashMap<ContactKey, Bucket>,
 }
 
 impl core::fmt::Debug for Messaging {
@@ -172,6 +224,7 @@ impl Messaging {
             opened: None,
             give_up: None,
             retries: HashMap::new(),
+            buckets: HashMap::new(),
         }
     }
 
@@ -225,7 +278,7 @@ impl Messaging {
             {
                 self.flush(ui, now, notices);
             }
-            UiEvent::TextReceived { id } => self.received(ui, *id, notices),
+            UiEvent::TextReceived { id } => self.received(ui, *id, now, notices),
             UiEvent::Receipt { id, kind } => {
                 if let Some((_, key)) = self.peer
                     && (self.in_flight.contains(id) || *kind == ReceiptKind::Read)
@@ -412,7 +465,7 @@ impl Messaging {
 
     /// A message from the peer is complete: stored (if the peer is a
     /// proven contact), then "delivered".
-    fn received<U: Ui>(&mut self, ui: &mut U, id: u32, notices: &mut Vec<Notice>) {
+    fn received<U: Ui>(&mut self, ui: &mut U, id: u32, now: Instant, notices: &mut Vec<Notice>) {
         let v = ui.view();
         let Some(call) = v.call.as_ref() else {
             return;
@@ -423,6 +476,21 @@ impl Messaging {
         let text = line.text.as_str().to_owned();
         // Ids from CHAT_IDS up are a front end's unstored chat lines.
         let peer = proven_peer(v, call).filter(|_| id < susurro_ui::chat::CHAT_IDS);
+        if let Some((_, key)) = peer
+            && !self.history.has_received(&key, id)
+            && !self
+                .buckets
+                .entry(key)
+                .or_insert_with(|| Bucket::full(now))
+                .take(now)
+        {
+            // Not stored, no receipt: the sender keeps it queued.
+            notices.push(Notice::Throttled {
+                from: name_of(v, &key),
+                id,
+            });
+            return;
+        }
         let stored = match peer {
             Some((_, key)) => match self.history.receive(&key, id, &text, unix_now()) {
                 Ok(Received::Stored) => true,
@@ -457,6 +525,20 @@ impl Messaging {
 mod tests {
     use super::*;
     use susurro_history::Limits;
+
+    #[test]
+    fn a_contact_may_store_a_burst_then_sixty_a_minute() {
+        let t0 = Instant::now();
+        let mut b = Bucket::full(t0);
+        let burst = (0..200).take_while(|_| b.take(t0)).count();
+        assert_eq!(burst, 120);
+        assert!(!b.take(t0 + Duration::from_millis(999)));
+        assert!(b.take(t0 + Duration::from_millis(1000)));
+        // One minute later: sixty more, not sixty-one.
+        let t1 = t0 + Duration::from_secs(61);
+        let minute = (0..100).take_while(|_| b.take(t1)).count();
+        assert_eq!(minute, 60);
+    }
 
     #[test]
     fn retries_back_off_from_5_s_to_10_min() {

@@ -569,6 +569,14 @@ impl History {
         self.set_status(contact, (Direction::Out, id), receipt.into())
     }
 
+    /// Whether `contact`'s message `id` was received before (even if
+    /// deleted since): a retry that [`Self::receive`] would call a
+    /// duplicate.
+    #[must_use]
+    pub fn has_received(&self, contact: &ContactKey, id: u32) -> bool {
+        self.convs.get(contact).is_some_and(|c| c.seen.contains(id))
+    }
+
     /// Stores a message from `contact` with the sender's `id`, as
     /// [`Status::Unread`], on disk (`fsync`ed) before it returns: send the
     /// "delivered" receipt after this returns `Ok`, not before. An id

@@ -231,7 +231,13 @@ pub(super) async fn open(
             if host.is_empty() || *port == 0 {
                 return Err(TransportError::InvalidTarget(target));
             }
-            match timeout(after, TcpStream::connect((host.as_str(), *port))).await {
+            // A card writes an IPv6 address in brackets ("[::1]"); the
+            // resolver wants it bare.
+            let bare = host
+                .strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .unwrap_or(host.as_str());
+            match timeout(after, TcpStream::connect((bare, *port))).await {
                 Err(_) => Err(TransportError::Timeout {
                     what: "connect",
                     after,
