@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use susurro_crypto::serpent_ocb::SerpentOcb;
 pub use susurro_crypto::serpent_ocb::{NONCE_LEN, TAG_LEN};
 use susurro_crypto::{Secret, kdf};
+use susurro_wire::DecodeError;
+use susurro_wire::codec::Reader;
 use zeroize::Zeroizing;
 
 use crate::config::{MAX_FILE_SIZE, NAME_MAX, PATH_MAX};
@@ -68,6 +70,12 @@ impl fmt::Display for Malformed {
 }
 
 impl std::error::Error for Malformed {}
+
+impl From<DecodeError> for Malformed {
+    fn from(_: DecodeError) -> Self {
+        Malformed
+    }
+}
 
 /// A sealed record that does not open (wrong key, another file's record,
 /// a changed byte) or whose plaintext is [`Malformed`].
@@ -230,18 +238,18 @@ impl Record {
     /// # Errors
     /// [`Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<Self, Malformed> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let kind = r.u8()?;
         if r.u8()? != RECORD_VERSION {
             return Err(Malformed);
         }
         let contact = r.array::<32>()?;
-        let file = r.u64()?;
+        let file = u64::from_le_bytes(r.array()?);
         let key = Secret::new(r.array::<32>()?);
         let hash = r.array::<32>()?;
-        let size = r.u64()?;
-        let created = r.u64()?;
-        let name_len = usize::from(r.u16()?);
+        let size = u64::from_le_bytes(r.array()?);
+        let created = u64::from_le_bytes(r.array()?);
+        let name_len = usize::from(u16::from_le_bytes(r.array()?));
         if size > MAX_FILE_SIZE || name_len > NAME_MAX {
             return Err(Malformed);
         }
@@ -250,7 +258,7 @@ impl Record {
             .to_owned();
         let record = match kind {
             KIND_OUT => {
-                let len = usize::from(r.u16()?);
+                let len = usize::from(u16::from_le_bytes(r.array()?));
                 if len == 0 || len > PATH_MAX {
                     return Err(Malformed);
                 }
@@ -277,43 +285,8 @@ impl Record {
             }),
             _ => return Err(Malformed),
         };
-        if r.0.is_empty() {
-            Ok(record)
-        } else {
-            Err(Malformed)
-        }
-    }
-}
-
-/// A cursor over a plaintext.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
-        if self.0.len() < n {
-            return Err(Malformed);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Malformed> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-
-    fn u8(&mut self) -> Result<u8, Malformed> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, Malformed> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, Malformed> {
-        Ok(u64::from_le_bytes(self.array()?))
+        r.finish()?;
+        Ok(record)
     }
 }
 

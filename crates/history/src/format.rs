@@ -11,7 +11,8 @@ use subtle::ConstantTimeEq;
 use susurro_crypto::serpent_ocb::SerpentOcb;
 pub use susurro_crypto::serpent_ocb::{NONCE_LEN, TAG_LEN};
 use susurro_crypto::{Secret, kdf, mac};
-use susurro_wire::TEXT_MAX;
+use susurro_wire::codec::Reader;
+use susurro_wire::{DecodeError, TEXT_MAX};
 use zeroize::Zeroizing;
 
 use crate::types::{ContactKey, Direction, Status};
@@ -97,6 +98,12 @@ impl fmt::Display for Malformed {
 }
 
 impl std::error::Error for Malformed {}
+
+impl From<DecodeError> for Malformed {
+    fn from(_: DecodeError) -> Self {
+        Malformed
+    }
+}
 
 /// The keys of one store, derived from the key it is opened with.
 pub struct Keys {
@@ -369,7 +376,7 @@ impl Record {
     /// # Errors
     /// [`Malformed`].
     pub fn decode(bytes: &[u8]) -> Result<Self, Malformed> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes);
         let record = match r.u8()? {
             TAG_HEADER => {
                 if r.u8()? != LOG_VERSION {
@@ -379,15 +386,15 @@ impl Record {
                 contact.copy_from_slice(r.take(32)?);
                 Record::Header {
                     contact,
-                    next_out: r.u32()?,
+                    next_out: u32::from_le_bytes(r.array()?),
                 }
             }
             TAG_MESSAGE => {
-                let direction = r.direction()?;
-                let id = r.u32()?;
-                let at = r.u64()?;
-                let status = r.status()?;
-                let len = usize::from(r.u16()?);
+                let direction = Direction::from_code(r.u8()?).ok_or(Malformed)?;
+                let id = u32::from_le_bytes(r.array()?);
+                let at = u64::from_le_bytes(r.array()?);
+                let status = Status::from_code(r.u8()?).ok_or(Malformed)?;
+                let len = usize::from(u16::from_le_bytes(r.array()?));
                 if len == 0 || len > TEXT_MAX || !status.fits(direction) {
                     return Err(Malformed);
                 }
@@ -401,9 +408,9 @@ impl Record {
                 }
             }
             TAG_STATUS => {
-                let direction = r.direction()?;
-                let id = r.u32()?;
-                let status = r.status()?;
+                let direction = Direction::from_code(r.u8()?).ok_or(Malformed)?;
+                let id = u32::from_le_bytes(r.array()?);
+                let status = Status::from_code(r.u8()?).ok_or(Malformed)?;
                 if !status.fits(direction) || status.rank() == 0 {
                     return Err(Malformed);
                 }
@@ -414,17 +421,17 @@ impl Record {
                 }
             }
             TAG_DELETE => Record::Delete {
-                direction: r.direction()?,
-                id: r.u32()?,
+                direction: Direction::from_code(r.u8()?).ok_or(Malformed)?,
+                id: u32::from_le_bytes(r.array()?),
             },
             TAG_SEEN => {
-                let n = usize::from(r.u16()?);
+                let n = usize::from(u16::from_le_bytes(r.array()?));
                 if n == 0 || n > MAX_RANGES {
                     return Err(Malformed);
                 }
                 let mut ranges = Vec::with_capacity(n);
                 for _ in 0..n {
-                    ranges.push((r.u32()?, r.u32()?));
+                    ranges.push((u32::from_le_bytes(r.array()?), u32::from_le_bytes(r.array()?)));
                 }
                 if !ranges_ok(&ranges) {
                     return Err(Malformed);
@@ -433,55 +440,8 @@ impl Record {
             }
             _ => return Err(Malformed),
         };
-        if r.0.is_empty() {
-            Ok(record)
-        } else {
-            Err(Malformed)
-        }
-    }
-}
-
-/// A cursor over a plaintext.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
-        if self.0.len() < n {
-            return Err(Malformed);
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Ok(head)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], Malformed> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-
-    fn u8(&mut self) -> Result<u8, Malformed> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, Malformed> {
-        Ok(u16::from_le_bytes(self.array()?))
-    }
-
-    fn u32(&mut self) -> Result<u32, Malformed> {
-        Ok(u32::from_le_bytes(self.array()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, Malformed> {
-        Ok(u64::from_le_bytes(self.array()?))
-    }
-
-    fn direction(&mut self) -> Result<Direction, Malformed> {
-        Direction::from_code(self.u8()?).ok_or(Malformed)
-    }
-
-    fn status(&mut self) -> Result<Status, Malformed> {
-        Status::from_code(self.u8()?).ok_or(Malformed)
+        r.finish()?;
+        Ok(record)
     }
 }
 
