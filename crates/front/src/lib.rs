@@ -7,7 +7,7 @@ pub mod names;
 
 pub use crate::filing::{ANSWER_WAIT, AcceptPolicy, FileNotice, Filing, failure_words};
 pub use crate::messaging::{
-    Messaging, Notice, STORE_BURST, STORE_PER_MINUTE, SessionEnd, Ui, name_of, proven_peer,
-    short_key, status_word,
+    Messaging, Notice, READS_TOLD, STORE_BURST, STORE_PER_MINUTE, SessionEnd, Ui, name_of,
+    proven_peer, short_key, status_word,
 };
 pub use crate::names::{NameProblem, check_name};

@@ -4,10 +4,10 @@
 //! we opened hangs up once everything is delivered, and a front end that
 //! stays up retries the outbox with a backoff.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use susurro_history::{ContactKey, History, HistoryError, Receipt, Received, Status};
+use susurro_history::{ContactKey, Direction, History, HistoryError, Receipt, Received, Status};
 use susurro_ui::view::CallView;
 use susurro_ui::{Action, UiEvent, View};
 use susurro_wire::{Bytes, CallId, CallTarget, Contact, ContactId, NetMode, ReceiptKind, caps};
@@ -100,6 +100,12 @@ const RECEIPT_WAIT: Duration = Duration::from_secs(30);
 pub const STORE_PER_MINUTE: u32 = 60;
 /// See [`STORE_PER_MINUTE`].
 pub const STORE_BURST: u32 = 120;
+
+/// Read receipts for messages read outside a session go out in the next
+/// session with their sender: for at most this many of that contact's
+/// latest messages read and not yet told (in memory: after a restart some
+/// are told twice, which the sender ignores).
+pub const READS_TOLD: usize = 32;
 
 /// A token bucket per contact (whole messages; refilled by elapsed time).
 #[derive(Debug, Clone, Copy)]
@@ -200,6 +206,11 @@ pub struct Messaging {
     retries: HashMap<ContactKey, Retry>,
     /// Each contact's allowance of stored messages.
     buckets: HashMap<ContactKey, Bucket>,
+    /// Their messages whose read receipt went out.
+    told: HashSet<(ContactKey, u32)>,
+    /// The front end shows a message as it arrives (a terminal), so it is
+    /// read at once; otherwise it waits for [`Messaging::mark_read`].
+    shows_on_arrival: bool,
 }
 
 impl core::fmt::Debug for Messaging {
@@ -225,6 +236,59 @@ impl Messaging {
             give_up: None,
             retries: HashMap::new(),
             buckets: HashMap::new(),
+            told: HashSet::new(),
+            shows_on_arrival: true,
+        }
+    }
+
+    /// For a front end that shows messages only when their conversation is
+    /// open: a message that arrives stays unread until
+    /// [`Self::mark_read`] (the default, for a terminal, reads it at once).
+    #[must_use]
+    pub fn read_when_shown(mut self) -> Self {
+        self.shows_on_arrival = false;
+        self
+    }
+
+    /// The front end showed `contact`'s message `id`: it is read in the
+    /// history, and its read receipt goes to them now if a session with
+    /// them is up, else in the next one.
+    ///
+    /// # Errors
+    /// The history's (disk).
+    pub fn mark_read<U: Ui>(
+        &mut self,
+        ui: &mut U,
+        contact: &ContactKey,
+        id: u32,
+    ) -> Result<(), HistoryError> {
+        self.history.mark_in_read(contact, id)?;
+        if self.peer.is_some_and(|(_, k)| k == *contact) {
+            self.tell_reads(ui, contact);
+        }
+        Ok(())
+    }
+
+    /// Sends the read receipts `contact` has not had, for their latest
+    /// messages read (at most [`READS_TOLD`]).
+    fn tell_reads<U: Ui>(&mut self, ui: &mut U, contact: &ContactKey) {
+        let read: Vec<u32> = self
+            .history
+            .conversation(contact)
+            .into_iter()
+            .filter(|e| e.direction == Direction::In && e.status == Status::Read)
+            .map(|e| e.id)
+            .filter(|id| *id < susurro_ui::chat::CHAT_IDS)
+            .collect();
+        let start = read.len().saturating_sub(READS_TOLD);
+        for id in &read[start..] {
+            if self.told.contains(&(*contact, *id)) {
+                continue;
+            }
+            if ui.act(Action::ReadStored { id: *id }).is_err() {
+                return;
+            }
+            self.told.insert((*contact, *id));
         }
     }
 
@@ -458,6 +522,8 @@ impl Messaging {
                 }
             }
         }
+        // Read receipts for what was read since their last session.
+        self.tell_reads(ui, &peer.1);
         if self.opened.is_some() {
             self.give_up = Some(now + RECEIPT_WAIT);
         }
@@ -507,11 +573,16 @@ impl Messaging {
             notices.push(Notice::Text { id, text });
         }
         let _ = ui.act(Action::Delivered { id });
+        if !self.shows_on_arrival {
+            return;
+        }
         let _ = ui.act(Action::MarkRead);
-        if let Some((_, key)) = peer
-            && let Err(e) = self.history.mark_in_read(&key, id)
-        {
-            notices.push(Notice::Error(format!("message history: {e}")));
+        if let Some((_, key)) = peer {
+            // Shown now, so read, and `MarkRead` told them.
+            self.told.insert((key, id));
+            if let Err(e) = self.history.mark_in_read(&key, id) {
+                notices.push(Notice::Error(format!("message history: {e}")));
+            }
         }
     }
 
@@ -525,6 +596,84 @@ impl Messaging {
 mod tests {
     use super::*;
     use susurro_history::Limits;
+
+    /// A front end that records what it is asked to do.
+    struct Fake {
+        view: View,
+        acts: Vec<String>,
+    }
+
+    impl Ui for Fake {
+        type Error = String;
+        fn act(&mut self, a: Action<'_>) -> Result<(), String> {
+            self.acts.push(format!("{a:?}"));
+            Ok(())
+        }
+        fn view(&self) -> &View {
+            &self.view
+        }
+        fn take_file(&mut self) -> Option<(CallId, Bytes<{ caps::FILE_BODY }>)> {
+            None
+        }
+    }
+
+    #[test]
+    fn messages_read_later_are_told_in_the_next_session_once() {
+        use susurro_ui::view::{CallView, Phase};
+        use susurro_wire::{Address, Contact, Direction as WireDirection, Name, Note, PathKind};
+        let dir = tempfile::tempdir().unwrap();
+        let key = susurro_wire::Secret::new([7; 32]);
+        let mut h = History::open(dir.path(), &key, Limits::default()).unwrap();
+        let bob = [2u8; 32];
+        h.receive(&bob, 5, "read me later", 1).unwrap();
+        h.receive(&bob, 6, "and me", 2).unwrap();
+        let mut m = Messaging::new(h).read_when_shown();
+        let mut view = susurro_ui::UiCore::new(susurro_ui::UiConfig::default())
+            .view()
+            .clone();
+        let _ = view.contacts.entries.push(Contact {
+            id: 7,
+            name: Name::new("bob").unwrap(),
+            key: bob,
+            address: Address::None,
+            note: Note::new("").unwrap(),
+            flags: 0,
+            created: 0,
+            updated: 0,
+        });
+        let mut ui = Fake {
+            view,
+            acts: Vec::new(),
+        };
+        // Read with no session: nothing goes out yet.
+        m.mark_read(&mut ui, &bob, 5).unwrap();
+        assert!(ui.acts.is_empty(), "{:?}", ui.acts);
+        // A session with Bob: the receipt goes, once.
+        let mut call = CallView::new(
+            susurro_wire::Instant::ZERO,
+            1,
+            WireDirection::Incoming,
+            PathKind::Tor,
+        );
+        call.phase = Phase::Messages;
+        call.authenticated = true;
+        call.peer = Some(7);
+        ui.view.call = Some(call);
+        let mut notices = Vec::new();
+        let now = std::time::Instant::now();
+        m.on_event(
+            &mut ui,
+            &UiEvent::CallPhaseChanged(Phase::Messages),
+            now,
+            &mut notices,
+        );
+        m.on_event(&mut ui, &UiEvent::PeerChanged, now, &mut notices);
+        assert_eq!(ui.acts, vec!["ReadStored(5)"]);
+        // Read during the session: told at once; never twice.
+        m.mark_read(&mut ui, &bob, 6).unwrap();
+        m.mark_read(&mut ui, &bob, 5).unwrap();
+        assert_eq!(ui.acts, vec!["ReadStored(5)", "ReadStored(6)"]);
+    }
 
     #[test]
     fn a_contact_may_store_a_burst_then_sixty_a_minute() {

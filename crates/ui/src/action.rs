@@ -140,6 +140,13 @@ pub enum Action<'a> {
     /// The front end showed the call's chat: the peer's lines are read
     /// (read receipts go to the peer while the call lasts).
     MarkRead,
+    /// The front end's history shows the peer's stored message `id` as
+    /// read (perhaps long after it arrived): the `Read` receipt goes to the
+    /// peer of the current call or message session.
+    ReadStored {
+        /// The peer's id of the message.
+        id: u32,
+    },
     /// Sends a file-transfer message (an encoded `FileMessage`, at most
     /// `caps::FILE_BODY` bytes) to the peer of the call or message
     /// session. The front end runs the transfer; the core only carries it.
@@ -185,6 +192,7 @@ impl fmt::Debug for Action<'_> {
             Self::Delivered { id } => write!(f, "Delivered({id})"),
             Self::OpenMessages { target, mode } => write!(f, "OpenMessages({target:?}, {mode:?})"),
             Self::MarkRead => f.write_str("MarkRead"),
+            Self::ReadStored { id } => write!(f, "ReadStored({id})"),
             Self::SendFile { body } => write!(f, "SendFile({} bytes)", body.len()),
             Self::Dismiss => f.write_str("Dismiss"),
         }

@@ -1313,6 +1313,18 @@ fn with_host_receipts_the_front_end_sends_delivered() {
             }
         )]
     );
+    // Read later, from the history: the read receipt for that id.
+    assert_eq!(
+        h.act(Action::ReadStored { id: 9 }).unwrap(),
+        vec![to(
+            ModuleId::Cryptor,
+            SendReceipt {
+                call: INCOMING,
+                id: 9,
+                kind: ReceiptKind::Read
+            }
+        )]
+    );
 }
 
 #[test]

@@ -888,6 +888,7 @@ impl UiCore {
             Action::SendText { text } => self.send_text(now, text, None, out),
             Action::SendStored { id, text } => self.send_text(now, text, Some(id), out),
             Action::Delivered { id } => self.delivered(id, out),
+            Action::ReadStored { id } => self.read_stored(id, out),
             Action::MarkRead => self.mark_read(out),
             Action::SendFile { body } => self.send_file(body, out),
             Action::Dismiss => self.dismiss(),

@@ -117,6 +117,21 @@ impl UiCore {
         )
     }
 
+    /// The front end's history shows the peer's stored message `id` as
+    /// read: the `Read` receipt.
+    pub(super) fn read_stored(&mut self, id: u32, out: &mut Outbox) -> Result<(), UiError> {
+        let call = self.texting_call()?;
+        send(
+            out,
+            ModuleId::Cryptor,
+            SendReceipt {
+                call,
+                id,
+                kind: ReceiptKind::Read,
+            },
+        )
+    }
+
     /// The front end showed the chat: read receipts for the peer's lines.
     pub(super) fn mark_read(&mut self, out: &mut Outbox) -> Result<(), UiError> {
         let call = self.view.call.as_ref().ok_or(UiError::NoCall)?;
