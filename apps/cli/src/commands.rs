@@ -1825,14 +1825,65 @@ pub async fn inbox(g: &Global) -> Result<(), Failure> {
     r.and(stop)
 }
 
+/// What `conversation` deletes first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Delete {
+    /// Our message with this id.
+    pub mine: Option<u32>,
+    /// Their message with this id.
+    pub theirs: Option<u32>,
+    /// The whole conversation.
+    pub all: bool,
+}
+
 /// `conversation <contact>`: the whole conversation, oldest first; the
-/// contact's unread messages are now read.
-pub async fn conversation(g: &Global, name: &str) -> Result<(), Failure> {
+/// contact's unread messages are now read (their read receipts go in the
+/// next session with them). Deletes first what `delete` says.
+pub async fn conversation(g: &Global, name: &str, delete: Delete) -> Result<(), Failure> {
     let (node, mut front, _cfg, home) = open(g).await?;
     let r = async {
         let mut history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
         let c = find_contact(&mut front, name).await?;
         let who = c.name.as_str().to_owned();
+        let store = |e: susurro_history::HistoryError| {
+            Failure::new(Code::Store, format!("message history: {e}"))
+        };
+        let mut deleted = Vec::new();
+        if delete.all {
+            if !history.delete_conversation(&c.key).map_err(store)? {
+                return Err(Failure::usage(format!(
+                    "there is no conversation with {who}"
+                )));
+            }
+            deleted.push(json!({"all": true}));
+        }
+        for (way, id, from) in [
+            (susurro_history::Direction::Out, delete.mine, "me"),
+            (susurro_history::Direction::In, delete.theirs, "them"),
+        ] {
+            if let Some(id) = id {
+                if !history.delete_message(&c.key, way, id).map_err(store)? {
+                    return Err(Failure::usage(format!(
+                        "there is no message {id} from {} in the conversation with {who}",
+                        if from == "me" { "you" } else { who.as_str() }
+                    )));
+                }
+                deleted.push(json!({"id": id, "from": from}));
+            }
+        }
+        for d in &deleted {
+            out(
+                g,
+                json!({"event": "deleted", "with": who, "what": d}),
+                || {
+                    if d["all"] == true {
+                        format!("The conversation with {who} is deleted.")
+                    } else {
+                        format!("Message {} deleted.", d["id"])
+                    }
+                },
+            );
+        }
         let lines = history.conversation(&c.key);
         if lines.is_empty() && !g.json {
             print_line(&format!("No messages with {who} yet."));

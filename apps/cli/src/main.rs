@@ -142,6 +142,18 @@ enum Command {
     Conversation {
         /// The contact (by name).
         contact: String,
+        /// Delete your message with this id (the `id` shown with "me"),
+        /// then show what is left.
+        #[arg(long, value_name = "ID")]
+        delete_mine: Option<u32>,
+        /// Delete their message with this id (the `id` shown with their
+        /// name), then show what is left.
+        #[arg(long, value_name = "ID")]
+        delete_theirs: Option<u32>,
+        /// Delete the whole conversation (messages still queued to them
+        /// are not sent).
+        #[arg(long, conflicts_with_all = ["delete_mine", "delete_theirs"])]
+        delete_all: bool,
     },
     /// Write an encrypted backup of your identity and contacts.
     Backup {
@@ -414,7 +426,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             commands::call(&g, Some(contact), opts, Errand::File(path)).await
         }
         Command::Inbox => commands::inbox(&g).await,
-        Command::Conversation { contact } => commands::conversation(&g, &contact).await,
+        Command::Conversation {
+            contact,
+            delete_mine,
+            delete_theirs,
+            delete_all,
+        } => {
+            let delete = commands::Delete {
+                mine: delete_mine,
+                theirs: delete_theirs,
+                all: delete_all,
+            };
+            commands::conversation(&g, &contact, delete).await
+        }
         Command::Backup { file } => commands::backup(&g, &file).await,
         Command::Restore { file, name, setup } => commands::restore(&g, &file, name, setup).await,
         Command::Module(m) => module_cmd::run(&g, m).await,

@@ -587,6 +587,21 @@ fn messages_wait_for_an_offline_contact_and_arrive_in_order_once() {
         (inbox[0]["with"].as_str(), inbox[0]["unread"].as_u64()),
         (Some("alice"), Some(0))
     );
+    // Deleting: one of hers, then the whole conversation; a message that
+    // is not there is a usage error in words.
+    let lines = json_lines(&bob.run(&["conversation", "alice", "--delete-theirs", "2"]));
+    assert_eq!(lines[0]["event"], "deleted", "{lines:?}");
+    let left: Vec<_> = lines[1..]
+        .iter()
+        .map(|v| v["message"]["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left, ["one", "three, with ñ", "four"], "{lines:?}");
+    let out = bob.run(&["conversation", "alice", "--delete-theirs", "2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no message 2"), "{}", text(&out));
+    let out = bob.run(&["conversation", "alice", "--delete-all"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(json_lines(&bob.run(&["inbox"])).is_empty());
 }
 
 #[test]
