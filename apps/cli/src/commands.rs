@@ -248,6 +248,8 @@ fn new_config(name: String, setup: &Setup) -> Result<(Config, ProfileArg), Failu
             ),
         },
         transport_box: crate::config::TransportBox::default(),
+        messages: crate::config::Messages::default(),
+        files: crate::config::Files::default(),
     };
     // The card itself, as `status` will write it (with a stand-in key).
     card_text(&cfg, [0x55; 32])?;
@@ -1013,7 +1015,12 @@ pub async fn call(
     };
     let mut front = Front::start_with(ep, node.clock, ui_config)?;
     unlock(g, &mut front).await?;
-    let history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+    let history = messages::open_history(
+        &mut front,
+        &messages::history_dir(&home),
+        messages::limits(&cfg),
+    )
+    .await?;
     let mut msgs = Messaging::new(history);
     let target = match target {
         Some(t) => Some(resolve_target(&mut front, &t).await?),
@@ -1022,6 +1029,7 @@ pub async fn call(
     let downloads = opts
         .downloads
         .clone()
+        .or_else(|| cfg.files.downloads.clone())
         .unwrap_or_else(|| files::default_downloads(&home));
     let mut policy = AcceptPolicy {
         from: std::collections::HashSet::new(),
@@ -1031,7 +1039,7 @@ pub async fn call(
         let c = find_contact(&mut front, name).await?;
         policy.from.insert(c.key);
     }
-    let mut filing = files::open(&mut front, &home, &downloads, policy).await?;
+    let mut filing = files::open(&mut front, &home, &downloads, policy, cfg.files.max_mb).await?;
     if let crate::Errand::File(path) = &errand {
         let Some((_, _, Some(c))) = &target else {
             return Err(Failure::usage(
@@ -1789,9 +1797,14 @@ async fn call_audio(node: &Node, call: susurro_wire::CallId) -> Option<serde_jso
 /// `inbox`: every conversation, newest first, with its last line and how
 /// many of the contact's messages are unread.
 pub async fn inbox(g: &Global) -> Result<(), Failure> {
-    let (node, mut front, _cfg, home) = open(g).await?;
+    let (node, mut front, cfg, home) = open(g).await?;
     let r = async {
-        let history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+        let history = messages::open_history(
+            &mut front,
+            &messages::history_dir(&home),
+            messages::limits(&cfg),
+        )
+        .await?;
         let mut m = Messaging::new(history);
         all_contacts(&mut front).await?;
         // Messages that waited too long are given up here too.
@@ -1840,9 +1853,14 @@ pub struct Delete {
 /// contact's unread messages are now read (their read receipts go in the
 /// next session with them). Deletes first what `delete` says.
 pub async fn conversation(g: &Global, name: &str, delete: Delete) -> Result<(), Failure> {
-    let (node, mut front, _cfg, home) = open(g).await?;
+    let (node, mut front, cfg, home) = open(g).await?;
     let r = async {
-        let mut history = messages::open_history(&mut front, &messages::history_dir(&home)).await?;
+        let mut history = messages::open_history(
+            &mut front,
+            &messages::history_dir(&home),
+            messages::limits(&cfg),
+        )
+        .await?;
         let c = find_contact(&mut front, name).await?;
         let who = c.name.as_str().to_owned();
         let store = |e: susurro_history::HistoryError| {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 pub use susurro_node::config::{
-    Audio, Config, DEFAULT_PORT, Home, Mode, Network, Storage, Tor, TransportBox,
+    Audio, Config, DEFAULT_PORT, Files, Home, Messages, Mode, Network, Storage, Tor, TransportBox,
 };
 
 use crate::exit::{Code, Failure};

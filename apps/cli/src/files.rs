@@ -30,6 +30,7 @@ pub async fn open(
     home: &crate::config::Home,
     downloads: &Path,
     policy: AcceptPolicy,
+    max_mb: Option<u64>,
 ) -> Result<Filing, Failure> {
     let key = front
         .history_key(Duration::from_secs(10))
@@ -41,7 +42,11 @@ pub async fn open(
             downloads.display()
         ))
     })?;
-    let t = Transfers::open(&store_dir(home), &key, downloads, Config::default())
+    let mut config = Config::default();
+    if let Some(mb) = max_mb {
+        config.max_size = mb.saturating_mul(1_000_000);
+    }
+    let t = Transfers::open(&store_dir(home), &key, downloads, config)
         .map_err(|e| Failure::new(Code::Store, format!("file transfers: {e}")))?;
     Ok(Filing::new(t, policy))
 }

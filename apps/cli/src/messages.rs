@@ -19,13 +19,29 @@ pub fn history_dir(home: &crate::config::Home) -> PathBuf {
     home.data_dir.join("history")
 }
 
+/// The history's bounds from `[messages]` in config.toml.
+pub fn limits(cfg: &crate::config::Config) -> Limits {
+    let mut l = Limits::default();
+    if let Some(keep) = cfg.messages.keep {
+        l.max_messages = keep.max(1);
+    }
+    if let Some(days) = cfg.messages.outbox_days {
+        l.outbox_max_age = Duration::from_secs(u64::from(days) * 24 * 3600);
+    }
+    l
+}
+
 /// Waits (bounded) for storage's history key and opens the history.
-pub async fn open_history(front: &mut Front, dir: &std::path::Path) -> Result<History, Failure> {
+pub async fn open_history(
+    front: &mut Front,
+    dir: &std::path::Path,
+    limits: Limits,
+) -> Result<History, Failure> {
     let key = front
         .history_key(Duration::from_secs(10))
         .await
         .ok_or_else(|| Failure::new(Code::Store, "the key store did not give the history key"))?;
-    History::open(dir, &key, Limits::default())
+    History::open(dir, &key, limits)
         .map_err(|e| Failure::new(Code::Store, format!("message history: {e}")))
 }
 
@@ -66,7 +82,7 @@ pub fn show(g: &Global, notices: &mut Vec<Notice>) {
             Notice::NotDelivered { to, id } => crate::commands::emit(
                 g,
                 json!({"event": "not_delivered", "to": to, "id": id}),
-                || format!("Not delivered to {to} within 7 days: message {id} was given up."),
+                || format!("Not delivered to {to} in time: message {id} was given up."),
             ),
             Notice::Retrying { to } => {
                 crate::commands::emit(g, json!({"event": "retrying", "to": to}), || {

@@ -189,6 +189,48 @@ pub struct Config {
         skip_serializing_if = "TransportBox::is_unset"
     )]
     pub transport_box: TransportBox,
+    /// `[messages]`: how many lines each conversation keeps and how long
+    /// a message waits in the outbox.
+    #[serde(default, skip_serializing_if = "Messages::is_unset")]
+    pub messages: Messages,
+    /// `[files]`: the largest file accepted and where received files go.
+    #[serde(default, skip_serializing_if = "Files::is_unset")]
+    pub files: Files,
+}
+
+/// `[messages]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    /// Lines kept per conversation (default 1000; the oldest that are not
+    /// queued go first).
+    pub keep: Option<usize>,
+    /// Days a message waits in the outbox before it is given up as "not
+    /// delivered" (default 7).
+    pub outbox_days: Option<u32>,
+}
+
+impl Messages {
+    fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `[files]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    /// The largest file accepted, in MB (10^6 bytes; default 100).
+    pub max_mb: Option<u64>,
+    /// Where received files are saved (default: `downloads` in the data
+    /// directory).
+    pub downloads: Option<PathBuf>,
+}
+
+impl Files {
+    fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// `[box]`.
@@ -409,6 +451,29 @@ local_network = true
         assert!(e.contains("need fallbacks"), "{e}");
         let t: Result<Config, _> = toml::from_str(&FULL.replace("\"tor\"", "\"onion\""));
         assert!(t.is_err());
+    }
+
+    #[test]
+    fn messages_and_files_sections_round_trip_and_stay_out_when_unset() {
+        let base = "name = \"bob\"\n[network]\nhost = \"h\"\nport = 1\n";
+        let cfg: Config = toml::from_str(base).unwrap();
+        assert_eq!(cfg.messages, Messages::default());
+        let text = toml::to_string(&cfg).unwrap();
+        assert!(
+            !text.contains("[messages]") && !text.contains("[files]"),
+            "{text}"
+        );
+        let cfg: Config = toml::from_str(&format!(
+            "{base}[messages]\nkeep = 50\noutbox_days = 2\n[files]\nmax_mb = 5\ndownloads = \"/tmp/in\"\n"
+        ))
+        .unwrap();
+        assert_eq!(cfg.messages.keep, Some(50));
+        assert_eq!(cfg.messages.outbox_days, Some(2));
+        assert_eq!(cfg.files.max_mb, Some(5));
+        assert_eq!(cfg.files.downloads.as_deref(), Some(Path::new("/tmp/in")));
+        let back: Config = toml::from_str(&toml::to_string(&cfg).unwrap()).unwrap();
+        assert_eq!(back, cfg);
+        assert!(toml::from_str::<Config>(&format!("{base}[files]\nmax = 5\n")).is_err());
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub fn person_with(rt: &tokio::runtime::Runtime, tor: Tor, mode: Mode) -> Person
         },
         tor,
         transport_box: Default::default(),
+        messages: Default::default(),
+        files: Default::default(),
     })
     .unwrap();
     let launch = Launch {
@@ -231,8 +233,8 @@ pub fn wait_paced(
                 .map(|p| {
                     let s = p.h.state().snapshot();
                     format!(
-                        "network {:?}, call {:?}, notice {:?}, error {:?}",
-                        s.view.network, s.view.call, s.notice, s.view.last_error
+                        "network {:?}, call {:?}, notice {:?}, error {:?}, files {:?}",
+                        s.view.network, s.view.call, s.notice, s.view.last_error, s.files
                     )
                 })
                 .collect();
