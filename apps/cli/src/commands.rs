@@ -1403,11 +1403,11 @@ async fn session(
             hangup_at,
             sides
                 .as_deref()
-                .and_then(|sd| sd.msgs.next_deadline())
+                .and_then(|sd| sd.msgs.next_deadline(std::time::Instant::now()))
                 .map(Instant::from_std),
             sides
                 .as_deref()
-                .and_then(|sd| sd.filing.next_deadline())
+                .and_then(|sd| sd.filing.next_deadline(std::time::Instant::now()))
                 .map(Instant::from_std),
         ]
         .into_iter()
@@ -1418,7 +1418,10 @@ async fn session(
             r = front.pump(until) => {
                 if !r? {
                     if let Some(sd) = sides.as_deref_mut() {
-                        sd.msgs.check_timeout(front, std::time::Instant::now());
+                        // A file still going keeps the session past the
+                        // receipt wait.
+                        let busy = sd.filing.busy() || sd.filing.sending();
+                        sd.msgs.check_timeout(front, std::time::Instant::now(), busy);
                     }
                     if hangup_at.is_some_and(|t| t <= Instant::now()) {
                         hangup_at = None;

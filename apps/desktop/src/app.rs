@@ -5,14 +5,22 @@
 //! This file holds the app's state, the frame (top bar, banners, which
 //! screen shows) and the short screens (opening, lockout, damaged store);
 //! each larger screen has its own file: `onboarding` (first run, unlock,
-//! network step), `contacts`, `card` (*My card*), `call` (call screen and
-//! incoming-call dialog), `chat` (the chat of a call) and `settings`;
-//! `widgets` holds what several of them draw alike.
+//! network step), `contacts`, `conversation` (the messages with one
+//! contact, from the history), `card` (*My card*), `call` (call screen and
+//! incoming-call dialog), `chat` (the chat of a call, and the bubbles the
+//! conversations draw too), `files` (transfers as cards, sending a file)
+//! and `settings`; `widgets` holds what several of them draw alike.
+//!
+//! A message session does not take the window over as a call does: one
+//! we opened runs behind the conversation (or whatever is on screen); what
+//! comes in one opens the sender's conversation, where its lines show.
 
 mod call;
 mod card;
 mod chat;
 mod contacts;
+mod conversation;
+mod files;
 mod onboarding;
 mod settings;
 mod widgets;
@@ -58,6 +66,10 @@ struct Forms {
     compare: Zeroizing<String>,
     /// The chat message being written.
     message: String,
+    /// The message being written in a conversation.
+    conv_message: String,
+    /// The path of the file to send.
+    file_path: String,
     backup_path: String,
     backup_password: Zeroizing<String>,
     restore: bool,
@@ -78,7 +90,9 @@ pub struct App {
     onboarding_network: bool,
     renaming: Option<(ContactId, String)>,
     confirm_delete: Option<ContactId>,
-    draft: Option<(Config, Desktop, String, String)>,
+    /// Settings being edited: the config, the display settings, the
+    /// port, the box's device and the downloads folder as typed.
+    draft: Option<(Config, Desktop, String, String, String)>,
     send_choice: ContactId,
     qr: Option<Qr>,
     zoom: f32,
@@ -95,6 +109,19 @@ pub struct App {
     /// last sent for: the front task answers a frame or more later, and
     /// the request goes once per new unread line, not every frame.
     read_asked: Option<(susurro_wire::CallId, Vec<u32>)>,
+    /// The conversation on screen (a contact's), over the tabs.
+    conversation: Option<ContactId>,
+    /// What the front task was last told of it
+    /// ([`Request::ShowConversation`]).
+    conversation_told: Option<ContactId>,
+    /// The last arrival in a message session whose conversation was
+    /// opened ([`Snapshot::arrived`]'s number; the person may leave it).
+    arrived_seen: u32,
+    /// Lines of the conversation drawn (the newest).
+    conv_lines: usize,
+    /// The contact and their unread lines `Request::ReadConversation` was
+    /// last sent for.
+    conv_read_asked: Option<(ContactId, Vec<u32>)>,
 }
 
 impl App {
@@ -120,6 +147,11 @@ impl App {
             stats: Arc::new(Mutex::new(Stats::default())),
             closed: (None, None),
             read_asked: None,
+            conversation: None,
+            conversation_told: None,
+            arrived_seen: 0,
+            conv_lines: conversation::LINES_SHOWN,
+            conv_read_asked: None,
         }
     }
 
@@ -166,6 +198,11 @@ impl App {
         self.tab
     }
 
+    /// The contact whose conversation is on screen.
+    pub fn conversation(&self) -> Option<ContactId> {
+        self.conversation
+    }
+
     /// Draws everything into `ui` (the whole window).
     pub fn show(&mut self, ui: &mut Ui) {
         let t0 = std::time::Instant::now();
@@ -176,6 +213,7 @@ impl App {
             self.zoom = self.snap.desktop.zoom;
             ctx.set_zoom_factor(self.zoom.clamp(0.5, 3.0));
         }
+        self.follow_sessions();
         let screen = self.screen_name();
         if screen != self.last_screen {
             self.last_screen = screen;
@@ -214,6 +252,46 @@ impl App {
         }
     }
 
+    /// Opens the sender's conversation when messages or a file offer
+    /// come in a message session (once per arrival); closes it once
+    /// locked; tells the front task which conversation to carry in the
+    /// snapshot.
+    fn follow_sessions(&mut self) {
+        let v = &self.snap.view;
+        if v.store.state != Some(StoreState::Unlocked) {
+            self.conversation = None;
+        } else if let Some((n, id)) = self.snap.arrived
+            && n != self.arrived_seen
+        {
+            self.arrived_seen = n;
+            if self.conversation != Some(id) {
+                self.conv_lines = conversation::LINES_SHOWN;
+            }
+            self.conversation = Some(id);
+        }
+        if self.conversation != self.conversation_told {
+            self.conversation_told = self.conversation;
+            self.handle
+                .send(Request::ShowConversation(self.conversation));
+        }
+    }
+
+    /// Opens the conversation with contact `id`.
+    fn open_conversation(&mut self, id: ContactId) {
+        self.conversation = Some(id);
+        self.conv_lines = conversation::LINES_SHOWN;
+    }
+
+    /// The call is a message session with a contact: it stays behind the
+    /// screen on show (their conversation shows its lines).
+    fn quiet_call(&self) -> bool {
+        self.snap.view.call.as_ref().is_some_and(|c| {
+            c.phase.is_active()
+                && c.peer.is_some()
+                && (c.phase == Phase::Messages || self.snap.message_session)
+        })
+    }
+
     fn screen_name(&self) -> &'static str {
         let v = &self.snap.view;
         if self.snap.fatal.is_some() {
@@ -226,7 +304,8 @@ impl App {
             Some(StoreState::LockedOut) => "lockout",
             Some(StoreState::Damaged) => "damaged",
             Some(StoreState::Unlocked) if self.onboarding_network => "network",
-            Some(StoreState::Unlocked) if v.call.is_some() => "call",
+            Some(StoreState::Unlocked) if v.call.is_some() && !self.quiet_call() => "call",
+            Some(StoreState::Unlocked) if self.conversation.is_some() => "conversation",
             Some(StoreState::Unlocked) => match self.tab {
                 Tab::Contacts => "contacts",
                 Tab::MyCard => "card",
@@ -240,8 +319,16 @@ impl App {
         if self.top_bar_shown() {
             egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));
         }
+        // A conversation starts at its newest line and follows new ones.
+        let area = if self.screen_name() == "conversation" {
+            egui::ScrollArea::vertical()
+                .id_salt("conversation")
+                .stick_to_bottom(true)
+        } else {
+            egui::ScrollArea::vertical()
+        };
         egui::CentralPanel::default_margins().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
+            area.show(ui, |ui| {
                 self.banners(ui);
                 match self.screen_name() {
                     "fatal" => {
@@ -271,6 +358,7 @@ impl App {
                     }
                     "network" => self.network_step(ui),
                     "call" => self.call(ui),
+                    "conversation" => self.conversation_screen(ui),
                     "settings" => self.settings(ui),
                     s @ ("contacts" | "card") if tor_pending(&self.snap.view.network) => {
                         egui::Frame::group(ui.style()).show(ui, |ui| {
@@ -302,7 +390,7 @@ impl App {
         ui.horizontal(|ui| {
             ui.heading("Susurro");
             ui.separator();
-            let in_call = self.snap.view.call.is_some();
+            let in_call = self.snap.view.call.is_some() && !self.quiet_call();
             for (tab, label) in [
                 (Tab::Contacts, "Contacts"),
                 (Tab::MyCard, "My card"),
@@ -311,6 +399,7 @@ impl App {
                 let r = ui.selectable_label(self.tab == tab && !in_call, label);
                 if r.clicked() {
                     self.tab = tab;
+                    self.conversation = None;
                     if in_call
                         && self
                             .snap

@@ -2,17 +2,26 @@
 //! its endpoint, on the tokio runtime. The egui thread sends [`Request`]s in
 //! and reads [`Snapshot`]s out; it never waits on the modules and never
 //! touches audio (that runs in the node's cryptor task).
+//!
+//! While the store is unlocked it also keeps the message history and the
+//! file transfers (`talk`), driven by the ui core's events through
+//! `susurro_front`, as the CLI drives them.
 
+mod talk;
+
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use susurro_audio::{AudioHost, CodecConfig, ProcessingConfig};
+use susurro_front::{Filing, Messaging};
+use susurro_history::ContactKey;
 use susurro_host::Clock;
 use susurro_node::{AudioSpec, Node, NodeConfig, StorageSpec};
 use susurro_storage::{FileStore, Profile};
-use susurro_ui::{Action, UiCore, UiError, View};
+use susurro_ui::{Action, UiConfig, UiCore, UiError, View};
 use susurro_wire::module::{Input, ModuleCore, Outbox};
 use susurro_wire::{Address, CallTarget, ContactId, ModuleId, NetMode, StoreState};
 use tokio::sync::{mpsc, watch};
@@ -21,6 +30,8 @@ use tokio::time::{Instant, sleep_until};
 use zeroize::Zeroizing;
 
 use crate::config::{self, Config, Desktop, Home, Mode};
+
+pub use self::talk::{Conversation, FileCard, FileState};
 
 /// A secret typed by the user (wiped when dropped).
 pub type Secret = Zeroizing<String>;
@@ -80,8 +91,35 @@ pub enum Request {
     /// Send a contact (0: our own card).
     SendContact(ContactId),
     /// Send a text message to the peer of the call (talking, or a message
-    /// session).
+    /// session): kept in the history when the call proved a contact.
     SendText(String),
+    /// The window shows the conversation with this contact (`None`: no
+    /// conversation): its lines come in [`Snapshot::conversation`].
+    ShowConversation(Option<ContactId>),
+    /// The contact's unread lines were on screen: they are read.
+    ReadConversation(ContactId),
+    /// Write to a contact from its conversation: queued in the history,
+    /// then sent in a message session (or at once in a call with them).
+    SendMessage {
+        /// To whom.
+        contact: ContactId,
+        /// The words.
+        text: String,
+    },
+    /// Send the file at `path` to a contact: offered in a message session
+    /// (or at once in a call with them).
+    SendFile {
+        /// To whom.
+        contact: ContactId,
+        /// The file.
+        path: PathBuf,
+    },
+    /// Accept a file offer (its transfer id).
+    AcceptFile(u64),
+    /// Decline a file offer.
+    DeclineFile(u64),
+    /// Take a finished transfer's card away.
+    ForgetFile(u64),
     /// The chat was shown: the peer's lines are read (read receipts).
     MarkRead,
     /// Clear the ended call and the error.
@@ -90,8 +128,8 @@ pub enum Request {
     DismissNotice,
     /// Save settings (and apply the network part).
     Settings {
-        /// `config.toml`.
-        config: Config,
+        /// `config.toml` (boxed: the largest request by far).
+        config: Box<Config>,
         /// `desktop.toml`.
         desktop: Desktop,
     },
@@ -155,6 +193,13 @@ impl Snapshot {
             outputs: Vec::new(),
             fatal: None,
             working: false,
+            unread: BTreeMap::new(),
+            conversation: None,
+            files: Vec::new(),
+            downloads: PathBuf::new(),
+            history: false,
+            message_session: false,
+            arrived: None,
         }
     }
 }
@@ -180,6 +225,26 @@ pub struct Snapshot {
     pub fatal: Option<String>,
     /// A backup or restore is running.
     pub working: bool,
+    /// Unread lines per contact (`History::conversations`; contacts with
+    /// none are left out).
+    pub unread: BTreeMap<ContactKey, usize>,
+    /// The conversation the window asked for ([`Request::ShowConversation`]).
+    pub conversation: Option<Conversation>,
+    /// File transfers of this run, oldest first: offers, progress,
+    /// outcomes.
+    pub files: Vec<FileCard>,
+    /// Where received files go (the setting in force).
+    pub downloads: PathBuf,
+    /// The message history is open (unlocked, and it opened).
+    pub history: bool,
+    /// The current call is a message session (ours, a retry, or one that
+    /// reached `Phase::Messages`): the window keeps its screen for it.
+    pub message_session: bool,
+    /// Messages or a file offer came in a message session: a number that
+    /// grows with each arrival, and from whom (the window opens their
+    /// conversation once per number; a session may be over before the
+    /// window draws it).
+    pub arrived: Option<(u32, ContactId)>,
 }
 
 /// Wakes the GUI when a new snapshot is out (set once egui runs).
@@ -250,15 +315,13 @@ impl Handle {
             (Vec::new(), Vec::new())
         };
         let snap = Snapshot {
-            view: UiCore::default().view().clone(),
-            clock: Clock::new(),
+            downloads: desktop.downloads_in(&launch.home),
             config,
             desktop,
-            notice: None,
             inputs,
             outputs,
             fatal,
-            working: false,
+            ..Snapshot::of(UiCore::default().view().clone())
         };
         let (stx, rx) = watch::channel(Arc::new(snap.clone()));
         let (tx, crx) = mpsc::unbounded_channel();
@@ -269,12 +332,15 @@ impl Handle {
                 snap,
                 tx: stx,
                 waker: w,
-                core: UiCore::default(),
+                core: new_core(),
                 out: Outbox::new(ModuleId::Ui),
                 node: None,
                 network_sent: false,
                 auto_unlock_done: false,
                 box_in_use: false,
+                talk: talk::Talk::default(),
+                msgs: None,
+                filing: None,
             };
             f.run(crx).await;
         });
@@ -329,6 +395,22 @@ struct Front {
     /// The running node reaches transport on a box across a serial link
     /// (so transport cannot be restarted from here).
     box_in_use: bool,
+    /// What the front task keeps of conversations and files beside the
+    /// drivers.
+    talk: talk::Talk,
+    /// The history's driver, while unlocked (`susurro_front`).
+    msgs: Option<Messaging>,
+    /// The transfers' driver, while unlocked.
+    filing: Option<Filing>,
+}
+
+/// A ui core for a front end that keeps a history: the peer's messages
+/// get their "delivered" receipt once the history stored them.
+fn new_core() -> UiCore {
+    UiCore::new(UiConfig {
+        host_receipts: true,
+        ..UiConfig::default()
+    })
 }
 
 async fn sleep_opt(deadline: Option<Instant>) {
@@ -400,7 +482,7 @@ impl Front {
         match self.node_config().and_then(Node::start) {
             Ok(node) => {
                 self.box_in_use = self.snap.config.transport_box.serial.is_some();
-                self.core = UiCore::default();
+                self.core = new_core();
                 self.out = Outbox::new(ModuleId::Ui);
                 self.network_sent = false;
                 self.snap.clock = node.clock;
@@ -423,9 +505,16 @@ impl Front {
         }
         self.publish();
         loop {
-            let deadline = match (&self.node, self.core.deadline()) {
+            let core_due = match (&self.node, self.core.deadline()) {
                 (Some(n), Some(t)) => Some(n.clock.to_tokio(t)),
                 _ => None,
+            };
+            // The history's retries and receipt wait, the transfers' chunks
+            // and answer wait.
+            let talk_due = self.talk_deadline().map(Instant::from_std);
+            let deadline = match (core_due, talk_due) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
             };
             let input = match &mut self.node {
                 Some(node) => tokio::select! {
@@ -437,7 +526,11 @@ impl Front {
                             None
                         }
                     },
-                    () = sleep_opt(deadline) => Some(Input::Timer),
+                    () = sleep_opt(deadline) => {
+                        // The core's timer, or only the talk's (run by
+                        // `after_input`).
+                        core_due.is_some_and(|t| t <= Instant::now()).then_some(Input::Timer)
+                    }
                     r = rx.recv() => {
                         if !self.request(r).await { break; }
                         None
@@ -482,21 +575,26 @@ impl Front {
         );
     }
 
+    /// Does `a`; a refusal goes to the notice area in words.
     fn act(&mut self, a: Action<'_>) -> bool {
+        match self.try_act(a) {
+            Ok(()) => true,
+            Err(e) => {
+                self.snap.notice = Some(Notice::error(e));
+                false
+            }
+        }
+    }
+
+    /// Does `a`; a refusal comes back in words.
+    fn try_act(&mut self, a: Action<'_>) -> Result<(), String> {
         let Some(node) = &self.node else {
-            self.snap.notice = Some(Notice::error("The phone is not running."));
-            return false;
+            return Err("The phone is not running.".to_owned());
         };
         let now = node.clock.now();
         let r = self.core.act(now, a, &mut self.out);
         self.flush();
-        match r {
-            Ok(()) => true,
-            Err(e) => {
-                self.snap.notice = Some(Notice::error(refusal(e)));
-                false
-            }
-        }
+        r.map_err(refusal)
     }
 
     /// The configured network mode (direct TCP in a build without Tor).
@@ -519,6 +617,7 @@ impl Front {
 
     /// Calls `target`, over the network its address asks for.
     fn call(&mut self, target: CallTarget) {
+        self.talk.quiet = false;
         let address = match &target {
             CallTarget::Contact(id) => self
                 .core
@@ -579,7 +678,13 @@ impl Front {
     /// What happens by itself: the network once unlocked, the scripted
     /// unlock and call.
     fn after_input(&mut self) {
-        while self.core.poll_event().is_some() {}
+        // The history and the transfers follow the store (open once its
+        // key came, closed once locked), see every event, then do what is
+        // due; what they do makes events too.
+        self.talk_follow_store();
+        self.talk_events();
+        self.talk_tick();
+        self.talk_events();
         self.record_onion();
         let state = self.core.view().store.state;
         let busy = self.core.view().store.busy;
@@ -622,6 +727,7 @@ impl Front {
         if changed {
             self.snap.view = self.core.view().clone();
         }
+        self.talk_snapshot();
         let prev = self.tx.borrow().clone();
         if changed
             || prev.notice != self.snap.notice
@@ -629,6 +735,13 @@ impl Front {
             || prev.config != self.snap.config
             || prev.desktop != self.snap.desktop
             || prev.working != self.snap.working
+            || prev.unread != self.snap.unread
+            || prev.conversation != self.snap.conversation
+            || prev.files != self.snap.files
+            || prev.downloads != self.snap.downloads
+            || prev.history != self.snap.history
+            || prev.message_session != self.snap.message_session
+            || prev.arrived != self.snap.arrived
         {
             self.tx.send_replace(Arc::new(self.snap.clone()));
             self.waker.wake();
@@ -712,9 +825,14 @@ impl Front {
             Request::SendContact(id) => {
                 self.act(Action::SendContact { contact: id });
             }
-            Request::SendText(text) => {
-                self.act(Action::SendText { text: &text });
-            }
+            Request::SendText(text) => self.say(&text),
+            Request::ShowConversation(id) => self.talk.shown = id,
+            Request::ReadConversation(id) => self.read_conversation(id),
+            Request::SendMessage { contact, text } => self.send_message(contact, &text),
+            Request::SendFile { contact, path } => self.send_file(contact, &path),
+            Request::AcceptFile(file) => self.answer_file(file, true),
+            Request::DeclineFile(file) => self.answer_file(file, false),
+            Request::ForgetFile(file) => self.forget_file(file),
             Request::MarkRead => {
                 // Sent by the window on its own, not by the person: a call
                 // cleared meanwhile is no refusal to show them.
@@ -727,7 +845,7 @@ impl Front {
                 self.act(Action::Dismiss);
             }
             Request::DismissNotice => self.snap.notice = None,
-            Request::Settings { config, desktop } => self.settings(config, desktop).await,
+            Request::Settings { config, desktop } => self.settings(*config, desktop).await,
             Request::Backup { path, password } => self.backup(path, password).await,
             Request::Restore {
                 path,
@@ -772,6 +890,15 @@ impl Front {
         } else {
             None
         };
+        let downloads = desktop.downloads_in(&self.launch.home);
+        let downloads_changed = downloads != self.snap.downloads;
+        if downloads_changed && let Err(e) = std::fs::create_dir_all(&downloads) {
+            self.snap.notice = Some(Notice::error(format!(
+                "Nothing was changed: received files cannot go to {} ({e}).",
+                downloads.display()
+            )));
+            return;
+        }
         let home = &self.launch.home;
         if let Err(e) = home
             .save(&config)
@@ -835,6 +962,9 @@ impl Front {
         }
         if box_changed {
             text.push_str(" The transport box setting is used from the next start.");
+        }
+        if downloads_changed {
+            text.push_str(&self.downloads_moved(downloads));
         }
         self.snap.notice = Some(Notice::info(text));
     }
@@ -951,6 +1081,8 @@ impl Front {
         if self.core.view().active_call().is_some() {
             self.act(Action::Hangup);
         }
+        // Everything they keep is on disk already; this frees their locks.
+        self.talk_close();
         if self.core.view().store.state == Some(StoreState::Unlocked) && self.act(Action::Lock) {
             let until = Instant::now() + Duration::from_secs(3);
             while self.core.view().store.state == Some(StoreState::Unlocked) {

@@ -2,10 +2,35 @@
 //! words a non-engineer understands. The ui core's own sentences
 //! (`UserError`, `UiError`, `end_message`) are used as they are.
 
+use susurro_files::Progress;
+use susurro_history::Status;
 use susurro_ui::chat::ChatLine;
 use susurro_ui::view::{CallView, Quality};
 use susurro_ui::{Phase, SetupStage};
 use susurro_wire::{Address, CompareOutcome, DirectPhase, NetMode, PathKind};
+
+/// What a mark under our bubble draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glyph {
+    /// Only the word (sending, queued).
+    None,
+    /// One check mark (delivered) or two (read).
+    Ticks(u8),
+    /// A cross (not delivered).
+    Cross,
+}
+
+/// The mark under one of our bubbles: a glyph, the word beside it, and
+/// the sentence a screen reader says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    /// The glyph.
+    pub glyph: Glyph,
+    /// The word.
+    pub word: &'static str,
+    /// The sentence.
+    pub spoken: &'static str,
+}
 
 /// The call's phase (without the duration).
 pub fn phase(p: Phase) -> &'static str {
@@ -125,14 +150,102 @@ pub fn duration(d: std::time::Duration) -> String {
 /// Where one of our chat lines is, from the peer's receipts: how many
 /// check marks the bubble draws (none, one, two), the word beside them, and
 /// what a screen reader says instead.
-pub fn receipt(line: &ChatLine) -> (u8, &'static str, &'static str) {
+pub fn receipt(line: &ChatLine) -> Mark {
     if line.read {
-        (2, "read", "Message read")
+        mark(Glyph::Ticks(2), "read", "Message read")
     } else if line.delivered {
-        (1, "delivered", "Message delivered")
+        mark(Glyph::Ticks(1), "delivered", "Message delivered")
     } else {
-        (0, "sending…", "Message sending, not delivered yet")
+        mark(
+            Glyph::None,
+            "sending…",
+            "Message sending, not delivered yet",
+        )
     }
+}
+
+/// Where one of our history's lines stands: queued (waiting to be sent),
+/// delivered, read, or not delivered (given up after 7 days).
+pub fn status(s: Status) -> Mark {
+    match s {
+        Status::Queued => mark(
+            Glyph::None,
+            "queued",
+            "Message queued: sent when they can be reached",
+        ),
+        Status::Delivered => mark(Glyph::Ticks(1), "delivered", "Message delivered"),
+        Status::Read => mark(Glyph::Ticks(2), "read", "Message read"),
+        Status::Expired => mark(
+            Glyph::Cross,
+            "not delivered",
+            "Message not delivered: given up after 7 days",
+        ),
+        // Theirs (no mark is drawn under their lines).
+        Status::Unread => mark(Glyph::None, "unread", "Unread"),
+    }
+}
+
+fn mark(glyph: Glyph, word: &'static str, spoken: &'static str) -> Mark {
+    Mark {
+        glyph,
+        word,
+        spoken,
+    }
+}
+
+/// `12.3 MB`-style sizes (decimal, as the 100 MB limit is).
+pub fn size(b: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = b as f64;
+    if b >= 1_000_000 {
+        format!("{:.1} MB", f / 1e6)
+    } else if b >= 1_000 {
+        format!("{:.1} kB", f / 1e3)
+    } else if b == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{b} bytes")
+    }
+}
+
+/// How far a transfer is: bytes, rate and time left, as far as known.
+pub fn progress(p: &Progress) -> String {
+    let mut s = format!("{} of {}", size(p.done_bytes), size(p.total_bytes));
+    if p.rate_bytes_per_s > 0 {
+        s.push_str(&format!(", {}/s", size(p.rate_bytes_per_s)));
+    }
+    if let Some(eta) = p.eta {
+        s.push_str(&format!(", {} left", time_left(eta)));
+    }
+    s
+}
+
+/// `45 s`, `3 min 20 s`, `2 h 5 min`.
+pub fn time_left(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 if s.is_multiple_of(60) => format!("{} min", s / 60),
+        60..3600 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// `0.0` to `1.0` of a transfer (a bar's fill).
+pub fn fraction(p: &Progress) -> f32 {
+    if p.total_bytes == 0 {
+        return 1.0;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let f = p.done_bytes as f64 / p.total_bytes as f64;
+    #[allow(clippy::cast_possible_truncation)]
+    let f = f.clamp(0.0, 1.0) as f32;
+    f
+}
+
+/// `n unread` for a contact's row.
+pub fn unread(n: usize) -> String {
+    format!("{n} unread")
 }
 
 /// The note above the chat when older lines were pushed out.
@@ -147,6 +260,28 @@ pub fn dropped(n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_and_time_left() {
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(999), "999 bytes");
+        assert_eq!(size(12_345), "12.3 kB");
+        assert_eq!(size(100_000_000), "100.0 MB");
+        assert_eq!(time_left(std::time::Duration::from_secs(45)), "45 s");
+        assert_eq!(time_left(std::time::Duration::from_secs(120)), "2 min");
+        assert_eq!(time_left(std::time::Duration::from_secs(200)), "3 min 20 s");
+        assert_eq!(time_left(std::time::Duration::from_secs(7500)), "2 h 5 min");
+        let p = Progress {
+            done_bytes: 400_000,
+            total_bytes: 1_000_000,
+            rate_bytes_per_s: 50_000,
+            eta: Some(std::time::Duration::from_secs(12)),
+        };
+        assert_eq!(progress(&p), "400.0 kB of 1.0 MB, 50.0 kB/s, 12 s left");
+        assert!((fraction(&p) - 0.4).abs() < 1e-6);
+        assert_eq!(status(Status::Expired).glyph, Glyph::Cross);
+        assert_eq!(status(Status::Read).glyph, Glyph::Ticks(2));
+    }
 
     #[test]
     fn durations() {
@@ -196,11 +331,14 @@ mod tests {
             delivered: false,
             read: false,
         };
-        assert_eq!(receipt(&l).1, "sending…");
+        assert_eq!(receipt(&l).word, "sending…");
         l.delivered = true;
-        assert_eq!(receipt(&l), (1, "delivered", "Message delivered"));
+        assert_eq!(
+            receipt(&l),
+            mark(Glyph::Ticks(1), "delivered", "Message delivered")
+        );
         l.read = true;
-        assert_eq!(receipt(&l), (2, "read", "Message read"));
+        assert_eq!(receipt(&l), mark(Glyph::Ticks(2), "read", "Message read"));
         assert_eq!(dropped(1), "1 earlier message not shown");
         assert_eq!(dropped(6), "6 earlier messages not shown");
     }

@@ -11,8 +11,15 @@ use common::*;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use susurro_desktop::backend::{Conversation, FileCard, FileState};
 use susurro_desktop::config::Mode;
 use susurro_desktop::{App, Handle, Request, Snapshot};
+use susurro_files::Progress;
+use susurro_history::{Entry, Status};
 use susurro_ui::chat::ChatLine;
 use susurro_ui::view::{CallView, OwnKey, Quality, ReceivedContact};
 use susurro_ui::{Phase, Sas, UiCore, UserError, View};
@@ -111,6 +118,28 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
     alice.h.key_press(egui::Key::Backspace);
     alice.h.step();
 
+    // Bob's card again under a look-alike of his name (his name with a
+    // zero-width space after it): refused in words before anything is
+    // stored.
+    alice.type_into("Contact card", &bobs_card);
+    alice.type_into("Name for this contact", "\u{200b}");
+    alice.click("Add contact");
+    assert!(
+        alice.has_text("looks like your contact"),
+        "no look-alike refusal shown; name field {:?}, problem shown {}",
+        alice.h.get_by_label("Name for this contact").value(),
+        alice.has_text("cannot be used")
+    );
+    alice.click("OK");
+    assert!(!alice.has_text("looks like your contact"));
+    alice.h.get_by_label("Contact card").focus();
+    alice.h.step();
+    alice
+        .h
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    alice.h.key_press(egui::Key::Backspace);
+    alice.h.step();
+
     // Alice calls; Bob's phone rings; he answers.
     alice.click("Call Bob");
     wait(
@@ -148,7 +177,7 @@ fn two_people_add_contact_call_verify_sas_compare_send_and_hang_up() {
     let mut cfg = snap.config.clone();
     cfg.network.mode = Mode::Tor;
     alice.h.state().handle().send(Request::Settings {
-        config: cfg,
+        config: Box::new(cfg),
         desktop: snap.desktop.clone(),
     });
     wait1(&mut alice, 5, "the refusal", |p| {
@@ -426,6 +455,99 @@ fn chat_line(id: u32, from_peer: bool, text: &str, delivered: bool, read: bool) 
     }
 }
 
+/// A line of a history conversation: ours (`out`) or theirs.
+fn entry(id: u32, out: bool, text: &str, status: Status) -> Entry {
+    Entry {
+        id,
+        direction: if out {
+            susurro_history::Direction::Out
+        } else {
+            susurro_history::Direction::In
+        },
+        text: zeroize::Zeroizing::new(text.to_owned()),
+        at: 1_750_000_000 + u64::from(id),
+        status,
+    }
+}
+
+fn file_card(
+    file: u64,
+    contact: u8,
+    direction: susurro_files::Direction,
+    name: &str,
+    size: u64,
+    state: FileState,
+) -> FileCard {
+    FileCard {
+        file,
+        contact: [contact; 32],
+        with: if contact == 1 { "Bob" } else { "Carol" }.to_owned(),
+        direction,
+        name: name.to_owned(),
+        size,
+        state,
+    }
+}
+
+/// The conversation with Bob (contact 1) in every state a line can be
+/// in, and files with him: an offer, one coming in at 40 %, one that
+/// arrived, one that failed; and one with Carol, not shown in his.
+fn conversation_snapshot() -> Snapshot {
+    use susurro_files::Direction::{In, Out};
+    let mut s = with_config(Snapshot::of(base(StoreState::Unlocked)));
+    s.conversation = Some(Conversation {
+        contact: 1,
+        key: [1; 32],
+        lines: Arc::new(vec![
+            entry(1, false, "Are we still on for Saturday?", Status::Read),
+            entry(1, true, "Yes! Ten at the station.", Status::Read),
+            entry(2, true, "I will bring the map.", Status::Delivered),
+            entry(
+                3,
+                true,
+                "Did you get my message about the tickets?",
+                Status::Expired,
+            ),
+            entry(
+                2,
+                false,
+                "Here is the route I told you about.",
+                Status::Unread,
+            ),
+            entry(4, true, "Thanks, see you there.", Status::Queued),
+        ]),
+    });
+    s.unread.insert([1; 32], 1);
+    s.history = true;
+    s.files = vec![
+        file_card(0x1111, 1, In, "route.gpx", 48_213, FileState::Asked),
+        file_card(
+            0x2222,
+            1,
+            In,
+            "photos.zip",
+            12_400_000,
+            FileState::Going(Progress {
+                done_bytes: 4_960_000,
+                total_bytes: 12_400_000,
+                rate_bytes_per_s: 310_000,
+                eta: Some(Duration::from_secs(24)),
+            }),
+        ),
+        file_card(0x3333, 1, Out, "ticket.pdf", 182_000, FileState::Done(None)),
+        file_card(
+            0x4444,
+            1,
+            Out,
+            "old-notes.txt",
+            900,
+            FileState::Failed("the other side ended it: declined".to_owned()),
+        ),
+        file_card(0x5555, 2, In, "carol.jpg", 2_000, FileState::Asked),
+    ];
+    s
+}
+
 /// What the app asked of its fixed handle since the last call.
 fn requests(rx: &mut UnboundedReceiver<Request>) -> Vec<Request> {
     std::iter::from_fn(|| rx.try_recv().ok()).collect()
@@ -461,6 +583,7 @@ fn screen(snap: Snapshot, tab_clicks: &[&str], scale: f32) -> Harness<'static, A
 }
 
 fn with_config(mut s: Snapshot) -> Snapshot {
+    s.downloads = PathBuf::from("/home/alice/.local/share/susurro/downloads");
     s.config.name = "Alice".to_owned();
     s.config.network.host = "203.0.113.5".to_owned();
     s.config.network.mode = Mode::Direct;
@@ -537,13 +660,72 @@ fn screens() {
     shot(&mut h, "unlock_wrong_password");
 
     let v = base(StoreState::Unlocked);
-    let mut h = screen(with_config(Snapshot::of(v.clone())), &["Contacts"], 1.0);
+    let mut s = with_config(Snapshot::of(v.clone()));
+    s.unread.insert([1; 32], 2);
+    let mut h = screen(s, &["Contacts"], 1.0);
     assert!(
         h.query_by_label_contains("Received during a call")
             .is_some(),
         "received contacts are marked"
     );
+    assert!(h.query_by_label("2 unread from Bob").is_some());
+    assert!(h.query_by_label_contains("unread from Carol").is_none());
+    assert!(h.query_by_label("Messages with Carol").is_some());
     shot(&mut h, "contacts");
+
+    // Bob's conversation: each state of a line, and the files with him.
+    let (handle, _rx) = Handle::fixed(conversation_snapshot());
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    h.get_by_label("Messages with Bob").click();
+    h.run_steps(4);
+    assert!(
+        h.query_by_label("You wrote: Yes! Ten at the station.")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label("Bob wrote: Here is the route I told you about.")
+            .is_some()
+    );
+    for mark in [
+        "Message read",
+        "Message delivered",
+        "Message not delivered: given up after 7 days",
+        "Message queued: sent when they can be reached",
+    ] {
+        assert!(h.query_by_label(mark).is_some(), "{mark}");
+    }
+    assert!(
+        h.query_by_label_contains("1 message waits: sent when Bob can be reached")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label("Bob offers route.gpx (48.2 kB).")
+            .is_some()
+    );
+    assert!(h.query_by_label("Accept route.gpx").is_some());
+    assert!(
+        h.query_by_label("photos.zip: 40 %, 5.0 MB of 12.4 MB, 310.0 kB/s, 24 s left")
+            .is_some(),
+        "the progress bar says how far, how fast and how long"
+    );
+    assert!(
+        h.query_by_label("Bob has ticket.pdf, checked and saved.")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains(
+            "old-notes.txt to Bob was not transferred: the other side ended it: declined"
+        )
+        .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("carol.jpg").is_none(),
+        "Carol's file is not Bob's"
+    );
+    shot(&mut h, "conversation");
 
     let mut h = screen(with_config(Snapshot::of(v.clone())), &["Contacts"], 2.0);
     shot(&mut h, "contacts_200pct");
@@ -676,6 +858,55 @@ fn screens() {
         "their line shown: marked read once, {asked:?}"
     );
 
+    // In a call with Bob: his offer, and our file going at call pace.
+    let mut fv = v.clone();
+    fv.call = Some(call(Phase::InCall, Direction::Outgoing));
+    let mut s = with_config(Snapshot::of(fv));
+    s.files = vec![
+        file_card(
+            0x6666,
+            1,
+            susurro_files::Direction::In,
+            "minutes.odt",
+            31_000,
+            FileState::Asked,
+        ),
+        file_card(
+            0x7777,
+            1,
+            susurro_files::Direction::Out,
+            "slides.pdf",
+            2_500_000,
+            FileState::Going(Progress {
+                done_bytes: 1_875_000,
+                total_bytes: 2_500_000,
+                rate_bytes_per_s: 42_000,
+                eta: Some(Duration::from_secs(15)),
+            }),
+        ),
+    ];
+    let (handle, mut rx) = Handle::fixed(s);
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    assert!(
+        h.query_by_label("Bob offers minutes.odt (31.0 kB).")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label_contains("slides.pdf: 75 %, 1.9 MB of 2.5 MB")
+            .is_some()
+    );
+    shot(&mut h, "call_files");
+    h.get_by_label("Accept minutes.odt").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::AcceptFile(0x6666)]),
+        "{asked:?}"
+    );
+
     let mut rv = v.clone();
     let mut c = call(Phase::Ringing, Direction::Incoming);
     c.authenticated = false;
@@ -801,17 +1032,19 @@ fn screens() {
 /// The chat's field and *Send* as a person uses them, against a fixed
 /// view: what is typed goes to the front task as `SendText` (button or
 /// Enter) and the field empties; `MarkRead` goes once while their line is
-/// unread on screen, and not at all without one. A message session shows
-/// the chat too, an ended call does not.
+/// unread on screen, and not at all without one. A message session with
+/// a contact stays behind the screen (an incoming one opens the sender's
+/// conversation); one with somebody unproven shows the chat without the
+/// voice call's tools; an ended call shows no chat.
 #[test]
 fn chat_sends_what_is_typed_and_marks_read_once() {
     on_big_stack(chat_flow);
 }
 
 fn chat_flow() {
-    let build_in = |phase: Phase, lines: &[ChatLine]| {
+    let build_call = |c: CallView, lines: &[ChatLine]| {
         let mut v = base(StoreState::Unlocked);
-        let mut c = call(phase, Direction::Outgoing);
+        let mut c = c;
         for l in lines {
             c.chat.lines.push_back(l.clone()).unwrap();
         }
@@ -822,6 +1055,8 @@ fn chat_flow() {
             .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
         (h, rx)
     };
+    let build_in =
+        |phase: Phase, lines: &[ChatLine]| build_call(call(phase, Direction::Outgoing), lines);
     let build = |lines: &[ChatLine]| build_in(Phase::InCall, lines);
 
     // Only our own line: nothing to mark read.
@@ -831,14 +1066,55 @@ fn chat_flow() {
     let asked = requests(&mut rx);
     assert!(asked.is_empty(), "{asked:?}");
 
-    // A message session (text only) has the chat and none of the voice
-    // call's tools; an ended call has no chat.
-    let (mut h, _rx) = build_in(Phase::Messages, &[]);
+    // Our message session with Bob runs behind the contacts.
+    let (mut h, mut rx) = build_in(Phase::Messages, &[]);
+    h.run_steps(3);
+    assert!(h.query_by_label("Messages with Bob").is_some());
+    assert!(h.query_by_label("Hang up").is_none());
+    assert!(h.state().conversation().is_none());
+    assert!(requests(&mut rx).is_empty());
+    // Bob's message session coming in, bringing a message, opens his
+    // conversation (its lines come from the history, in the snapshot).
+    let mut v = base(StoreState::Unlocked);
+    v.call = Some(call(Phase::Messages, Direction::Incoming));
+    let mut snap = with_config(Snapshot::of(v));
+    snap.arrived = Some((1, 1));
+    let (handle, mut rx) = Handle::fixed(snap);
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    assert_eq!(h.state().conversation(), Some(1));
+    assert!(h.query_by_label("Messages with Bob").is_some());
+    assert!(h.query_by_label("Message").is_some());
+    assert!(h.query_by_label("Mute microphone").is_none());
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::ShowConversation(Some(1))]),
+        "{asked:?}"
+    );
+    // Once left, it stays closed until something else arrives.
+    h.get_by_label("Back to contacts").click();
+    h.run_steps(3);
+    assert!(h.state().conversation().is_none());
+    assert!(h.query_by_label("Call Bob").is_some());
+    // A message session with somebody the keys did not prove (text
+    // only) has the call screen's chat and none of the voice call's
+    // tools; an ended call has no chat.
+    let mut c = call(Phase::Messages, Direction::Incoming);
+    c.peer = None;
+    c.peer_name = None;
+    c.authenticated = false;
+    let (mut h, _rx) = build_call(c, &[]);
     h.run_steps(3);
     assert!(h.query_by_label("No messages yet.").is_some());
     assert!(h.query_by_label("Message").is_some());
     assert!(h.query_by_label("Mute microphone").is_none());
     assert!(h.query_by_label("Compare").is_none());
+    assert!(
+        h.query_by_label("File to send").is_none(),
+        "files need a proven contact"
+    );
     let (mut h, _rx) = build_in(Phase::Ended(EndReason::RemoteHangup), &[]);
     h.run_steps(3);
     assert!(h.query_by_label("Message").is_none());
@@ -897,4 +1173,335 @@ fn chat_flow() {
         matches!(asked.as_slice(), [Request::SendText(t)] if t.is_empty()),
         "{asked:?}"
     );
+}
+
+/// A conversation as a person uses it, against a fixed view: opening it
+/// asks the front task for its lines and marks Bob's unread line read
+/// once; what is typed goes as `SendMessage` to Bob (Enter or *Send*);
+/// *Send file* sends the typed path (an empty one is refused in words);
+/// an offer's *Accept* and *Decline*, a finished card's *Clear*; *Back to
+/// contacts* and the tabs close it.
+#[test]
+fn conversation_sends_messages_and_files_and_answers_offers() {
+    on_big_stack(conversation_flow);
+}
+
+fn conversation_flow() {
+    let (handle, mut rx) = Handle::fixed(conversation_snapshot());
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    h.run_steps(3);
+    assert!(h.query_by_label("1 unread from Bob").is_some());
+    assert!(requests(&mut rx).is_empty());
+    h.get_by_label("Messages with Bob").click();
+    h.run_steps(8);
+    assert_eq!(h.state().conversation(), Some(1));
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [
+                Request::ShowConversation(Some(1)),
+                Request::ReadConversation(1)
+            ]
+        ),
+        "shown, and the unread line read once: {asked:?}"
+    );
+
+    // Typed, then Enter; typed, then Send.
+    h.get_by_label("Message").focus();
+    h.step();
+    h.get_by_label("Message").type_text("See you at six");
+    h.step();
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendMessage { contact: 1, text }] if text == "See you at six"),
+        "{asked:?}"
+    );
+    assert_eq!(h.get_by_label("Message").value().as_deref(), Some(""));
+    assert!(h.get_by_label("Message").is_focused());
+    h.get_by_label("Message").type_text("On my way");
+    h.step();
+    h.get_by_label("Send").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendMessage { contact: 1, text }] if text == "On my way"),
+        "{asked:?}"
+    );
+
+    // A file: no path is refused here, in words; a path goes.
+    h.get_by_label("Send file").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Write the path of the file to send first")
+            .is_some()
+    );
+    assert!(requests(&mut rx).is_empty());
+    h.get_by_label("OK").click();
+    h.run_steps(2);
+    h.get_by_label("File to send").focus();
+    h.step();
+    h.get_by_label("File to send")
+        .type_text("/home/alice/route-back.gpx");
+    h.step();
+    h.get_by_label("Send file").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::SendFile { contact: 1, path }] if path == std::path::Path::new("/home/alice/route-back.gpx")),
+        "{asked:?}"
+    );
+    assert_eq!(h.get_by_label("File to send").value().as_deref(), Some(""));
+
+    // The offer's answers, a finished card cleared.
+    h.get_by_label("Accept route.gpx").click();
+    h.run_steps(2);
+    h.get_by_label("Decline route.gpx").click();
+    h.run_steps(2);
+    h.get_by_label("Clear ticket.pdf").click();
+    h.run_steps(2);
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [
+                Request::AcceptFile(0x1111),
+                Request::DeclineFile(0x1111),
+                Request::ForgetFile(0x3333)
+            ]
+        ),
+        "{asked:?}"
+    );
+
+    // Back, then a tab, close it.
+    h.get_by_label("Back to contacts").click();
+    h.run_steps(3);
+    assert!(h.state().conversation().is_none());
+    assert!(h.query_by_label("Call Bob").is_some());
+    let asked = requests(&mut rx);
+    assert!(
+        matches!(asked.as_slice(), [Request::ShowConversation(None)]),
+        "{asked:?}"
+    );
+    h.get_by_label("Messages with Carol").click();
+    h.run_steps(3);
+    assert_eq!(h.state().conversation(), Some(2));
+    assert!(
+        h.query_by_label("No messages yet.").is_some(),
+        "the snapshot carries Bob's lines, not Carol's"
+    );
+    assert!(h.query_by_label("Accept carol.jpg").is_some());
+    h.get_by_label("My card").click();
+    h.run_steps(3);
+    assert!(h.state().conversation().is_none());
+    assert!(h.query_by_label("Card text").is_some());
+}
+
+/// Two people who hold each other's cards, through their real apps: Alice
+/// writes to Bob from his conversation (a message session opens, delivers,
+/// and hangs up by itself); Bob's app opens her conversation and keeps
+/// the line in its history; his answer comes back the same way; Bob
+/// moves his downloads folder in Settings; Alice sends him a file from
+/// the conversation, Bob accepts the offer card, and the file arrives
+/// whole in his new folder.
+#[test]
+fn two_people_write_and_send_a_file_from_their_conversations() {
+    let rt = runtime();
+    let mut alice = person(&rt);
+    let mut bob = person(&rt);
+    onboard(&mut alice, "Alice");
+    onboard(&mut bob, "Bob");
+    let alices_card = card_text(&alice);
+    let bobs_card = card_text(&bob);
+    for (p, card, name) in [
+        (&mut alice, &bobs_card, "Bob"),
+        (&mut bob, &alices_card, "Alice"),
+    ] {
+        p.click("Contacts");
+        p.type_into("Contact card", card);
+        p.click("Add contact");
+        wait1(p, 10, "the new contact", |p| {
+            p.has(&format!("Messages with {name}"))
+        });
+    }
+    assert!(alice.h.state().snapshot().history, "the history is open");
+
+    // Alice writes from Bob's conversation.
+    alice.click("Messages with Bob");
+    wait1(&mut alice, 5, "the conversation", |p| {
+        p.has_text("No messages yet.")
+    });
+    alice.type_into("Message", "Hello Bob, this is a message.");
+    alice.enter();
+    // The session hangs up once the line is delivered: Bob's read
+    // receipt, sent as his history stores it, may come too late for it.
+    let delivered = |p: &Person| p.has("Message delivered") || p.has("Message read");
+    wait(
+        &mut [&mut alice, &mut bob],
+        60,
+        "Bob to have it and Alice to see it delivered",
+        |ps| ps[1].has("Alice wrote: Hello Bob, this is a message.") && delivered(&*ps[0]),
+    );
+    // Bob's window opened her conversation for the session.
+    let alice_id = bob.view().contacts.entries[0].id;
+    assert_eq!(bob.h.state().conversation(), Some(alice_id));
+    let line = |p: &Person| {
+        p.h.state()
+            .snapshot()
+            .conversation
+            .as_ref()
+            .and_then(|c| c.lines.last().cloned())
+    };
+    let l = line(&bob).expect("Bob's history has the line");
+    assert_eq!(l.text.as_str(), "Hello Bob, this is a message.");
+    assert_eq!(l.direction, susurro_history::Direction::In);
+    let l = line(&alice).expect("Alice's history has the line");
+    assert_eq!(l.direction, susurro_history::Direction::Out);
+    assert!(
+        matches!(l.status, Status::Delivered | Status::Read),
+        "{l:?}"
+    );
+    // Everything delivered: Alice's app hangs up; no ended call to close.
+    wait(
+        &mut [&mut alice, &mut bob],
+        20,
+        "the session to end",
+        |ps| ps.iter().all(|p| p.view().call.is_none()),
+    );
+    assert!(alice.has("Messages with Bob") && bob.has("Messages with Alice"));
+
+    // Bob answers from Alice's conversation.
+    bob.type_into("Message", "Got it, thanks!");
+    bob.enter();
+    wait(
+        &mut [&mut alice, &mut bob],
+        60,
+        "Alice to have Bob's answer",
+        |ps| ps[0].has("Bob wrote: Got it, thanks!") && delivered(&*ps[1]),
+    );
+    wait(
+        &mut [&mut alice, &mut bob],
+        20,
+        "the session to end",
+        |ps| ps.iter().all(|p| p.view().call.is_none()),
+    );
+
+    // Bob moves his downloads folder.
+    let received = bob.dir.path().join("received");
+    bob.click("Settings");
+    bob.replace_text("Downloads folder", received.to_str().unwrap());
+    bob.click("Save settings");
+    wait1(&mut bob, 10, "the settings saved", |p| {
+        p.has_text("Received files now go to")
+    });
+    assert_eq!(bob.h.state().snapshot().downloads, received);
+    bob.click("OK");
+
+    // Alice sends a file; Bob accepts it.
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("route.gpx");
+    let body: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&path, &body).unwrap();
+    alice.type_into("File to send", path.to_str().unwrap());
+    alice.click("Send file");
+    wait(
+        &mut [&mut alice, &mut bob],
+        60,
+        "Bob to be offered the file",
+        |ps| ps[1].has("Accept route.gpx"),
+    );
+    assert!(bob.has_text("Alice offers route.gpx (150.0 kB)."));
+    assert!(alice.has_text("route.gpx (150.0 kB) for Bob"));
+    bob.click("Accept route.gpx");
+    wait(
+        &mut [&mut alice, &mut bob],
+        60,
+        "the file to arrive",
+        |ps| {
+            ps[1].has_text("Received route.gpx from Alice: saved as")
+                && ps[0].has("Bob has route.gpx, checked and saved.")
+        },
+    );
+    assert_eq!(std::fs::read(received.join("route.gpx")).unwrap(), body);
+    wait(
+        &mut [&mut alice, &mut bob],
+        20,
+        "the session to end",
+        |ps| ps.iter().all(|p| p.view().call.is_none()),
+    );
+
+    alice.stop(&rt);
+    bob.stop(&rt);
+}
+
+/// A message to someone whose app is off waits: the conversation marks it
+/// queued and the window says why in words; the app tries again by
+/// itself, and once the other app is back and unlocked the message is
+/// delivered, with no click. The history follows the store: closed while
+/// locked, open once unlocked.
+#[test]
+fn a_message_to_someone_away_waits_and_goes_when_they_are_back() {
+    let rt = runtime();
+    let mut alice = person(&rt);
+    let mut bob = person(&rt);
+    onboard(&mut alice, "Alice");
+    onboard(&mut bob, "Bob");
+    let alices_card = card_text(&alice);
+    let bobs_card = card_text(&bob);
+    for (p, card, name) in [
+        (&mut alice, &bobs_card, "Bob"),
+        (&mut bob, &alices_card, "Alice"),
+    ] {
+        p.click("Contacts");
+        p.type_into("Contact card", card);
+        p.click("Add contact");
+        wait1(p, 10, "the new contact", |p| {
+            p.has(&format!("Messages with {name}"))
+        });
+    }
+    let bobs_home = bob.stop(&rt);
+
+    alice.click("Messages with Bob");
+    alice.type_into("Message", "Are you there?");
+    alice.enter();
+    wait1(&mut alice, 60, "the failure in words", |p| {
+        p.has_text("1 message waits for Bob")
+    });
+    assert!(alice.has_text("Bob: Could not reach them."));
+    assert!(alice.has("Message queued: sent when they can be reached"));
+    assert!(alice.has_text("1 message waits: sent when Bob can be reached"));
+    assert!(alice.view().call.is_none(), "no ended call to close");
+    alice.click("OK");
+
+    // Bob's app comes back, locked: no history until he unlocks.
+    let mut bob = restart(&rt, bobs_home);
+    wait1(&mut bob, 20, "the lock screen", |p| p.has("Unlock"));
+    assert!(!bob.h.state().snapshot().history);
+    bob.type_into("Password", "correct horse");
+    bob.enter();
+    wait1(&mut bob, 20, "the history open", |p| {
+        p.h.state().snapshot().history && p.view().network.listening
+    });
+    // Alice's app tries again (5 s, 10 s, 20 s… after each failure).
+    let delivered = |p: &Person| p.has("Message delivered") || p.has("Message read");
+    wait(
+        &mut [&mut alice, &mut bob],
+        90,
+        "the queued message delivered",
+        |ps| delivered(&*ps[0]) && ps[1].has("Alice wrote: Are you there?"),
+    );
+    assert!(!alice.has_text("message waits"));
+
+    // Locked, the history is closed (and the conversation with it).
+    bob.click("Lock");
+    wait1(&mut bob, 10, "the lock screen", |p| p.has("Unlock"));
+    assert!(!bob.h.state().snapshot().history);
+    assert!(bob.h.state().snapshot().conversation.is_none());
+
+    alice.stop(&rt);
+    bob.stop(&rt);
 }

@@ -396,18 +396,29 @@ impl Filing {
         self.drain(ui, now, notices);
     }
 
-    /// When `poll` next has something to do.
+    /// When `poll` next has something to do (never before `now`: a transfer
+    /// whose session is gone keeps a deadline `poll` cannot act on, so it is
+    /// looked at again a little later, not in a busy loop).
     #[must_use]
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let t = self
             .transfers
             .deadline()
             .map(|d| self.base + Duration::from_micros(d.as_micros()));
         let a = self.asked.iter().map(|(_, _, by)| *by).min();
-        match (t, a) {
+        let t = match (t, a) {
             (Some(x), Some(y)) => Some(x.min(y)),
             (x, y) => x.or(y),
-        }
+        };
+        t.map(|t| t.max(now + Duration::from_millis(10)))
+    }
+
+    /// Whether a transfer this driver started (`send`) with `contact` is
+    /// still going or waiting for its session.
+    #[must_use]
+    pub fn sending_to(&self, contact: &ContactKey) -> bool {
+        self.to_send.iter().any(|(c, _)| c == contact)
+            || self.ours.iter().any(|(c, _)| c == contact)
     }
 
     /// The transfers' events as notices; offers are answered by the policy

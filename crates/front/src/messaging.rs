@@ -392,25 +392,42 @@ impl Messaging {
     pub fn finish_session<U: Ui>(&mut self, ui: &mut U) {
         let _ = ui.act(Action::Hangup);
         self.opened = None;
+        self.give_up = None;
     }
 
     /// A session we opened that waited too long for its receipts hangs up
-    /// (the messages stay queued).
-    pub fn check_timeout<U: Ui>(&mut self, ui: &mut U, now: Instant) {
+    /// (the messages stay queued). `busy`: something else (a file) still
+    /// uses the session; the wait then starts again from `now`.
+    pub fn check_timeout<U: Ui>(&mut self, ui: &mut U, now: Instant, busy: bool) {
         if self.give_up.is_some_and(|t| now >= t) {
+            if busy {
+                self.give_up = Some(now + RECEIPT_WAIT);
+                return;
+            }
             self.give_up = None;
-            let _ = ui.act(Action::Hangup);
+            if ui.view().active_call().is_some() {
+                let _ = ui.act(Action::Hangup);
+            }
         }
     }
 
-    /// When `check_timeout` or `retry_due` next has something to do.
+    /// When `check_timeout` or `retry_due` next has something to do (never
+    /// before `now`: a retry that fell due during a call waits for its end,
+    /// so it is looked at again a second later, not in a busy loop).
     #[must_use]
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let retry = self.retries.values().map(|r| r.due).min();
-        match (self.give_up, retry) {
+        let t = match (self.give_up, retry) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
-        }
+        };
+        t.map(|t| {
+            if t <= now {
+                now + Duration::from_secs(1)
+            } else {
+                t
+            }
+        })
     }
 
     /// For a front end that stays up: a contact whose outbox is due for a
@@ -704,6 +721,7 @@ mod tests {
             waits.push((m.retries[&bob].due - now).as_secs());
         }
         assert_eq!(waits, [5, 10, 20, 40, 80, 160, 320, 600, 600, 600]);
-        assert!(m.next_deadline().is_some());
+        let now = start + Duration::from_secs(100);
+        assert!(m.next_deadline(now).is_some_and(|d| d > now));
     }
 }

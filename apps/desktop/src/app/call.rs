@@ -1,6 +1,7 @@
 //! The call screen (state, path, authentication, the SAS, mute and hang
-//! up, the chat from `chat` while text can flow), the tools of a talking
-//! call (secret compare, send a contact) and the incoming-call dialog.
+//! up, the chat from `chat` and the files from `files` while text can
+//! flow), the tools of a talking call (secret compare, send a contact)
+//! and the incoming-call dialog.
 
 use std::sync::Arc;
 
@@ -111,6 +112,7 @@ impl App {
             // Talking, or a message session (text only).
             ui.separator();
             self.chat(ui, &c);
+            self.call_files(ui, &c);
         } else {
             // A message half written in this call is not for the next one.
             self.forms.message.clear();
@@ -118,6 +120,20 @@ impl App {
         if c.phase.is_talking() {
             self.in_call_tools(ui, &c);
         }
+    }
+
+    /// Files with the call's peer, when the call proved a contact: offers
+    /// to answer, transfers going, sending one.
+    fn call_files(&mut self, ui: &mut Ui, c: &CallView) {
+        let Some(id) = c.peer.filter(|_| c.authenticated) else {
+            return;
+        };
+        let Some(key) = self.snap.view.contacts.get(id).map(|x| x.key) else {
+            return;
+        };
+        ui.separator();
+        ui.label(RichText::new("Files").strong());
+        self.files_with(ui, id, &key);
     }
 
     /// While talking: compare a shared phrase, send a contact.

@@ -1,13 +1,14 @@
 //! The *Contacts* tab: add a contact from a pasted card, the address book
-//! (rename, delete with a confirmation, received contacts highlighted) and
-//! calling an address typed by hand.
+//! (each contact's unread messages and its conversation, rename, delete
+//! with a confirmation, received contacts highlighted) and calling an
+//! address typed by hand.
 
-use eframe::egui::{self, Color32, Key, RichText, TextEdit, Ui};
+use eframe::egui::{self, Color32, Key, RichText, Role, TextEdit, Ui, WidgetInfo};
 use susurro_ui::uri;
 use susurro_wire::{Contact, contact_flags};
 
 use super::App;
-use super::widgets::{AMBER, GREEN, RED, field};
+use super::widgets::{AMBER, BLUE, GREEN, RED, field};
 use crate::backend::Request;
 use crate::words;
 
@@ -56,13 +57,30 @@ impl App {
         if ui.button("Add contact").clicked() {
             match card {
                 Some(Ok(c)) => {
-                    self.handle.send(Request::AddContact {
-                        name: self.forms.card_name.trim().to_owned(),
-                        key: c.key,
-                        address: c.address,
-                    });
-                    self.forms.card.clear();
-                    self.forms.card_name.clear();
+                    let name = self.forms.card_name.trim().to_owned();
+                    let others = self
+                        .snap
+                        .view
+                        .contacts
+                        .entries
+                        .iter()
+                        .map(|x| x.name.as_str());
+                    match susurro_front::check_name(&name, others) {
+                        Ok(()) => {
+                            self.handle.send(Request::AddContact {
+                                name,
+                                key: c.key,
+                                address: c.address,
+                            });
+                            self.forms.card.clear();
+                            self.forms.card_name.clear();
+                        }
+                        Err(p) => {
+                            self.forms.problem = Some(format!(
+                                "That name cannot be used: {p}. Change \"Name for this contact\"."
+                            ));
+                        }
+                    }
                 }
                 Some(Err(e)) => {
                     self.forms.problem = Some(format!("This is not a valid card: {}", e.message()));
@@ -136,8 +154,24 @@ impl App {
                 let name = name.trim().to_owned();
                 ui.horizontal(|ui| {
                     if ui.button("Save name").clicked() || enter {
-                        self.handle.send(Request::Rename { id, name });
-                        self.renaming = None;
+                        let others = self
+                            .snap
+                            .view
+                            .contacts
+                            .entries
+                            .iter()
+                            .filter(|x| x.id != id)
+                            .map(|x| x.name.as_str());
+                        match susurro_front::check_name(&name, others) {
+                            Ok(()) => {
+                                self.handle.send(Request::Rename { id, name });
+                                self.renaming = None;
+                            }
+                            Err(p) => {
+                                self.forms.problem =
+                                    Some(format!("That name cannot be used: {p}."));
+                            }
+                        }
                     }
                     if ui.button("Cancel").clicked() {
                         self.renaming = None;
@@ -153,6 +187,28 @@ impl App {
                 ui.label(name);
                 if verified {
                     ui.colored_label(GREEN, "verified");
+                }
+                let unread = self.snap.unread.get(&c.key).copied().unwrap_or(0);
+                if unread > 0 {
+                    let badge = egui::Frame::new()
+                        .fill(BLUE)
+                        .corner_radius(8.0)
+                        .inner_margin(egui::Margin::symmetric(6, 1))
+                        .show(ui, |ui| {
+                            ui.label(
+                                RichText::new(words::unread(unread))
+                                    .color(Color32::WHITE)
+                                    .strong(),
+                            )
+                        })
+                        .inner;
+                    badge.widget_info(|| {
+                        WidgetInfo::labeled(
+                            Role::Label,
+                            true,
+                            format!("{} from {}", words::unread(unread), c.name.as_str()),
+                        )
+                    });
                 }
             });
             let sub = words::address(&c.address);
@@ -179,7 +235,14 @@ impl App {
                 });
                 return;
             }
-            ui.horizontal(|ui| {
+            // Wrapped: a received contact's long name makes long buttons.
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .button(format!("Messages with {}", c.name.as_str()))
+                    .clicked()
+                {
+                    self.open_conversation(c.id);
+                }
                 let busy = self.snap.view.active_call().is_some();
                 if ui
                     .add_enabled(

@@ -4,7 +4,7 @@
 
 use eframe::egui::{self, Key, RichText, Ui};
 use susurro_ui::text::fingerprint_text;
-use susurro_wire::{Name, NetMode};
+use susurro_wire::NetMode;
 use zeroize::Zeroizing;
 
 use super::widgets::{field, tor_progress};
@@ -95,8 +95,8 @@ impl App {
         let name = f.name.trim().to_owned();
         f.problem = if name.is_empty() {
             Some("Enter your name: it is what your contacts see on your card.".to_owned())
-        } else if Name::new(&name).is_err() {
-            Some("That name is too long (64 bytes at most).".to_owned())
+        } else if let Err(p) = susurro_front::check_name(&name, std::iter::empty()) {
+            Some(format!("That name cannot be used: {p}."))
         } else if f.password.is_empty() {
             Some("Choose a password.".to_owned())
         } else if *f.password != *f.password2 {
@@ -148,6 +148,19 @@ impl App {
                     self.forms.problem = Some("Enter the backup file's path.".to_owned());
                 } else if self.forms.restore_password.is_empty() {
                     self.forms.problem = Some("Enter the backup's password.".to_owned());
+                } else if let Err(p) =
+                    susurro_front::check_name(self.forms.name.trim(), std::iter::empty()).or_else(
+                        |e| {
+                            // No name: the backup's own is kept.
+                            if self.forms.name.trim().is_empty() {
+                                Ok(())
+                            } else {
+                                Err(e)
+                            }
+                        },
+                    )
+                {
+                    self.forms.problem = Some(format!("That name cannot be used: {p}."));
                 } else {
                     let mode = self.chosen_mode();
                     self.handle.send(Request::Restore {

@@ -1,7 +1,7 @@
 //! The *Settings* tab: network (Tor or direct, ports, host), the
 //! transport box's serial device and its state, sound
-//! devices, display size, and writing a backup. Edits stay in a draft
-//! until *Save settings*.
+//! devices, display size, the folder received files go to, and writing a
+//! backup. Edits stay in a draft until *Save settings*.
 
 use eframe::egui::{ComboBox, RichText, Ui};
 use susurro_wire::NetMode;
@@ -26,6 +26,7 @@ impl App {
                     .serial
                     .clone()
                     .unwrap_or_default(),
+                self.snap.downloads.display().to_string(),
             ));
         }
         let inputs = self.snap.inputs.clone();
@@ -33,7 +34,8 @@ impl App {
         let network = self.snap.view.network.clone();
         let mut save = false;
         let mut problem = None;
-        if let Some((cfg, desk, port, box_device)) = &mut self.draft {
+        let downloads_now = self.snap.downloads.clone();
+        if let Some((cfg, desk, port, box_device, downloads)) = &mut self.draft {
             ui.heading("Network");
             ui.horizontal(|ui| {
                 ui.add_enabled_ui(susurro_node::TOR || cfg.network.mode == Mode::Tor, |ui| {
@@ -87,9 +89,29 @@ impl App {
                     ui.radio_value(&mut desk.zoom, z, l);
                 }
             });
+            ui.heading("Files");
+            field(ui, "Downloads folder", downloads, false);
+            ui.label(
+                RichText::new(
+                    "Files your contacts send you are saved here. Empty: the default folder.",
+                )
+                .weak(),
+            );
             if ui.button("Save settings").clicked() {
                 let device = box_device.trim();
+                let folder = downloads.trim();
+                if folder.is_empty() {
+                    desk.downloads = None;
+                } else if std::path::Path::new(folder) != downloads_now {
+                    desk.downloads = Some(folder.into());
+                }
                 match port.trim().parse::<u16>() {
+                    Ok(_) if !folder.is_empty() && !std::path::Path::new(folder).is_absolute() => {
+                        problem = Some(
+                            "The downloads folder must be a full path such as /home/me/Downloads, or empty."
+                                .to_owned(),
+                        );
+                    }
                     Ok(_) if !device.is_empty() && !device.starts_with('/') => {
                         problem = Some(
                             "The box serial device must be a path such as /dev/ttyACM0, or empty."
@@ -105,9 +127,9 @@ impl App {
                 }
             }
         }
-        if save && let Some((cfg, desk, _, _)) = self.draft.clone() {
+        if save && let Some((cfg, desk, _, _, _)) = self.draft.clone() {
             self.handle.send(Request::Settings {
-                config: cfg,
+                config: Box::new(cfg),
                 desktop: desk,
             });
         }

@@ -12,6 +12,8 @@ pub(super) const RED: Color32 = Color32::from_rgb(200, 40, 40);
 pub(super) const GREEN: Color32 = Color32::from_rgb(30, 140, 60);
 /// Amber for received contacts.
 pub(super) const AMBER: Color32 = Color32::from_rgb(255, 236, 179);
+/// Blue for what is new (unread messages).
+pub(super) const BLUE: Color32 = Color32::from_rgb(30, 90, 200);
 
 /// Tor is on but our onion service is not published yet.
 pub(super) fn tor_pending(n: &NetworkView) -> bool {

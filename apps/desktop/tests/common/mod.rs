@@ -98,6 +98,32 @@ pub fn person_with(rt: &tokio::runtime::Runtime, tor: Tor, mode: Mode) -> Person
     Person { h, dir, task }
 }
 
+/// The app started again on the home `dir` a person left
+/// ([`Person::stop`]): the same config, store, history and transfers.
+pub fn restart(rt: &tokio::runtime::Runtime, dir: tempfile::TempDir) -> Person {
+    let home = Home {
+        config_dir: dir.path().to_owned(),
+        data_dir: dir.path().to_owned(),
+    };
+    let launch = Launch {
+        home,
+        profile: Profile::TEST_ONLY_INSECURE,
+        input: Some(wav()),
+        output: Some(dir.path().join("heard.wav")),
+        password: None,
+        call: None,
+        list_devices: false,
+    };
+    let (handle, task) = {
+        let _g = rt.enter();
+        Handle::spawn(launch)
+    };
+    let h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.show(ui), App::new(handle));
+    Person { h, dir, task }
+}
+
 impl Person {
     pub fn view(&self) -> &View {
         self.h.state().view()
@@ -233,8 +259,15 @@ pub fn wait_paced(
                 .map(|p| {
                     let s = p.h.state().snapshot();
                     format!(
-                        "network {:?}, call {:?}, notice {:?}, error {:?}, files {:?}",
-                        s.view.network, s.view.call, s.notice, s.view.last_error, s.files
+                        "network {:?}, call {:?}, notice {:?}, error {:?}, files {:?}, conversation {:?}, arrived {:?}, shown {:?}",
+                        s.view.network,
+                        s.view.call,
+                        s.notice,
+                        s.view.last_error,
+                        s.files,
+                        s.conversation,
+                        s.arrived,
+                        p.h.state().conversation()
                     )
                 })
                 .collect();
