@@ -431,7 +431,10 @@ impl Record {
                 }
                 let mut ranges = Vec::with_capacity(n);
                 for _ in 0..n {
-                    ranges.push((u32::from_le_bytes(r.array()?), u32::from_le_bytes(r.array()?)));
+                    ranges.push((
+                        u32::from_le_bytes(r.array()?),
+                        u32::from_le_bytes(r.array()?),
+                    ));
                 }
                 if !ranges_ok(&ranges) {
                     return Err(Malformed);
