@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use susurro_files::{Config, Direction, Transfers};
-use susurro_front::{AcceptPolicy, FileNotice, Filing};
+use susurro_front::{AcceptPolicy, FileNotice, Filing, size_text};
 
 use crate::Global;
 use crate::exit::{Code, Failure};
@@ -55,19 +55,6 @@ fn way(d: Direction) -> &'static str {
     match d {
         Direction::Out => "out",
         Direction::In => "in",
-    }
-}
-
-/// `12.3 MB`-style sizes (decimal, as the 100 MB limit is).
-pub fn size_text(b: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let f = b as f64;
-    if b >= 1_000_000 {
-        format!("{:.1} MB", f / 1e6)
-    } else if b >= 1_000 {
-        format!("{:.1} kB", f / 1e3)
-    } else {
-        format!("{b} bytes")
     }
 }
 

@@ -193,19 +193,9 @@ fn mark(glyph: Glyph, word: &'static str, spoken: &'static str) -> Mark {
     }
 }
 
-/// `12.3 MB`-style sizes (decimal, as the 100 MB limit is).
+/// `12.3 MB`-style sizes, as the CLI writes them.
 pub fn size(b: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let f = b as f64;
-    if b >= 1_000_000 {
-        format!("{:.1} MB", f / 1e6)
-    } else if b >= 1_000 {
-        format!("{:.1} kB", f / 1e3)
-    } else if b == 1 {
-        "1 byte".to_owned()
-    } else {
-        format!("{b} bytes")
-    }
+    susurro_front::size_text(b)
 }
 
 /// How far a transfer is: bytes, rate and time left, as far as known.

@@ -129,6 +129,22 @@ impl core::fmt::Debug for Filing {
     }
 }
 
+/// `12.3 MB`-style sizes (decimal, as the 100 MB limit is).
+#[must_use]
+pub fn size_text(b: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = b as f64;
+    if b >= 1_000_000 {
+        format!("{:.1} MB", f / 1e6)
+    } else if b >= 1_000 {
+        format!("{:.1} kB", f / 1e3)
+    } else if b == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{b} bytes")
+    }
+}
+
 /// Why a transfer ended without the file, in words.
 #[must_use]
 pub fn failure_words(f: susurro_files::Failure) -> String {
