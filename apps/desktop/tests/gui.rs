@@ -1301,18 +1301,10 @@ fn conversation_flow() {
     assert!(h.query_by_label("Card text").is_some());
 }
 
-/// Two people who hold each other's cards, through their real apps: Alice
-/// writes to Bob from his conversation (a message session opens, delivers,
-/// and hangs up by itself); Bob's app opens her conversation and keeps
-/// the line in its history; his answer comes back the same way; Bob
-/// moves his downloads folder in Settings; Alice sends him a file from
-/// the conversation, Bob accepts the offer card, and the file arrives
-/// whole in his new folder.
-#[test]
-fn two_people_write_and_send_a_file_from_their_conversations() {
-    let rt = runtime();
-    let mut alice = person(&rt);
-    let mut bob = person(&rt);
+/// Alice and Bob, onboarded, each holding the other's card.
+fn friends(rt: &tokio::runtime::Runtime) -> (Person, Person) {
+    let mut alice = person(rt);
+    let mut bob = person(rt);
     onboard(&mut alice, "Alice");
     onboard(&mut bob, "Bob");
     let alices_card = card_text(&alice);
@@ -1328,6 +1320,20 @@ fn two_people_write_and_send_a_file_from_their_conversations() {
             p.has(&format!("Messages with {name}"))
         });
     }
+    (alice, bob)
+}
+
+/// Two people who hold each other's cards, through their real apps: Alice
+/// writes to Bob from his conversation (a message session opens, delivers,
+/// and hangs up by itself); Bob's app opens her conversation and keeps
+/// the line in its history; his answer comes back the same way; Bob
+/// moves his downloads folder in Settings; Alice sends him a file from
+/// the conversation, Bob accepts the offer card, and the file arrives
+/// whole in his new folder.
+#[test]
+fn two_people_write_and_send_a_file_from_their_conversations() {
+    let rt = runtime();
+    let (mut alice, mut bob) = friends(&rt);
     assert!(alice.h.state().snapshot().history, "the history is open");
 
     // Alice writes from Bob's conversation.
@@ -1446,23 +1452,7 @@ fn two_people_write_and_send_a_file_from_their_conversations() {
 #[test]
 fn a_message_to_someone_away_waits_and_goes_when_they_are_back() {
     let rt = runtime();
-    let mut alice = person(&rt);
-    let mut bob = person(&rt);
-    onboard(&mut alice, "Alice");
-    onboard(&mut bob, "Bob");
-    let alices_card = card_text(&alice);
-    let bobs_card = card_text(&bob);
-    for (p, card, name) in [
-        (&mut alice, &bobs_card, "Bob"),
-        (&mut bob, &alices_card, "Alice"),
-    ] {
-        p.click("Contacts");
-        p.type_into("Contact card", card);
-        p.click("Add contact");
-        wait1(p, 10, "the new contact", |p| {
-            p.has(&format!("Messages with {name}"))
-        });
-    }
+    let (mut alice, bob) = friends(&rt);
     let bobs_home = bob.stop(&rt);
 
     alice.click("Messages with Bob");
