@@ -887,8 +887,12 @@ impl UiCore {
             Action::SetNetwork { mode, listen, port } => self.set_network(mode, listen, port, out),
             Action::SendText { text } => self.send_text(now, text, None, out),
             Action::SendStored { id, text } => self.send_text(now, text, Some(id), out),
-            Action::Delivered { id } => self.delivered(id, out),
-            Action::ReadStored { id } => self.read_stored(id, out),
+            Action::Delivered { id } => {
+                self.stored_receipt(id, susurro_wire::ReceiptKind::Delivered, out)
+            }
+            Action::ReadStored { id } => {
+                self.stored_receipt(id, susurro_wire::ReceiptKind::Read, out)
+            }
             Action::MarkRead => self.mark_read(out),
             Action::SendFile { body } => self.send_file(body, out),
             Action::Dismiss => self.dismiss(),

@@ -101,35 +101,18 @@ impl UiCore {
         Ok(())
     }
 
-    /// The front end's history has the peer's message `id`: the
-    /// `Delivered` receipt (also for a message it already had: the peer
-    /// retried because our earlier receipt was lost).
-    pub(super) fn delivered(&mut self, id: u32, out: &mut Outbox) -> Result<(), UiError> {
+    /// A receipt for the peer's stored message `id`: `Delivered` once the
+    /// front end's history has it (also for a message it already had: the
+    /// peer retried because our earlier receipt was lost), `Read` once the
+    /// history shows it as read.
+    pub(super) fn stored_receipt(
+        &mut self,
+        id: u32,
+        kind: ReceiptKind,
+        out: &mut Outbox,
+    ) -> Result<(), UiError> {
         let call = self.texting_call()?;
-        send(
-            out,
-            ModuleId::Cryptor,
-            SendReceipt {
-                call,
-                id,
-                kind: ReceiptKind::Delivered,
-            },
-        )
-    }
-
-    /// The front end's history shows the peer's stored message `id` as
-    /// read: the `Read` receipt.
-    pub(super) fn read_stored(&mut self, id: u32, out: &mut Outbox) -> Result<(), UiError> {
-        let call = self.texting_call()?;
-        send(
-            out,
-            ModuleId::Cryptor,
-            SendReceipt {
-                call,
-                id,
-                kind: ReceiptKind::Read,
-            },
-        )
+        send(out, ModuleId::Cryptor, SendReceipt { call, id, kind })
     }
 
     /// The front end showed the chat: read receipts for the peer's lines.
