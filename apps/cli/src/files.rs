@@ -94,6 +94,7 @@ impl Printer {
         use crate::commands::emit;
         match n {
             FileNotice::Offer {
+                contact: _,
                 from,
                 file,
                 name,
@@ -114,6 +115,7 @@ impl Printer {
                 },
             ),
             FileNotice::Resumed {
+                contact: _,
                 with,
                 file,
                 direction,
@@ -132,6 +134,7 @@ impl Printer {
                 },
             ),
             FileNotice::Progress {
+                contact: _,
                 with,
                 file,
                 direction,
@@ -168,6 +171,7 @@ impl Printer {
                 }
             }
             FileNotice::Done {
+                contact: _,
                 with,
                 file,
                 direction,
@@ -187,6 +191,7 @@ impl Printer {
                 );
             }
             FileNotice::Failed {
+                contact: _,
                 with,
                 file,
                 direction,

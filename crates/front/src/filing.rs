@@ -28,6 +28,8 @@ pub enum FileNotice {
     /// [`Filing::decline`] within [`ANSWER_WAIT`] (unless the policy
     /// already accepted it: then `accepted`).
     Offer {
+        /// The contact's key (names can change; keys do not).
+        contact: ContactKey,
         /// The contact's name.
         from: String,
         /// The transfer id.
@@ -42,6 +44,8 @@ pub enum FileNotice {
     },
     /// A transfer goes on from an earlier session.
     Resumed {
+        /// The contact's key (names can change; keys do not).
+        contact: ContactKey,
         /// With whom.
         with: String,
         /// The transfer id.
@@ -57,6 +61,8 @@ pub enum FileNotice {
     },
     /// How far a transfer is.
     Progress {
+        /// The contact's key (names can change; keys do not).
+        contact: ContactKey,
         /// With whom.
         with: String,
         /// The transfer id.
@@ -69,6 +75,8 @@ pub enum FileNotice {
     /// The file arrived whole and checked (saved at `path` when it came to
     /// us).
     Done {
+        /// The contact's key (names can change; keys do not).
+        contact: ContactKey,
         /// With whom.
         with: String,
         /// The transfer id.
@@ -80,6 +88,8 @@ pub enum FileNotice {
     },
     /// The transfer ended without the file.
     Failed {
+        /// The contact's key (names can change; keys do not).
+        contact: ContactKey,
         /// With whom.
         with: String,
         /// The transfer id.
@@ -305,6 +315,7 @@ impl Filing {
                     }
                 }
                 Err(e) => notices.push(FileNotice::Failed {
+                    contact: key,
                     with: name_of(ui.view(), &key),
                     file: 0,
                     direction: Direction::Out,
@@ -452,6 +463,7 @@ impl Filing {
                 } => {
                     let accepted = self.policy.from.contains(&contact);
                     notices.push(FileNotice::Offer {
+                        contact,
                         from: name_of(v, &contact),
                         file,
                         name,
@@ -465,6 +477,7 @@ impl Filing {
                                 send_all(ui, &out);
                             }
                             Err(e) => notices.push(FileNotice::Failed {
+                                contact,
                                 with: name_of(ui.view(), &contact),
                                 file,
                                 direction: Direction::In,
@@ -489,6 +502,7 @@ impl Filing {
                     size,
                     done_bytes,
                 } => notices.push(FileNotice::Resumed {
+                    contact,
                     with: name_of(v, &contact),
                     file,
                     direction,
@@ -502,6 +516,7 @@ impl Filing {
                     direction,
                     progress,
                 } => notices.push(FileNotice::Progress {
+                    contact,
                     with: name_of(v, &contact),
                     file,
                     direction,
@@ -516,6 +531,7 @@ impl Filing {
                     self.ours.retain(|x| *x != (contact, file));
                     self.theirs.retain(|x| *x != (contact, file));
                     notices.push(FileNotice::Done {
+                        contact,
                         with: name_of(v, &contact),
                         file,
                         direction,
@@ -533,6 +549,7 @@ impl Filing {
                     self.theirs.retain(|x| *x != (contact, file));
                     let why = error.map_or_else(|| failure_words(failure), |e| e.to_string());
                     notices.push(FileNotice::Failed {
+                        contact,
                         with: name_of(v, &contact),
                         file,
                         direction,

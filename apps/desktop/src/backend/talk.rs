@@ -287,8 +287,6 @@ impl Front {
             _ => {}
         }
         let now = Instant::now();
-        // The session's peer, kept for the transfers' reports at its end.
-        let before = self.msgs.as_ref().and_then(Messaging::peer);
         let mut notices = Vec::new();
         let mut end = None;
         if let Some(mut m) = self.msgs.take() {
@@ -298,7 +296,6 @@ impl Front {
             // No history: the receipt the ui core leaves to the front end.
             let _ = self.try_act(Action::Delivered { id: *id });
         }
-        let peer = self.msgs.as_ref().and_then(Messaging::peer).or(before);
         let mut files = Vec::new();
         if let Some(mut f) = self.filing.take() {
             f.on_event(self, ev, now, &mut files);
@@ -308,7 +305,7 @@ impl Front {
             while self.core.take_file().is_some() {}
         }
         self.talk_notices(notices);
-        self.file_notices(files, peer.map(|p| p.1));
+        self.file_notices(files);
         if let UiEvent::CallEnded { reason } = ev {
             if let Some(name) = self.talk.asked.take() {
                 let mut text = Vec::new();
@@ -386,8 +383,7 @@ impl Front {
             let mut files = Vec::new();
             f.poll(self, now, &mut files);
             self.filing = Some(f);
-            let peer = self.msgs.as_ref().and_then(Messaging::peer).map(|p| p.1);
-            self.file_notices(files, peer);
+            self.file_notices(files);
         }
         if self.core.view().active_call().is_none() {
             if self.talk.reopen {
@@ -480,24 +476,6 @@ impl Front {
             .cloned()
     }
 
-    /// Whose transfer a report is: the session's peer when the name is
-    /// theirs (transfers run in sessions), else the contact of that name.
-    fn file_contact(&self, with: &str, peer: Option<ContactKey>) -> ContactKey {
-        let v = self.core.view();
-        if let Some(p) = peer
-            && susurro_front::name_of(v, &p) == with
-        {
-            return p;
-        }
-        v.contacts
-            .entries
-            .iter()
-            .find(|c| c.name.as_str() == with)
-            .map(|c| c.key)
-            .or(peer)
-            .unwrap_or_default()
-    }
-
     /// The card of transfer `file`; ours not numbered yet takes the
     /// oldest waiting card of its contact.
     fn card(
@@ -535,21 +513,17 @@ impl Front {
     }
 
     /// The transfers driver's reports as cards.
-    fn file_notices(&mut self, notices: Vec<FileNotice>, peer: Option<ContactKey>) {
+    fn file_notices(&mut self, notices: Vec<FileNotice>) {
         for n in notices {
             match n {
                 FileNotice::Offer {
+                    contact,
                     from,
                     file,
                     name,
                     size,
                     accepted,
                 } => {
-                    let contact = self
-                        .filing
-                        .as_ref()
-                        .and_then(|f| f.asked().into_iter().find(|(id, _)| *id == file))
-                        .map_or_else(|| self.file_contact(&from, peer), |(_, k)| k);
                     let state = if accepted {
                         FileState::Going(progress(0, size))
                     } else {
@@ -568,6 +542,7 @@ impl Front {
                     });
                 }
                 FileNotice::Resumed {
+                    contact,
                     with,
                     file,
                     direction,
@@ -575,7 +550,6 @@ impl Front {
                     done_bytes,
                     size,
                 } => {
-                    let contact = self.file_contact(&with, peer);
                     let state = FileState::Going(progress(done_bytes, size));
                     if let Some(c) = self.card(file, direction, contact) {
                         c.state = state;
@@ -592,12 +566,12 @@ impl Front {
                     }
                 }
                 FileNotice::Progress {
+                    contact,
                     with,
                     file,
                     direction,
                     progress: p,
                 } => {
-                    let contact = self.file_contact(&with, peer);
                     if let Some(c) = self.card(file, direction, contact) {
                         c.state = FileState::Going(p);
                     } else {
@@ -613,23 +587,23 @@ impl Front {
                     }
                 }
                 FileNotice::Done {
-                    with,
+                    contact,
                     file,
                     direction,
                     path,
+                    ..
                 } => {
-                    let contact = self.file_contact(&with, peer);
                     if let Some(c) = self.card(file, direction, contact) {
                         c.state = FileState::Done(path);
                     }
                 }
                 FileNotice::Failed {
+                    contact,
                     with,
                     file,
                     direction,
                     why,
                 } => {
-                    let contact = self.file_contact(&with, peer);
                     if file == 0 {
                         // Ours could not be offered (the file changed or
                         // went away): its waiting card, and a notice.
@@ -750,8 +724,7 @@ impl Front {
                 )));
             }
         }
-        let peer = self.msgs.as_ref().and_then(Messaging::peer).map(|p| p.1);
-        self.file_notices(files, peer);
+        self.file_notices(files);
         if !ok {
             return;
         }
