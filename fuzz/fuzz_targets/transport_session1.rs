@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     for part in rest.chunks(chunk) {
         match gate.on_data(&mut conn, part, now, &mut rng) {
             InboundStep::NeedMore => {}
-            InboundStep::Session1Request { remote } => {
+            InboundStep::Session1Request { remote, .. } => {
                 let parsed = parse_request(rest, &cfg.access_key, cfg.s1_pad_max)
                     .expect("accepted request parses")
                     .expect("accepted request is complete");

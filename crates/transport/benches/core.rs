@@ -20,7 +20,8 @@ fn handshake(cfg: &Config, rng: &mut StdRng) {
     let a = ObfuscationKeys::generate(rng).unwrap();
     let (mut init, req) = Session1Initiator::new(cfg, a.representative(), rng);
     let mut conn = gate.accept();
-    let InboundStep::Session1Request { remote } = gate.on_data(&mut conn, &req, now, rng) else {
+    let InboundStep::Session1Request { remote, .. } = gate.on_data(&mut conn, &req, now, rng)
+    else {
         panic!()
     };
     let b = ObfuscationKeys::generate(rng).unwrap();

@@ -55,6 +55,9 @@ pub enum InboundStep {
     Session1Request {
         /// The caller's representative `R_a`.
         remote: Representative,
+        /// Its marker `M_a`, now spent: a runtime that keeps spent markers
+        /// across restarts stores it before answering.
+        mark: [u8; ID_LEN],
     },
     /// A valid session 2: send `reply`, then use `channel`.
     Established {
@@ -79,9 +82,6 @@ pub struct Gate {
     pending: Vec<Pending>,
     /// Extra paths of keyed calls: no expiry, removed by [`Gate::forget`].
     extra: Vec<Pending>,
-    /// Session-1 markers spent since the runtime last took them (to keep
-    /// them across restarts).
-    spent: Vec<[u8; ID_LEN]>,
 }
 
 /// Extra paths remembered at most (oldest dropped).
@@ -96,7 +96,6 @@ impl Gate {
             s2_replay: ReplayCache::new(cfg.replay_capacity),
             pending: Vec::new(),
             extra: Vec::new(),
-            spent: Vec::new(),
             cfg,
         }
     }
@@ -107,12 +106,6 @@ impl Gate {
         for m in marks {
             self.s1_replay.insert(m);
         }
-    }
-
-    /// The session-1 markers spent since the last call, for the runtime to
-    /// keep before it answers their requests.
-    pub fn take_spent(&mut self) -> Vec<[u8; ID_LEN]> {
-        core::mem::take(&mut self.spent)
     }
 
     /// The configuration.
@@ -204,9 +197,8 @@ impl Gate {
                 if !self.s1_replay.insert(mark) {
                     return self.drop_conn(conn, rng);
                 }
-                self.spent.push(mark);
                 conn.state = InState::Request(remote);
-                InboundStep::Session1Request { remote }
+                InboundStep::Session1Request { remote, mark }
             }
         }
     }

@@ -47,7 +47,7 @@ fn session1(caller: &Config, gate: &mut Gate, now: Instant, rng: &mut StdRng) ->
         gate.on_data(&mut conn, x, now, rng),
         InboundStep::NeedMore
     ));
-    let InboundStep::Session1Request { remote } = gate.on_data(&mut conn, y, now, rng) else {
+    let InboundStep::Session1Request { remote, .. } = gate.on_data(&mut conn, y, now, rng) else {
         panic!("request refused")
     };
     assert_eq!(remote, a.representative());

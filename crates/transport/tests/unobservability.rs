@@ -65,7 +65,7 @@ fn transcripts_look_uniform_and_lengths_vary() {
         first_lengths.insert(request.len());
         req.add(&request);
         let mut conn = gate.accept();
-        let InboundStep::Session1Request { remote } =
+        let InboundStep::Session1Request { remote, .. } =
             gate.on_data(&mut conn, &request, now, &mut rng)
         else {
             panic!("request refused")

@@ -290,12 +290,11 @@ async fn inbound(mut ticket: Ticket, mut s: BoxStream, acc: Acceptor) {
                 }
                 return;
             }
-            InboundStep::Session1Request { remote } => {
+            InboundStep::Session1Request { remote, mark } => {
                 // Its marker is on disk before any reply can go out, so a
                 // later process refuses it as a replay too.
-                let marks = lock(&gate).take_spent();
                 if let Some(log) = &spent
-                    && let Err(e) = log.record(&marks)
+                    && let Err(e) = log.record(&mark)
                 {
                     tracing::warn!(error = %e, "cannot keep a spent session-1 marker");
                     let after = lock(&gate).on_timeout(&mut conn, &mut rng);

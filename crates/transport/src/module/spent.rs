@@ -80,21 +80,14 @@ impl SpentLog {
         private(OpenOptions::new().append(true)).open(path)
     }
 
-    /// Appends `marks` and syncs them (compacting past twice the
-    /// capacity). An error is returned for the caller to treat the
-    /// request as unanswerable.
-    pub(super) fn record(&self, marks: &[Mark]) -> io::Result<()> {
-        if marks.is_empty() {
-            return Ok(());
-        }
+    /// Appends `mark` and syncs it (compacting past twice the capacity).
+    /// An error is returned for the caller to treat the request as
+    /// unanswerable.
+    pub(super) fn record(&self, mark: &Mark) -> io::Result<()> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut buf = Vec::with_capacity(marks.len() * 16);
-        for m in marks {
-            buf.extend_from_slice(m);
-        }
-        inner.0.write_all(&buf)?;
+        inner.0.write_all(mark)?;
         inner.0.sync_data()?;
-        inner.1 += marks.len();
+        inner.1 += 1;
         if inner.1 > 2 * self.capacity {
             let last = Self::last_marks(&self.path, self.capacity)?;
             inner.0 = Self::rewrite(&self.path, &last)?;
@@ -131,7 +124,7 @@ mod tests {
         let (log, none) = SpentLog::open(&dir, 3).unwrap();
         assert!(none.is_empty());
         for i in 0..7u8 {
-            log.record(&[[i; 16]]).unwrap();
+            log.record(&[i; 16]).unwrap();
         }
         drop(log);
         let (_, marks) = SpentLog::open(&dir, 3).unwrap();

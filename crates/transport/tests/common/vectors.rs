@@ -200,7 +200,7 @@ fn session1(t: &mut Trace) -> (Value, AfterS1) {
     );
     let mut conn = gate.accept();
     let mut quiet = VectorRng::new("transport vectors: unused");
-    let InboundStep::Session1Request { remote } =
+    let InboundStep::Session1Request { remote, .. } =
         gate.on_data(&mut conn, &request, now, &mut quiet)
     else {
         panic!("request refused")
