@@ -269,6 +269,33 @@ impl Messaging {
         Ok(())
     }
 
+    /// The front end showed `contact`'s conversation: every unread message
+    /// of theirs is read, and the read receipts go as for
+    /// [`Self::mark_read`] (once, not per message).
+    ///
+    /// # Errors
+    /// The history's (disk); the messages before the failing one are read.
+    pub fn mark_all_read<U: Ui>(
+        &mut self,
+        ui: &mut U,
+        contact: &ContactKey,
+    ) -> Result<(), HistoryError> {
+        let unread: Vec<u32> = self
+            .history
+            .conversation(contact)
+            .iter()
+            .filter(|e| e.direction == Direction::In && e.status == Status::Unread)
+            .map(|e| e.id)
+            .collect();
+        for id in unread {
+            self.history.mark_in_read(contact, id)?;
+        }
+        if self.peer.is_some_and(|(_, k)| k == *contact) {
+            self.tell_reads(ui, contact);
+        }
+        Ok(())
+    }
+
     /// Sends the read receipts `contact` has not had, for their latest
     /// messages read (at most [`READS_TOLD`]).
     fn tell_reads<U: Ui>(&mut self, ui: &mut U, contact: &ContactKey) {

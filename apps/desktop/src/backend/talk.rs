@@ -20,7 +20,7 @@ use susurro_files::{Config as FilesConfig, Direction, Progress, Transfers};
 use susurro_front::{
     AcceptPolicy, FileNotice, Filing, Messaging, Notice as TalkNotice, SessionEnd, Ui, proven_peer,
 };
-use susurro_history::{ContactKey, Direction as Way, Entry, History, HistoryError, Limits, Status};
+use susurro_history::{ContactKey, Entry, History, HistoryError, Limits};
 use susurro_ui::{Action, Phase, UiEvent, View};
 use susurro_wire::{Bytes, CallId, CallTarget, Contact, ContactId, NetMode, StoreState, caps};
 
@@ -830,20 +830,10 @@ impl Front {
             return;
         };
         if let Some(mut m) = self.msgs.take() {
-            let unread: Vec<u32> = m
-                .history()
-                .conversation(&key)
-                .iter()
-                .filter(|e| e.direction == Way::In && e.status == Status::Unread)
-                .map(|e| e.id)
-                .collect();
             // Read now: their read receipts go at once if a session with
             // them is up, else in the next one.
-            for n in unread {
-                if let Err(e) = m.mark_read(self, &key, n) {
-                    self.snap.notice = Some(Notice::error(format!("Message history: {e}.")));
-                    break;
-                }
+            if let Err(e) = m.mark_all_read(self, &key) {
+                self.snap.notice = Some(Notice::error(format!("Message history: {e}.")));
             }
             self.msgs = Some(m);
         }
